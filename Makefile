@@ -1,0 +1,52 @@
+# aidis_sessions: PostgreSQL extension (PGXS, C++17).
+EXTENSION   = aidis_sessions
+EXTVERSION  = 0.1.0
+MODULE_big  = aidis_sessions
+
+# Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.
+CORE_OBJS = src/core/tx_buffer.o src/core/agent.o src/core/uuid.o src/core/event_data.o
+PG_OBJS   = src/pg/module.o src/pg/guard.o src/pg/spi.o src/pg/session_cache.o src/pg/tuple.o \
+            src/pg/stamping.o src/pg/counters.o src/pg/project_guard.o src/pg/api.o
+OBJS      = $(CORE_OBJS) $(PG_OBJS)
+
+# The install script is assembled from one file per concept, in order.
+SQL_PARTS  = $(sort $(wildcard extension/sql/*.sql))
+DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(wildcard extension/$(EXTENSION)--*--*.sql)
+
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --inputdir=. --load-extension=pg_trgm --load-extension=aidis_sessions
+CONTRIB_TESTDB = aidis_regress
+
+PG_CONFIG ?= pg_config
+
+# Server headers as system headers: -Wextra is for our code, not theirs.
+PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-missing-field-initializers \
+              -Wno-register
+SHLIB_LINK  = -lstdc++
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# LLVM JIT bitcode: compile the C++ sources with the same language flags.
+BITCODE_CXXFLAGS += -std=c++17 -Wno-register
+
+$(EXTENSION).control: extension/$(EXTENSION).control.in
+	sed 's/@EXTVERSION@/$(EXTVERSION)/' $< > $@
+
+extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+all: $(EXTENSION).control
+EXTRA_CLEAN = $(EXTENSION).control
+
+# Unit tests of the pure C++ core: no server needed.
+CORE_TEST_BIN = build/core_tests
+core-test: $(CORE_TEST_BIN)
+	$(CORE_TEST_BIN)
+$(CORE_TEST_BIN): $(CORE_OBJS:.o=.cpp) $(wildcard src/core/*.hpp) $(wildcard src/core/test/*.cpp)
+	@mkdir -p build
+	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -Isrc -o $@ $(CORE_OBJS:.o=.cpp) \
+	  $(wildcard src/core/test/*.cpp) -lgtest -lgtest_main -pthread
+.PHONY: core-test

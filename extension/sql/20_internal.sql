@@ -1,0 +1,362 @@
+-- Internals: the C++ entry points and the SQL they call. Functions whose name
+-- starts with an underscore are not part of the API; EXECUTE on them is
+-- revoked from PUBLIC (90_security.sql). The C++ triggers call them as the
+-- extension owner.
+
+CREATE FUNCTION aidis.normalize_agent(raw text) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_normalize_agent';
+COMMENT ON FUNCTION aidis.normalize_agent(text) IS
+  'Canonical agent name: lowercase ASCII letters and digits joined by hyphens ("Claude Code" -> "claude-code").';
+
+-- The value of the GUC aidis.session_timeout (also loads the library, which defines it).
+CREATE FUNCTION aidis._session_timeout() RETURNS interval
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_session_timeout';
+
+-- Active-session resolution (rule 3), cached per transaction in C++.
+CREATE FUNCTION aidis._current_session_id(autostart boolean DEFAULT false) RETURNS uuid
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_current_session_id';
+
+-- Lifecycle functions call this after changing which session is current.
+CREATE FUNCTION aidis._forget_cached_session() RETURNS void
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
+
+-- Activity and usage go through the same per-transaction buffer as tracked writes.
+CREATE FUNCTION aidis._buffer_touch(session_id uuid, project_id uuid) RETURNS void
+  LANGUAGE c VOLATILE STRICT
+  AS 'MODULE_PATHNAME', 'aidis_buffer_touch';
+
+CREATE FUNCTION aidis._buffer_usage(session_id uuid, project_id uuid, input_tokens bigint,
+                                    output_tokens bigint, cache_read_tokens bigint,
+                                    cache_creation_tokens bigint, model text)
+  RETURNS void
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_buffer_usage';
+
+-- Triggers.
+CREATE FUNCTION aidis._track_before() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_track_before';
+CREATE FUNCTION aidis._track_after() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_track_after';
+CREATE FUNCTION aidis._guard_row() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_guard_row';
+
+-- Last activity including deltas not folded yet.
+CREATE FUNCTION aidis._effective_last_activity(session_id uuid, base_last_activity timestamptz)
+  RETURNS timestamptz
+  LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT GREATEST(base_last_activity, (SELECT max(d.last_activity_at)
+                                       FROM aidis.session_deltas d
+                                       WHERE d.session_id OPERATOR(pg_catalog.=) $1))
+$$;
+
+CREATE FUNCTION aidis._resolve_session(bound uuid, autostart boolean, agent text)
+  RETURNS TABLE (session_id uuid, project_id uuid)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- 1. The session bound to this connection, while it is active.
+  IF bound IS NOT NULL THEN
+    RETURN QUERY SELECT b.id, b.project_id FROM aidis.session_base b
+                 WHERE b.id = bound AND b.status = 'active';
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  -- 2. Otherwise the most recently active session.
+  RETURN QUERY
+    SELECT b.id, b.project_id FROM aidis.session_base b
+    WHERE b.status = 'active'
+    ORDER BY aidis._effective_last_activity(b.id, b.last_activity_at) DESC, b.started_at DESC, b.id
+    LIMIT 1;
+  IF FOUND OR NOT autostart THEN RETURN; END IF;
+  -- 3. None: a tracked write starts one (rule 4).
+  RETURN QUERY SELECT s.id, s.project_id FROM aidis.start_session(agent => agent) s;
+END
+$$;
+
+-- Session and project facts the tracking trigger checks, cached per transaction.
+CREATE FUNCTION aidis._session_info(sid uuid, OUT project_id uuid, OUT project_status text,
+                                    OUT project_name text)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT b.project_id, p.status, p.name
+  FROM aidis.session_base b JOIN aidis.projects p ON p.id = b.project_id
+  WHERE b.id = sid
+$$;
+
+CREATE FUNCTION aidis._project_info(pid uuid, OUT status text, OUT name text)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p.status, p.name FROM aidis.projects p WHERE p.id = pid $$;
+
+-- Writes one committing transaction's buffer: one upsert per session into
+-- this backend's delta slot, the timeline events, the file touches.
+CREATE FUNCTION aidis._apply_buffer(
+    backend_slot integer, flushed_at timestamptz,
+    sessions uuid[], projects uuid[], counters bigint[],
+    ev_sessions uuid[], ev_projects uuid[], ev_kinds text[], ev_entities text[],
+    ev_summaries text[], ev_data text[], ev_at timestamptz[],
+    f_sessions uuid[], f_projects uuid[], f_paths text[], f_mentions bigint[],
+    f_modifications bigint[], f_added bigint[], f_removed bigint[], f_at timestamptz[])
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF cardinality(sessions) > 0 THEN
+    -- counters is a 2-D array: one row per session, columns in the order below.
+    INSERT INTO aidis.session_deltas AS d (
+      session_id, slot, project_id, contexts_created, tasks_created, tasks_completed,
+      tasks_reopened, decisions_created, activity_count, input_tokens, output_tokens,
+      cache_read_tokens, cache_creation_tokens, estimated_tokens, loc_added, loc_removed,
+      last_activity_at)
+    SELECT sessions[i], backend_slot, projects[i], counters[i][1], counters[i][2], counters[i][3],
+           counters[i][4], counters[i][5], counters[i][6], counters[i][7], counters[i][8],
+           counters[i][9], counters[i][10], counters[i][11], counters[i][12], counters[i][13],
+           CASE WHEN counters[i][6] > 0 THEN flushed_at END
+    FROM generate_subscripts(sessions, 1) AS i
+    ON CONFLICT ON CONSTRAINT session_deltas_pkey DO UPDATE SET
+      project_id            = excluded.project_id,
+      contexts_created      = d.contexts_created + excluded.contexts_created,
+      tasks_created         = d.tasks_created + excluded.tasks_created,
+      tasks_completed       = d.tasks_completed + excluded.tasks_completed,
+      tasks_reopened        = d.tasks_reopened + excluded.tasks_reopened,
+      decisions_created     = d.decisions_created + excluded.decisions_created,
+      activity_count        = d.activity_count + excluded.activity_count,
+      input_tokens          = d.input_tokens + excluded.input_tokens,
+      output_tokens         = d.output_tokens + excluded.output_tokens,
+      cache_read_tokens     = d.cache_read_tokens + excluded.cache_read_tokens,
+      cache_creation_tokens = d.cache_creation_tokens + excluded.cache_creation_tokens,
+      estimated_tokens      = d.estimated_tokens + excluded.estimated_tokens,
+      loc_added             = d.loc_added + excluded.loc_added,
+      loc_removed           = d.loc_removed + excluded.loc_removed,
+      last_activity_at      = GREATEST(d.last_activity_at, excluded.last_activity_at);
+  END IF;
+
+  IF cardinality(ev_sessions) > 0 THEN
+    INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, entity_id, summary, data)
+    SELECT e.s, e.p, e.at, e.k, e.ent, e.summ, e.dat::jsonb
+    FROM unnest(ev_sessions, ev_projects, ev_at, ev_kinds, ev_entities, ev_summaries, ev_data)
+         AS e(s, p, at, k, ent, summ, dat);
+  END IF;
+
+  IF cardinality(f_sessions) > 0 THEN
+    INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications,
+                                          loc_added, loc_removed, first_at, last_at)
+    SELECT t.s, t.path, min(t.p::text)::uuid, sum(t.m), sum(t.mo), sum(t.a), sum(t.r), min(t.at), max(t.at)
+    FROM unnest(f_sessions, f_projects, f_paths, f_mentions, f_modifications, f_added, f_removed, f_at)
+         AS t(s, p, path, m, mo, a, r, at)
+    GROUP BY t.s, t.path
+    ON CONFLICT ON CONSTRAINT session_files_pkey DO UPDATE SET
+      mentions      = f.mentions + excluded.mentions,
+      modifications = f.modifications + excluded.modifications,
+      loc_added     = f.loc_added + excluded.loc_added,
+      loc_removed   = f.loc_removed + excluded.loc_removed,
+      last_at       = GREATEST(f.last_at, excluded.last_at);
+  END IF;
+END
+$$;
+
+-- Folds pending deltas into session_base. Never waits on a committing writer
+-- (SKIP LOCKED) and runs one at a time (two folds could lock the same session
+-- rows in different orders).
+CREATE FUNCTION aidis._fold_deltas() RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  folded integer;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('aidis_sessions.fold')) THEN
+    RETURN 0;
+  END IF;
+  WITH taken AS (
+    DELETE FROM aidis.session_deltas d
+    WHERE (d.session_id, d.slot) IN (
+      SELECT x.session_id, x.slot FROM aidis.session_deltas x
+      WHERE x.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
+      FOR UPDATE SKIP LOCKED)
+    RETURNING d.*
+  ), summed AS (
+    SELECT t.session_id,
+           sum(t.contexts_created) AS contexts_created, sum(t.tasks_created) AS tasks_created,
+           sum(t.tasks_completed) AS tasks_completed, sum(t.tasks_reopened) AS tasks_reopened,
+           sum(t.decisions_created) AS decisions_created, sum(t.activity_count) AS activity_count,
+           sum(t.input_tokens) AS input_tokens, sum(t.output_tokens) AS output_tokens,
+           sum(t.cache_read_tokens) AS cache_read_tokens,
+           sum(t.cache_creation_tokens) AS cache_creation_tokens,
+           sum(t.estimated_tokens) AS estimated_tokens, sum(t.loc_added) AS loc_added,
+           sum(t.loc_removed) AS loc_removed, max(t.last_activity_at) AS last_activity_at
+    FROM taken t GROUP BY t.session_id
+  )
+  UPDATE aidis.session_base b SET
+    contexts_created      = b.contexts_created + s.contexts_created,
+    tasks_created         = b.tasks_created + s.tasks_created,
+    tasks_completed       = b.tasks_completed + s.tasks_completed,
+    tasks_reopened        = b.tasks_reopened + s.tasks_reopened,
+    decisions_created     = b.decisions_created + s.decisions_created,
+    activity_count        = b.activity_count + s.activity_count,
+    input_tokens          = b.input_tokens + s.input_tokens,
+    output_tokens         = b.output_tokens + s.output_tokens,
+    cache_read_tokens     = b.cache_read_tokens + s.cache_read_tokens,
+    cache_creation_tokens = b.cache_creation_tokens + s.cache_creation_tokens,
+    estimated_tokens      = b.estimated_tokens + s.estimated_tokens,
+    loc_added             = b.loc_added + s.loc_added,
+    loc_removed           = b.loc_removed + s.loc_removed,
+    last_activity_at      = GREATEST(b.last_activity_at, s.last_activity_at)
+  FROM summed s
+  WHERE b.id = s.session_id;
+  GET DIAGNOSTICS folded = ROW_COUNT;
+  RETURN folded;
+END
+$$;
+
+-- A session argument: uuid, unique uuid prefix (>= 8 hex digits) or display id.
+-- NULL means the current session.
+CREATE FUNCTION aidis._find_session(s text) RETURNS uuid
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ref text := btrim(s);
+  hex text;
+  found uuid[];
+BEGIN
+  IF s IS NULL THEN
+    found := ARRAY[aidis._current_session_id(false)];
+    IF found[1] IS NULL THEN
+      RAISE EXCEPTION 'no current session'
+        USING ERRCODE = 'no_data_found', HINT = 'Start one with aidis.start_session() or name a session.';
+    END IF;
+    RETURN found[1];
+  END IF;
+  IF ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b WHERE b.id = ref::uuid;
+  ELSIF ref ~* '^SES-[0-9]{4}-[0-9]+$' THEN
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b WHERE b.display_id = upper(ref);
+  ELSIF ref ~* '^[0-9a-f-]+$' AND length(replace(ref, '-', '')) BETWEEN 8 AND 32 THEN
+    -- A prefix: a range scan on the primary key between prefix00.. and prefixff..
+    hex := lower(replace(ref, '-', ''));
+    SELECT array_agg(x.id) INTO found FROM (
+      SELECT b.id FROM aidis.session_base b
+      WHERE b.id BETWEEN rpad(hex, 32, '0')::uuid AND rpad(hex, 32, 'f')::uuid
+      ORDER BY b.id LIMIT 2) x;
+  ELSE
+    RAISE EXCEPTION 'invalid session reference "%"', s
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use a uuid, a uuid prefix of at least 8 hex digits, or a display id like SES-2026-0001.';
+  END IF;
+  IF found IS NULL THEN
+    RAISE EXCEPTION 'session "%" does not exist', s USING ERRCODE = 'undefined_object';
+  ELSIF cardinality(found) > 1 THEN
+    RAISE EXCEPTION 'session prefix "%" is ambiguous', s
+      USING ERRCODE = 'cardinality_violation', HINT = 'Give more characters of the id.';
+  END IF;
+  RETURN found[1];
+END
+$$;
+
+-- A project argument: a name or an id. Unknown projects are an error, never created.
+CREATE FUNCTION aidis._find_project(p text) RETURNS uuid
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pid uuid;
+BEGIN
+  IF p IS NULL OR btrim(p) = '' THEN
+    RAISE EXCEPTION 'project must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT x.id INTO pid FROM aidis.projects x WHERE x.name = p;
+  IF pid IS NULL AND p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    SELECT x.id INTO pid FROM aidis.projects x WHERE x.id = p::uuid;
+  END IF;
+  IF pid IS NULL THEN
+    RAISE EXCEPTION 'project "%" does not exist', p
+      USING ERRCODE = 'undefined_object', HINT = 'Create it with aidis.create_project().';
+  END IF;
+  RETURN pid;
+END
+$$;
+
+CREATE FUNCTION aidis._refuse_if_disconnected(pid uuid) RETURNS void
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pname text;
+BEGIN
+  SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected';
+  IF FOUND THEN
+    RAISE EXCEPTION 'project "%" is disconnected', pname
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Nothing reads or writes the data of a disconnected project.',
+            HINT = 'An aidis_admin can run aidis.reconnect_project().';
+  END IF;
+END
+$$;
+
+-- Timeline entries written by lifecycle functions (tracked writes go through the buffer).
+CREATE FUNCTION aidis._log_event(sid uuid, kind text, at timestamptz, summary text, data jsonb DEFAULT '{}')
+  RETURNS void
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, summary, data)
+  SELECT b.id, b.project_id, at, kind, summary, data FROM aidis.session_base b WHERE b.id = sid
+$$;
+
+-- NOTIFY aidis_sessions: live UIs and the worker listen.
+CREATE FUNCTION aidis._notify(event text, sid uuid) RETURNS void
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT pg_notify('aidis_sessions', json_build_object(
+           'event', event, 'session_id', b.id, 'display_id', b.display_id,
+           'project_id', b.project_id, 'agent', b.agent, 'status', b.status,
+           'end_reason', b.end_reason, 'at', clock_timestamp())::text)
+  FROM aidis.session_base b WHERE b.id = sid
+$$;
+
+CREATE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  y integer := extract(year FROM at AT TIME ZONE 'UTC')::integer;
+  n integer;
+BEGIN
+  INSERT INTO aidis.display_id_counters AS c (year, last_seq) VALUES (y, 1)
+  ON CONFLICT (year) DO UPDATE SET last_seq = c.last_seq + 1
+  RETURNING c.last_seq INTO n;
+  RETURN format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'));
+END
+$$;
+
+-- Ends one session (the row must be locked by the caller).
+CREATE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at timestamptz)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE aidis.session_base b
+  SET status = new_status, end_reason = reason, ended_at = at,
+      last_activity_at = GREATEST(b.last_activity_at, LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at))),
+      updated_at = clock_timestamp()
+  WHERE b.id = sid;
+  PERFORM aidis._log_event(sid, CASE reason WHEN 'timeout' THEN 'session_timeout' ELSE 'session_ended' END,
+                           at, 'session ' || CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timed out'
+                                                         WHEN 'superseded' THEN 'superseded by a new session'
+                                                         ELSE 'ended: project disconnected' END,
+                           jsonb_build_object('end_reason', reason));
+  PERFORM aidis._notify(CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timeout'
+                                    WHEN 'superseded' THEN 'superseded' ELSE 'disconnected' END, sid);
+END
+$$;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages the project needs, if any are missing.
+# Only runs apt-get when something is missing, so it is cheap to call every time.
+# Note: installing postgresql-15 creates the system cluster 15/main; we never use it
+# (scripts/cluster.sh runs private clusters on ports 54320+).
+set -euo pipefail
+
+PACKAGES=(
+  postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
+  libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
+  libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+  cmake make g++ clang-14 llvm-14 git
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  # `dpkg -s` also succeeds for removed packages whose config is left: check the status.
+  dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#PACKAGES[@]} packages installed"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=()
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { echo "deps: not root and no sudo; install as root: ${missing[*]}" >&2; exit 1; }
+  SUDO=(sudo)
+fi
+"${SUDO[@]}" apt-get update
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y --no-install-recommends "${missing[@]}"

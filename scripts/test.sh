@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Run every test: C++ core unit tests, pg_regress, pgTAP, integration scripts, CTest, bench smoke.
+# Builds and installs the extension first and runs the database suites against a
+# throwaway cluster (scripts/cluster.sh) that is removed on exit, pass or fail.
+# A failing suite does not stop the others; the last line is "N passed, N failed".
+# Environment: AIDIS_SUITE_TIMEOUT (seconds per suite, default 1800).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO_ROOT=$PWD
+export REPO_ROOT
+
+bash scripts/deps.sh
+source scripts/cluster.sh # sets and exports PG_CONFIG (PostgreSQL 15)
+PATH=$(_cl_bindir):$PATH  # psql, pg_regress' clients and pg_prove use the 15 binaries
+SUDO=(); ((EUID == 0)) || SUDO=(sudo)
+
+# --- build (a build failure stops here: nothing below could run) ---
+echo "=== build: extension"
+make -j2
+"${SUDO[@]}" make install PG_CONFIG="$PG_CONFIG" # sudo resets the env: pass PG_CONFIG explicitly
+
+passed=0 failed=0 failed_names=()
+pass() { echo "--- ok: $1"; passed=$((passed + 1)); }
+fail() { echo "--- FAILED: $1"; failed=$((failed + 1)); failed_names+=("$1"); }
+
+# run_suite NAME CMD...: run one suite with no stdin and a time limit; record the result.
+# It runs in the background because bash defers INT/TERM traps until a foreground
+# child ends; `timeout` gives the suite its own process group and kills all of it on
+# time-out or when cleanup() stops it.
+SUITE_PID=
+run_suite() {
+  local name=$1 rc=0
+  shift
+  echo
+  echo "=== $name"
+  timeout -k 30 "${AIDIS_SUITE_TIMEOUT:-1800}" "$@" </dev/null &
+  SUITE_PID=$!
+  wait "$SUITE_PID" || rc=$?
+  SUITE_PID=
+  if ((rc == 0)); then pass "$name"; return 0; fi
+  ((rc != 124)) || echo "timed out after ${AIDIS_SUITE_TIMEOUT:-1800}s"
+  fail "$name (exit $rc)"
+  return 1
+}
+
+# On any exit (pass, fail, error, Ctrl-C, TERM): stop the running suite and the cluster.
+CLUSTER_DIR=
+cleanup() {
+  local rc=$?
+  set +e
+  [[ -z $SUITE_PID ]] || { kill "$SUITE_PID"; wait "$SUITE_PID"; } 2>/dev/null
+  if ((rc != 0 || failed > 0)) && [[ -f $CLUSTER_DIR/server.log ]]; then
+    echo; echo "=== last lines of the server log"; tail -n 60 "$CLUSTER_DIR/server.log"
+  fi
+  [[ -z $CLUSTER_DIR ]] || cluster_stop "$CLUSTER_DIR"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+run_suite "core unit tests (make core-test)" make core-test || true
+
+if [[ -f CMakeLists.txt ]]; then
+  echo "=== build: aidis (cmake)"
+  # A failed build counts as a failed suite; the suites that don't need it still run.
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j2 ||
+    fail "cmake build"
+fi
+[[ ! -x build/aidis ]] || export AIDIS_BIN=$REPO_ROOT/build/aidis
+
+# --- throwaway cluster ---
+echo; echo "=== cluster"
+CLUSTER_DIR=$(mktemp -d /tmp/aidis-test.XXXXXX)
+cluster_start "$CLUSTER_DIR"
+source "$CLUSTER_DIR/env" # exports PGHOST PGPORT PGUSER for every suite below
+# pg_cron can only be created in cron.database_name (= aidis).
+psql -d postgres -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE aidis OWNER postgres'
+psql -d aidis -qX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pg_cron'
+
+# --- pg_regress: sql/*.sql vs expected/*.out (db aidis_regress, see REGRESS_OPTS) ---
+if compgen -G 'sql/*.sql' >/dev/null; then
+  run_suite "pg_regress (make installcheck)" make installcheck ||
+    { [[ ! -f regression.diffs ]] || cat regression.diffs; }
+fi
+
+# --- pgTAP: test/*.sql only (subfolders hold other kinds of tests) ---
+if compgen -G 'test/*.sql' >/dev/null; then
+  if psql -d postgres -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE aidis_tap' &&
+     psql -d aidis_tap -qX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgtap' \
+       -c 'CREATE EXTENSION aidis_sessions CASCADE'; then
+    run_suite "pgTAP (pg_prove)" pg_prove -d aidis_tap test/*.sql || true
+  else
+    fail "pgTAP (could not create database aidis_tap with the extensions)"
+  fi
+fi
+
+# --- integration scripts: each executable test/integration/*.sh is one suite ---
+for script in test/integration/*.sh; do
+  [[ -f $script ]] || continue # no folder / no scripts
+  if [[ ! -x $script ]]; then echo "skip (not executable): $script"; continue; fi
+  run_suite "integration: $script" "$script" || true
+done
+
+# --- CTest (worker integration tests use the cluster env) ---
+ntests=0
+[[ ! -f build/CTestTestfile.cmake ]] ||
+  ntests=$(ctest --test-dir build -N | sed -n 's/^Total Tests: //p') || ntests=0
+if ((${ntests:-0} > 0)); then
+  run_suite "ctest" ctest --test-dir build --output-on-failure || true
+fi
+
+if [[ -f bench/run.sh ]]; then
+  run_suite "bench smoke" bash bench/run.sh --smoke || true
+fi
+
+echo
+((failed == 0)) || printf 'failed suite: %s\n' "${failed_names[@]}"
+echo "$passed passed, $failed failed"
+((failed == 0))

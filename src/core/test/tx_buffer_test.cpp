@@ -1,0 +1,127 @@
+#include <gtest/gtest.h>
+
+#include "core/tx_buffer.hpp"
+
+using aidis::core::Counter;
+using aidis::core::Event;
+using aidis::core::TxBuffer;
+using aidis::core::Uuid;
+
+namespace {
+
+Uuid id(std::uint8_t n) {
+  Uuid u;
+  u.bytes[15] = n;
+  return u;
+}
+
+Event event(std::uint8_t session, const char* kind) {
+  Event e;
+  e.session = id(session);
+  e.kind = kind;
+  return e;
+}
+
+std::int64_t total(const TxBuffer& buffer_copy, std::uint8_t session, Counter c) {
+  TxBuffer copy = buffer_copy;
+  for (const auto& d : copy.drain().deltas)
+    if (d.session == id(session)) return d.counters[c];
+  return 0;
+}
+
+}  // namespace
+
+TEST(TxBuffer, StartsEmptyAndDrainsNothing) {
+  TxBuffer b;
+  EXPECT_TRUE(b.empty());
+  auto out = b.drain();
+  EXPECT_TRUE(out.deltas.empty());
+  EXPECT_TRUE(out.events.empty());
+}
+
+TEST(TxBuffer, AggregatesPerSessionAtTopLevel) {
+  TxBuffer b;
+  for (int i = 0; i < 1000; ++i) b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
+  b.add(1, id(2), id(9), Counter::TasksCreated, 1);
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 2u);
+  EXPECT_EQ(out.deltas[0].session, id(1));
+  EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1000);
+  EXPECT_EQ(out.deltas[1].counters[Counter::TasksCreated], 1);
+  EXPECT_TRUE(b.empty());
+}
+
+TEST(TxBuffer, SavepointRollbackDiscardsOnlyItsLevel) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
+  b.add_event(1, event(1, "context_added"));
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 5);
+  b.add_event(2, event(1, "context_added"));
+  b.abort_subtransaction(2);
+  EXPECT_EQ(total(b, 1, Counter::ContextsCreated), 1);
+  auto out = b.drain();
+  EXPECT_EQ(out.events.size(), 1u);
+}
+
+TEST(TxBuffer, ReleaseMergesIntoParentKeepingEventOrder) {
+  TxBuffer b;
+  b.add_event(1, event(1, "a"));
+  b.add(2, id(1), id(9), Counter::TasksCompleted, 1);
+  b.add_event(2, event(1, "b"));
+  b.commit_subtransaction(2);
+  b.add_event(1, event(1, "c"));
+  auto out = b.drain();
+  ASSERT_EQ(out.events.size(), 3u);
+  EXPECT_EQ(out.events[0].kind, "a");
+  EXPECT_EQ(out.events[1].kind, "b");
+  EXPECT_EQ(out.events[2].kind, "c");
+  EXPECT_EQ(out.deltas.at(0).counters[Counter::TasksCompleted], 1);
+}
+
+TEST(TxBuffer, NestedSavepointsWithSkippedLevels) {
+  TxBuffer b;
+  // Level 3 tracked; levels 1 and 2 did not.
+  b.add(3, id(1), id(9), Counter::ContextsCreated, 1);
+  b.commit_subtransaction(3);  // now owned by level 2
+  b.abort_subtransaction(2);   // and level 2 rolls back
+  EXPECT_TRUE(b.drain().deltas.empty());
+
+  b.add(3, id(1), id(9), Counter::ContextsCreated, 1);
+  b.commit_subtransaction(3);
+  b.commit_subtransaction(2);
+  b.abort_subtransaction(4);  // an unrelated deeper savepoint: no effect
+  EXPECT_EQ(total(b, 1, Counter::ContextsCreated), 1);
+}
+
+TEST(TxBuffer, SubtransactionWithoutLevelDoesNotTouchParent) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 2);
+  b.abort_subtransaction(2);
+  EXPECT_EQ(total(b, 1, Counter::ContextsCreated), 2);
+}
+
+TEST(TxBuffer, NetZeroDeltasAreNotWritten) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
+  b.add(1, id(1), id(9), Counter::ContextsCreated, -1);
+  b.add(1, id(2), id(9), Counter::ContextsCreated, -1);
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 1u);
+  EXPECT_EQ(out.deltas[0].session, id(2));
+}
+
+TEST(TxBuffer, DeltasComeOutInSessionOrder) {
+  TxBuffer b;
+  for (std::uint8_t n : {7, 3, 200, 1, 42}) b.add(1, id(n), id(9), Counter::ActivityCount, 1);
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 5u);
+  for (std::size_t i = 1; i < out.deltas.size(); ++i)
+    EXPECT_TRUE(out.deltas[i - 1].session < out.deltas[i].session);
+}
+
+TEST(TxBuffer, ClearForgetsEverything) {
+  TxBuffer b;
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 1);
+  b.clear();
+  EXPECT_TRUE(b.empty());
+}

@@ -1,0 +1,84 @@
+#include "core/tx_buffer.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace aidis::core {
+
+void Counters::add(const Counters& other) {
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] += other.values[i];
+}
+
+TxBuffer::Level& TxBuffer::level_for(int depth) {
+  if (levels_.empty() || levels_.back().depth < depth) {
+    levels_.emplace_back();
+    levels_.back().depth = depth;
+  }
+  return levels_.back();
+}
+
+void TxBuffer::add(int level, const Uuid& session, const Uuid& project, Counter counter,
+                   std::int64_t delta) {
+  auto& entry = level_for(level).deltas[session];
+  entry.project = project;
+  entry.counters[counter] += delta;
+}
+
+void TxBuffer::add_event(int level, Event event) {
+  level_for(level).events.push_back(std::move(event));
+}
+
+void TxBuffer::add_file(int level, FileTouch touch) {
+  level_for(level).files.push_back(std::move(touch));
+}
+
+void TxBuffer::merge_into(Level& parent, Level&& child) {
+  for (auto& [session, entry] : child.deltas) {
+    auto& target = parent.deltas[session];
+    target.project = entry.project;
+    target.counters.add(entry.counters);
+  }
+  std::move(child.events.begin(), child.events.end(), std::back_inserter(parent.events));
+  std::move(child.files.begin(), child.files.end(), std::back_inserter(parent.files));
+}
+
+void TxBuffer::commit_subtransaction(int level) {
+  if (levels_.empty() || levels_.back().depth != level) return;
+  Level child = std::move(levels_.back());
+  levels_.pop_back();
+  if (!levels_.empty() && levels_.back().depth == level - 1) {
+    merge_into(levels_.back(), std::move(child));
+  } else {
+    child.depth = level - 1;  // the parent had no level of its own yet
+    levels_.push_back(std::move(child));
+  }
+}
+
+void TxBuffer::abort_subtransaction(int level) {
+  if (!levels_.empty() && levels_.back().depth == level) levels_.pop_back();
+}
+
+Drained TxBuffer::drain() {
+  while (levels_.size() > 1) {
+    Level child = std::move(levels_.back());
+    levels_.pop_back();
+    merge_into(levels_.back(), std::move(child));
+  }
+  Drained out;
+  if (levels_.empty()) return out;
+  Level& top = levels_.back();
+  out.deltas.reserve(top.deltas.size());
+  for (auto& [session, entry] : top.deltas) {
+    bool all_zero = std::all_of(entry.counters.values.begin(), entry.counters.values.end(),
+                                [](std::int64_t v) { return v == 0; });
+    if (!all_zero) out.deltas.push_back({session, entry.project, entry.counters});
+  }
+  std::sort(out.deltas.begin(), out.deltas.end(),
+            [](const SessionDelta& a, const SessionDelta& b) { return a.session < b.session; });
+  out.events = std::move(top.events);
+  out.files = std::move(top.files);
+  levels_.clear();
+  return out;
+}
+
+}  // namespace aidis::core

@@ -1,0 +1,122 @@
+// Per-transaction buffer of counter deltas and timeline events.
+//
+// Tracking triggers never touch the shared session row. They add deltas here,
+// keyed by session, at the current (sub)transaction nesting level; a savepoint
+// rollback discards its level, a savepoint release merges it into the parent,
+// and the top-level commit drains everything in one write per session
+// (docs/counters.md explains why).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/uuid.hpp"
+
+namespace aidis::core {
+
+enum class Counter : std::size_t {
+  ContextsCreated,
+  TasksCreated,
+  TasksCompleted,
+  TasksReopened,
+  DecisionsCreated,
+  ActivityCount,
+  InputTokens,
+  OutputTokens,
+  CacheReadTokens,
+  CacheCreationTokens,
+  EstimatedTokens,
+  LocAdded,
+  LocRemoved,
+  kCount
+};
+
+inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);
+
+struct Counters {
+  std::array<std::int64_t, kCounterCount> values{};
+
+  std::int64_t& operator[](Counter c) { return values[static_cast<std::size_t>(c)]; }
+  std::int64_t operator[](Counter c) const { return values[static_cast<std::size_t>(c)]; }
+  void add(const Counters& other);
+  bool operator==(const Counters& other) const { return values == other.values; }
+};
+
+// One timeline entry. Timestamps are PostgreSQL TimestampTz (microseconds since
+// 2000-01-01), carried opaquely.
+struct Event {
+  Uuid session;
+  Uuid project;
+  std::string kind;
+  std::string entity_id;  // empty: none
+  std::string summary;    // empty: none
+  std::string data_json;  // a JSON object
+  std::int64_t occurred_at = 0;
+};
+
+// A file seen in a session: an @path mention in a context, or a reported edit.
+struct FileTouch {
+  Uuid session;
+  Uuid project;
+  std::string path;
+  std::int64_t mentions = 0;
+  std::int64_t modifications = 0;
+  std::int64_t loc_added = 0;
+  std::int64_t loc_removed = 0;
+  std::int64_t at = 0;
+};
+
+struct SessionDelta {
+  Uuid session;
+  Uuid project;
+  Counters counters;
+};
+
+// What a committing transaction writes: deltas sorted by session id (a fixed
+// lock order), events and file touches in the order they happened.
+struct Drained {
+  std::vector<SessionDelta> deltas;
+  std::vector<Event> events;
+  std::vector<FileTouch> files;
+};
+
+class TxBuffer {
+ public:
+  // `level` is the (sub)transaction nesting level, 1 for the top level.
+  void add(int level, const Uuid& session, const Uuid& project, Counter counter,
+           std::int64_t delta);
+  void add_event(int level, Event event);
+  void add_file(int level, FileTouch touch);
+
+  void commit_subtransaction(int level);  // RELEASE SAVEPOINT: merge into the parent
+  void abort_subtransaction(int level);   // ROLLBACK TO SAVEPOINT: forget the level
+
+  bool empty() const { return levels_.empty(); }
+  Drained drain();  // top-level commit: everything, then empty
+  void clear() { levels_.clear(); }
+
+ private:
+  struct Entry {
+    Uuid project;
+    Counters counters;
+  };
+  struct Level {
+    int depth = 0;
+    std::unordered_map<Uuid, Entry, UuidHash> deltas;
+    std::vector<Event> events;
+    std::vector<FileTouch> files;
+  };
+
+  Level& level_for(int depth);
+  static void merge_into(Level& parent, Level&& child);
+
+  // Ordered by depth, innermost last. Levels are created lazily, so depths
+  // may skip (a savepoint that tracked nothing has no level).
+  std::vector<Level> levels_;
+};
+
+}  // namespace aidis::core

@@ -1,0 +1,55 @@
+// Small SQL-callable functions: agent names, the timeout GUC, the current
+// session, cache invalidation.
+#include "core/agent.hpp"
+#include "pg/guard.hpp"
+#include "pg/session_cache.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(aidis_normalize_agent);
+PG_FUNCTION_INFO_V1(aidis_session_timeout);
+PG_FUNCTION_INFO_V1(aidis_current_session_id);
+PG_FUNCTION_INFO_V1(aidis_forget_cached_session);
+Datum aidis_normalize_agent(PG_FUNCTION_ARGS);
+Datum aidis_session_timeout(PG_FUNCTION_ARGS);
+Datum aidis_current_session_id(PG_FUNCTION_ARGS);
+Datum aidis_forget_cached_session(PG_FUNCTION_ARGS);
+}
+
+namespace aidis::pg {
+extern int session_timeout_seconds;
+}
+
+using namespace aidis;
+
+Datum aidis_normalize_agent(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis.normalize_agent", [&] {
+    text* raw = PG_GETARG_TEXT_PP(0);
+    std::string normalized =
+        core::normalize_agent(std::string_view(VARDATA_ANY(raw), VARSIZE_ANY_EXHDR(raw)));
+    return pg::call([&]() -> Datum { return CStringGetTextDatum(normalized.c_str()); });
+  });
+}
+
+Datum aidis_session_timeout(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._session_timeout", [&] {
+    auto* result = static_cast<Interval*>(pg::call([]() -> void* { return palloc0(sizeof(Interval)); }));
+    result->time = static_cast<TimeOffset>(pg::session_timeout_seconds) * USECS_PER_SEC;
+    PG_RETURN_INTERVAL_P(result);
+  });
+}
+
+Datum aidis_current_session_id(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._current_session_id", [&] {
+    bool autostart = !PG_ARGISNULL(0) && PG_GETARG_BOOL(0);
+    auto current = pg::current_session(autostart);
+    if (!current) PG_RETURN_NULL();
+    return pg::uuid_datum(current->session);
+  });
+}
+
+Datum aidis_forget_cached_session(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._forget_cached_session", [&] {
+    pg::tx_state().forget_caches();
+    PG_RETURN_VOID();
+  });
+}

@@ -1,0 +1,104 @@
+// Module setup: GUCs, and the transaction callbacks that drive the
+// per-transaction buffer (flush before commit, forget on abort).
+#include "pg/counters.hpp"
+#include "pg/guard.hpp"
+#include "pg/tx_state.hpp"
+
+#include <cstring>
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+namespace aidis::pg {
+
+int session_timeout_seconds = 2 * 60 * 60;
+static char* bound_session_setting = nullptr;
+
+TxState& tx_state() {
+  static TxState state;
+  return state;
+}
+
+core::Uuid to_uuid(Datum datum) {
+  core::Uuid id;
+  std::memcpy(id.bytes.data(), DatumGetUUIDP(datum)->data, UUID_LEN);
+  return id;
+}
+
+Datum uuid_datum(const core::Uuid& id) {
+  auto* value = static_cast<pg_uuid_t*>(call([]() -> void* { return palloc(sizeof(pg_uuid_t)); }));
+  std::memcpy(value->data, id.bytes.data(), UUID_LEN);
+  return UUIDPGetDatum(value);
+}
+
+namespace {
+
+void reset_transaction_state() noexcept {
+  auto& state = tx_state();
+  state.buffer.clear();
+  state.forget_caches();
+  state.owner.reset();
+  state.buffer_lost = false;
+}
+
+void on_xact(XactEvent event, void*) {
+  switch (event) {
+    case XACT_EVENT_PRE_COMMIT:
+    case XACT_EVENT_PRE_PREPARE:
+      if (!tx_state().buffer.empty() || tx_state().buffer_lost) shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
+      break;
+    case XACT_EVENT_COMMIT:
+    case XACT_EVENT_ABORT:
+    case XACT_EVENT_PREPARE:
+    case XACT_EVENT_PARALLEL_COMMIT:
+    case XACT_EVENT_PARALLEL_ABORT:
+      reset_transaction_state();
+      break;
+    default:
+      break;
+  }
+}
+
+void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+  // Called while the subtransaction is still the current one.
+  int level = GetCurrentTransactionNestLevel();
+  auto& state = tx_state();
+  try {
+    switch (event) {
+      case SUBXACT_EVENT_COMMIT_SUB:
+        state.buffer.commit_subtransaction(level);
+        break;
+      case SUBXACT_EVENT_ABORT_SUB:
+        state.buffer.abort_subtransaction(level);
+        state.forget_caches();
+        break;
+      default:
+        break;
+    }
+  } catch (...) {
+    // No error may be raised here; the commit will refuse instead.
+    state.buffer.clear();
+    state.buffer_lost = true;
+  }
+}
+
+}  // namespace
+}  // namespace aidis::pg
+
+void _PG_init(void) {
+  using namespace aidis::pg;
+  DefineCustomIntVariable(
+      "aidis.session_timeout",
+      "Inactivity after which an active session times out.",
+      "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
+      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_S, nullptr,
+      nullptr, nullptr);
+  DefineCustomStringVariable(
+      "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
+      nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("aidis");
+  RegisterXactCallback(on_xact, nullptr);
+  RegisterSubXactCallback(on_subxact, nullptr);
+}

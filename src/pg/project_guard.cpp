@@ -1,0 +1,36 @@
+// BEFORE ROW trigger of the session tables: the disconnected-project guard
+// (rule 8). Tracked tables get the same check from their stamping trigger.
+#include "pg/guard.hpp"
+#include "pg/session_cache.hpp"
+#include "pg/tuple.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(aidis_guard_row);
+Datum aidis_guard_row(PG_FUNCTION_ARGS);
+}
+
+namespace aidis::pg {
+namespace {
+
+Datum guard_row(FunctionCallInfo fcinfo) {
+  TriggerData* data = trigger_data(fcinfo, true);
+  TupleDesc desc = RelationGetDescr(data->tg_relation);
+  int project_col = SPI_fnumber(desc, "project_id");
+  if (project_col <= 0)
+    throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
+
+  HeapTuple result = data->tg_trigtuple;
+  if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
+    if (auto project = get_uuid(data->tg_trigtuple, desc, project_col)) check_project_writable(*project);
+  if (TRIGGER_FIRED_BY_UPDATE(data->tg_event)) result = data->tg_newtuple;
+  if (!TRIGGER_FIRED_BY_DELETE(data->tg_event))  // INSERT, UPDATE: the row as it will be
+    if (auto project = get_uuid(result, desc, project_col)) check_project_writable(*project);
+  return PointerGetDatum(result);
+}
+
+}  // namespace
+}  // namespace aidis::pg
+
+Datum aidis_guard_row(PG_FUNCTION_ARGS) {
+  return aidis::pg::shim("aidis._guard_row", [&] { return aidis::pg::guard_row(fcinfo); });
+}

@@ -1,0 +1,104 @@
+// BEFORE ROW trigger of tracked tables: stamping (rule 4) and the
+// disconnected-project guard (rule 8) for rows being written.
+#include "pg/guard.hpp"
+#include "pg/session_cache.hpp"
+#include "pg/tuple.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(aidis_track_before);
+Datum aidis_track_before(PG_FUNCTION_ARGS);
+}
+
+namespace aidis::pg {
+namespace {
+
+// Columns to overwrite in the new row.
+class Replacements {
+ public:
+  void set(int attnum, Datum value, bool isnull = false) {
+    attnums_[count_] = attnum;
+    values_[count_] = value;
+    nulls_[count_] = isnull;
+    ++count_;
+  }
+  HeapTuple apply(HeapTuple row, TupleDesc desc) {
+    if (count_ == 0) return row;
+    return call([&]() -> HeapTuple {
+      return heap_modify_tuple_by_cols(row, desc, count_, attnums_, values_, nulls_);
+    });
+  }
+
+ private:
+  int count_ = 0;
+  int attnums_[4] = {};
+  Datum values_[4] = {};
+  bool nulls_[4] = {};
+};
+
+// Refuses writes that touch a disconnected project: the row's own project
+// and, when it names one, its session's project.
+void check_row_writable(HeapTuple row, TupleDesc desc, const Columns& cols, bool new_row) {
+  if (auto project = get_uuid(row, desc, cols.project_id)) check_project_writable(*project);
+  if (auto session = get_uuid(row, desc, cols.session_id)) {
+    auto project = new_row ? std::optional(session_project(*session)) : find_session_project(*session);
+    if (project) check_project_writable(*project);
+  }
+}
+
+Datum track_before(FunctionCallInfo fcinfo) {
+  TriggerData* data = trigger_data(fcinfo, true);
+  core::Kind kind = trigger_kind(data);
+  TupleDesc desc = RelationGetDescr(data->tg_relation);
+  Columns cols = Columns::of(desc, kind);
+
+  if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
+    check_row_writable(data->tg_trigtuple, desc, cols, false);
+    return PointerGetDatum(data->tg_trigtuple);
+  }
+
+  bool inserting = TRIGGER_FIRED_BY_INSERT(data->tg_event);
+  HeapTuple old_row = inserting ? nullptr : data->tg_trigtuple;
+  HeapTuple new_row = inserting ? data->tg_trigtuple : data->tg_newtuple;
+  if (old_row != nullptr) check_row_writable(old_row, desc, cols, false);
+
+  Replacements replace;
+  auto session = get_uuid(new_row, desc, cols.session_id);
+  auto project = get_uuid(new_row, desc, cols.project_id);
+  if (!session && inserting && cols.session_id != 0) {
+    auto current = current_session(true);
+    if (!current) throw Error(ERRCODE_INTERNAL_ERROR, "no session could be started");
+    session = current->session;
+    replace.set(cols.session_id, uuid_datum(current->session));
+    if (!project && cols.project_id != 0) {
+      project = current->project;
+      replace.set(cols.project_id, uuid_datum(current->project));
+    }
+  } else if (session && !project && cols.project_id != 0) {
+    project = session_project(*session);
+    replace.set(cols.project_id, uuid_datum(*project));
+  }
+  if (project) check_project_writable(*project);
+  if (session) check_project_writable(session_project(*session));
+
+  TimestampTz now = GetCurrentTransactionStartTimestamp();
+  if (kind == core::Kind::Task && cols.status != 0 && cols.completed_at != 0) {
+    bool completed_now = get_text(new_row, desc, cols.status) == "completed";
+    bool completed_before = old_row != nullptr && get_text(old_row, desc, cols.status) == "completed";
+    bool has_completed_at = !is_null(new_row, desc, cols.completed_at);
+    if (completed_now && !completed_before && !has_completed_at)
+      replace.set(cols.completed_at, TimestampTzGetDatum(now));
+    else if (!completed_now && completed_before && has_completed_at)
+      replace.set(cols.completed_at, Datum(0), true);
+  }
+  if (old_row != nullptr && cols.updated_at != 0)
+    replace.set(cols.updated_at, TimestampTzGetDatum(now));
+
+  return PointerGetDatum(replace.apply(new_row, desc));
+}
+
+}  // namespace
+}  // namespace aidis::pg
+
+Datum aidis_track_before(PG_FUNCTION_ARGS) {
+  return aidis::pg::shim("aidis._track_before", [&] { return aidis::pg::track_before(fcinfo); });
+}
