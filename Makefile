@@ -4,7 +4,8 @@ EXTVERSION  = 0.1.0
 MODULE_big  = aidis_sessions
 
 # Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.
-CORE_OBJS = src/core/tx_buffer.o src/core/agent.o src/core/uuid.o src/core/event_data.o
+CORE_OBJS = src/core/tx_buffer.o src/core/agent.o src/core/uuid.o src/core/event_data.o \
+            src/core/text_signals.o
 PG_OBJS   = src/pg/module.o src/pg/guard.o src/pg/spi.o src/pg/session_cache.o src/pg/tuple.o \
             src/pg/stamping.o src/pg/counters.o src/pg/project_guard.o src/pg/api.o
 OBJS      = $(CORE_OBJS) $(PG_OBJS)

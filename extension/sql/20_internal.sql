@@ -36,6 +36,12 @@ CREATE FUNCTION aidis._buffer_usage(session_id uuid, project_id uuid, input_toke
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'aidis_buffer_usage';
 
+CREATE FUNCTION aidis._buffer_file(session_id uuid, project_id uuid, path text,
+                                   lines_added bigint, lines_removed bigint)
+  RETURNS void
+  LANGUAGE c VOLATILE STRICT
+  AS 'MODULE_PATHNAME', 'aidis_buffer_file';
+
 -- Triggers.
 CREATE FUNCTION aidis._track_before() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_track_before';

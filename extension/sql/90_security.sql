@@ -23,6 +23,7 @@ GRANT EXECUTE ON FUNCTION
   aidis.start_session(text, text, text, text, text, text, boolean),
   aidis.use_session(text), aidis.end_session(text), aidis.touch(text),
   aidis.record_usage(bigint, bigint, bigint, bigint, text, text),
+  aidis.record_file(text, bigint, bigint, text),
   aidis.expire_idle_sessions(), aidis.expire_idle_sessions_list()
   TO aidis_writer;
 -- Administration.

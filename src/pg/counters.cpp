@@ -5,6 +5,7 @@
 #include "pg/counters.hpp"
 
 #include "core/event_data.hpp"
+#include "core/text_signals.hpp"
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/spi.hpp"
@@ -16,6 +17,8 @@ extern "C" {
 PG_FUNCTION_INFO_V1(aidis_track_after);
 PG_FUNCTION_INFO_V1(aidis_buffer_touch);
 PG_FUNCTION_INFO_V1(aidis_buffer_usage);
+PG_FUNCTION_INFO_V1(aidis_buffer_file);
+Datum aidis_buffer_file(PG_FUNCTION_ARGS);
 Datum aidis_track_after(PG_FUNCTION_ARGS);
 Datum aidis_buffer_touch(PG_FUNCTION_ARGS);
 Datum aidis_buffer_usage(PG_FUNCTION_ARGS);
@@ -88,9 +91,22 @@ Datum track_after(FunctionCallInfo fcinfo) {
     if (!session) return PointerGetDatum(nullptr);  // a host row attached to no session
     core::Uuid project = session_project(*session);
     std::string entity = get_text(row, desc, cols.id);
-    std::string summary = core::summarize(get_text(row, desc, cols.summary), kSummaryBytes);
+    std::string text = get_text(row, desc, cols.summary);
+    std::string summary = core::summarize(text, kSummaryBytes);
     count(*session, project, created, 1);
     count(*session, project, Counter::ActivityCount, 1);
+    count(*session, project, Counter::EstimatedTokens,
+          core::estimate_tokens(text) + core::estimate_tokens(get_text(row, desc, cols.detail)));
+    if (kind == core::Kind::Context)
+      for (auto& path : core::extract_mentions(text)) {
+        core::FileTouch touch;
+        touch.session = *session;
+        touch.project = project;
+        touch.path = std::move(path);
+        touch.mentions = 1;
+        touch.at = GetCurrentStatementStartTimestamp();
+        tx_state().buffer.add_file(nest_level(), std::move(touch));
+      }
     std::string status = kind == core::Kind::Task ? get_text(row, desc, cols.status) : "";
     record(*session, project, core::created_event(kind), entity, summary,
            core::json_object({{"table", table},
@@ -298,6 +314,30 @@ Datum aidis_buffer_usage(PG_FUNCTION_ARGS) {
            core::json_object({{"input_tokens", numbers[0]}, {"output_tokens", numbers[1]},
                               {"cache_read_tokens", numbers[2]},
                               {"cache_creation_tokens", numbers[3]}, {"model", model}}));
+    PG_RETURN_VOID();
+  });
+}
+
+// aidis._buffer_file(session, project, path, lines_added, lines_removed): a file
+// the client reports as modified. Arguments are validated by the SQL caller.
+Datum aidis_buffer_file(PG_FUNCTION_ARGS) {
+  return shim("aidis._buffer_file", [&] {
+    core::FileTouch touch;
+    touch.session = to_uuid(PG_GETARG_DATUM(0));
+    touch.project = to_uuid(PG_GETARG_DATUM(1));
+    touch.path = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+    touch.modifications = 1;
+    touch.loc_added = PG_GETARG_INT64(3);
+    touch.loc_removed = PG_GETARG_INT64(4);
+    touch.at = GetCurrentStatementStartTimestamp();
+    count(touch.session, touch.project, Counter::LocAdded, touch.loc_added);
+    count(touch.session, touch.project, Counter::LocRemoved, touch.loc_removed);
+    count(touch.session, touch.project, Counter::ActivityCount, 1);
+    std::string added = std::to_string(touch.loc_added), removed = std::to_string(touch.loc_removed);
+    record(touch.session, touch.project, "file_touched", touch.path,
+           touch.path + " +" + added + " -" + removed,
+           core::json_object({{"path", touch.path}, {"lines_added", added}, {"lines_removed", removed}}));
+    tx_state().buffer.add_file(nest_level(), std::move(touch));
     PG_RETURN_VOID();
   });
 }

@@ -18,6 +18,9 @@ Columns Columns::of(TupleDesc desc, core::Kind kind) {
   c.completed_at = column(desc, "completed_at");
   c.updated_at = column(desc, "updated_at");
   c.summary = column(desc, core::summary_column(kind));
+  c.detail = kind == core::Kind::Task       ? column(desc, "description")
+             : kind == core::Kind::Decision ? column(desc, "rationale")
+                                            : 0;
   c.context_type = kind == core::Kind::Context ? column(desc, "context_type") : 0;
   return c;
 }

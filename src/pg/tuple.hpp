@@ -17,6 +17,7 @@ struct Columns {
   int completed_at = 0;
   int updated_at = 0;
   int summary = 0;       // content (contexts) or title
+  int detail = 0;        // description (tasks) or rationale (decisions)
   int context_type = 0;
 
   static Columns of(TupleDesc desc, core::Kind kind);
