@@ -17,18 +17,24 @@ DATA       = $(wildcard extension/$(EXTENSION)--*--*.sql)
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pg_trgm --load-extension=aidis_sessions
-CONTRIB_TESTDB = aidis_regress
 
 PG_CONFIG ?= pg_config
 
 # Server headers as system headers: -Wextra is for our code, not theirs.
 PG_CPPFLAGS = -Isrc -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-missing-field-initializers \
-              -Wno-register
+              -Wno-register -MMD -MP
 SHLIB_LINK  = -lstdc++
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Set after PGXS, which assigns its own default.
+CONTRIB_TESTDB = aidis_regress
+
+# Header dependencies (-MMD), so a changed header rebuilds what includes it.
+-include $(OBJS:.o=.d)
+EXTRA_CLEAN += $(OBJS:.o=.d)
 
 # LLVM JIT bitcode: compile the C++ sources with the same language flags.
 BITCODE_CXXFLAGS += -std=c++17 -Wno-register
@@ -40,7 +46,7 @@ extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
 all: $(EXTENSION).control
-EXTRA_CLEAN = $(EXTENSION).control
+EXTRA_CLEAN += $(EXTENSION).control
 
 # Unit tests of the pure C++ core: no server needed.
 CORE_TEST_BIN = build/core_tests

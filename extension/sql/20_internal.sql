@@ -61,7 +61,7 @@ AS $$
                                        WHERE d.session_id OPERATOR(pg_catalog.=) $1))
 $$;
 
-CREATE FUNCTION aidis._resolve_session(bound uuid, autostart boolean, agent text)
+CREATE FUNCTION aidis._resolve_session(bound uuid, autostart boolean, agent text, project uuid)
   RETURNS TABLE (session_id uuid, project_id uuid)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -80,8 +80,8 @@ BEGIN
     ORDER BY aidis._effective_last_activity(b.id, b.last_activity_at) DESC, b.started_at DESC, b.id
     LIMIT 1;
   IF FOUND OR NOT autostart THEN RETURN; END IF;
-  -- 3. None: a tracked write starts one (rule 4).
-  RETURN QUERY SELECT s.id, s.project_id FROM aidis.start_session(agent => agent) s;
+  -- 3. None: a tracked write starts one (rule 4), on the row's project if it names one.
+  RETURN QUERY SELECT s.id, s.project_id FROM aidis.start_session(agent => agent, project => project::text) s;
 END
 $$;
 

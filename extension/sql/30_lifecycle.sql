@@ -38,10 +38,11 @@ BEGIN
     PERFORM aidis._refuse_if_disconnected(pid);
     RETURN pid;
   END IF;
-  -- Activity = timeline events (contexts, tasks, decisions, usage...) in the window.
+  -- Activity = work on the timeline (contexts, tasks, decisions, usage, files)
+  -- in the window; session starts and ends are not work.
   SELECT a.project_id INTO pid
   FROM aidis.session_activities a JOIN aidis.projects p ON p.id = a.project_id
-  WHERE a.occurred_at > now() - interval '24 hours'
+  WHERE a.occurred_at > now() - interval '24 hours' AND a.kind NOT LIKE 'session\_%'
     AND p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
   GROUP BY a.project_id
   ORDER BY count(*) DESC, max(a.occurred_at) DESC

@@ -7,8 +7,8 @@ namespace aidis::pg {
 namespace {
 
 Statement resolve_statement{
-    "SELECT r.session_id, r.project_id FROM aidis._resolve_session($1, $2, $3) r",
-    {UUIDOID, BOOLOID, TEXTOID}};
+    "SELECT r.session_id, r.project_id FROM aidis._resolve_session($1, $2, $3, $4) r",
+    {UUIDOID, BOOLOID, TEXTOID, UUIDOID}};
 Statement session_info_statement{
     "SELECT i.project_id, i.project_status, i.project_name FROM aidis._session_info($1) i",
     {UUIDOID}};
@@ -36,14 +36,14 @@ std::string text_value(const OwnerSpi& spi, int col) {
 
 }  // namespace
 
-std::optional<SessionRef> current_session(bool autostart) {
+std::optional<SessionRef> current_session(bool autostart, const std::optional<core::Uuid>& project) {
   auto& state = tx_state();
   if (state.current) return state.current;
 
   auto bound = bound_session();
   std::string agent = agent_from_connection();
-  Datum args[3];
-  char nulls[3] = {' ', ' ', ' '};
+  Datum args[4];
+  char nulls[4] = {' ', ' ', ' ', ' '};
   if (bound) {
     args[0] = uuid_datum(*bound);
   } else {
@@ -52,6 +52,12 @@ std::optional<SessionRef> current_session(bool autostart) {
   }
   args[1] = BoolGetDatum(autostart);
   args[2] = call([&]() -> Datum { return CStringGetTextDatum(agent.c_str()); });
+  if (project) {
+    args[3] = uuid_datum(*project);
+  } else {
+    args[3] = Datum(0);
+    nulls[3] = 'n';
+  }
 
   OwnerSpi spi;
   std::optional<SessionRef> found;

@@ -8,8 +8,10 @@
 namespace aidis::pg {
 
 // Rule 3: the bound session if active, else the most recently active one;
-// with `autostart`, a new session when none is active (rule 4).
-std::optional<SessionRef> current_session(bool autostart);
+// with `autostart`, a new session when none is active (rule 4), on
+// `project` when given.
+std::optional<SessionRef> current_session(bool autostart,
+                                          const std::optional<core::Uuid>& project = std::nullopt);
 
 // The project of a session; nullopt when there is no such session.
 std::optional<core::Uuid> find_session_project(const core::Uuid& session);

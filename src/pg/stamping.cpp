@@ -65,7 +65,7 @@ Datum track_before(FunctionCallInfo fcinfo) {
   auto session = get_uuid(new_row, desc, cols.session_id);
   auto project = get_uuid(new_row, desc, cols.project_id);
   if (!session && inserting && cols.session_id != 0) {
-    auto current = current_session(true);
+    auto current = current_session(true, project);
     if (!current) throw Error(ERRCODE_INTERNAL_ERROR, "no session could be started");
     session = current->session;
     replace.set(cols.session_id, uuid_datum(current->session));
