@@ -3,16 +3,6 @@
 \set VERBOSITY terse
 SET client_min_messages = warning;
 
--- SQLSTATE of a statement, for errors whose message names a display id
--- (display ids carry the year, so the message itself is not stable).
-CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE;
-END $$;
-
 -- The sentinel always exists.
 SELECT id, name, status FROM aidis.projects;
 
@@ -94,8 +84,8 @@ SELECT aidis.use_session('1234');
 SELECT status, end_reason, ended_at IS NOT NULL AS has_end FROM aidis.end_session();
 -- (the fallback is the most recently active session: lc-r2, the last one started)
 SELECT id = :'r2_id' AS fell_back, status FROM aidis.current_session();
-SELECT pg_temp.sqlstate_of(format('SELECT aidis.end_session(%L)', :'second_id')) AS end_again;
-SELECT pg_temp.sqlstate_of(format('SELECT aidis.use_session(%L)', :'second_id')) AS bind_ended;
+SELECT public.sqlstate_of(format('SELECT aidis.end_session(%L)', :'second_id')) AS end_again;
+SELECT public.sqlstate_of(format('SELECT aidis.use_session(%L)', :'second_id')) AS bind_ended;
 SELECT kind, summary FROM aidis.session_activities WHERE session_id = :'second_id' ORDER BY id;
 
 -- Leave nothing active for the next file.
