@@ -119,6 +119,12 @@ cluster_stop() {
   return 0
 }
 
+# Restart the cluster in DIR; MODE immediate simulates a crash (recovery on start).
+cluster_restart() {
+  local dir=${1:?usage: cluster_restart DIR [fast|immediate]} mode=${2:-fast}
+  _cl_run "$(_cl_bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 restart -m "$mode" >/dev/null
+}
+
 # CLI mode (not when sourced).
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
   set -euo pipefail
