@@ -67,4 +67,20 @@ UPDATE aidis.contexts SET content = 'retired context, edited' WHERE content = 'r
 SELECT status, end_reason FROM aidis.sessions WHERE id = :'s1';
 SELECT * FROM aidis.check_counters();
 
+-- Work done before a disconnect in the same transaction is kept and counted.
+SELECT name FROM aidis.create_project('dc-same-tx');
+BEGIN;
+SELECT id AS s3 FROM aidis.start_session(agent => 'cursor', client_key => 'dc-3', project => 'dc-same-tx') \gset
+INSERT INTO aidis.contexts (content) VALUES ('written before the disconnect');
+SELECT status FROM aidis.disconnect_project('dc-same-tx');
+INSERT INTO aidis.contexts (session_id, content) VALUES (:'s3', 'written after');
+ROLLBACK;
+BEGIN;
+SELECT id AS s3 FROM aidis.start_session(agent => 'cursor', client_key => 'dc-3', project => 'dc-same-tx') \gset
+INSERT INTO aidis.contexts (content) VALUES ('written before the disconnect');
+SELECT status FROM aidis.disconnect_project('dc-same-tx');
+COMMIT;
+SELECT status, contexts_created FROM aidis.sessions WHERE id = :'s3';
+SELECT * FROM aidis.check_counters();
+
 SELECT count(aidis.end_session(id::text)) AS ended FROM aidis.sessions WHERE status = 'active';

@@ -263,9 +263,11 @@ void flush_buffer() {
   };
   // At pre-commit no portal holds a snapshot any more: run under a fresh one.
   call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+  state.flushing = true;  // reset with the transaction state if this fails
   OwnerSpi spi;
   spi.execute(apply_statement, args, nullptr, false);
   spi.finish();
+  state.flushing = false;
   call([] { PopActiveSnapshot(); });
 }
 

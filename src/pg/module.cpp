@@ -35,12 +35,16 @@ Datum uuid_datum(const core::Uuid& id) {
 
 namespace {
 
+// SET aidis.session_id rebinds the connection: forget the resolved session.
+void on_bound_session_assign(const char*, void*) { tx_state().current.reset(); }
+
 void reset_transaction_state() noexcept {
   auto& state = tx_state();
   state.buffer.clear();
   state.forget_caches();
   state.owner.reset();
   state.buffer_lost = false;
+  state.flushing = false;
 }
 
 void on_xact(XactEvent event, void*) {
@@ -97,7 +101,7 @@ void _PG_init(void) {
       nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
-      nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+      nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, on_bound_session_assign, nullptr);
   MarkGUCPrefixReserved("aidis");
   RegisterXactCallback(on_xact, nullptr);
   RegisterSubXactCallback(on_subxact, nullptr);

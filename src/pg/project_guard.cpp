@@ -20,9 +20,11 @@ Datum guard_row(FunctionCallInfo fcinfo) {
     throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
 
   HeapTuple result = data->tg_trigtuple;
+  if (TRIGGER_FIRED_BY_UPDATE(data->tg_event)) result = data->tg_newtuple;
+  if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
+
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
     if (auto project = get_uuid(data->tg_trigtuple, desc, project_col)) check_project_writable(*project);
-  if (TRIGGER_FIRED_BY_UPDATE(data->tg_event)) result = data->tg_newtuple;
   if (!TRIGGER_FIRED_BY_DELETE(data->tg_event))  // INSERT, UPDATE: the row as it will be
     if (auto project = get_uuid(result, desc, project_col)) check_project_writable(*project);
   return PointerGetDatum(result);

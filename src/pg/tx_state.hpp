@@ -29,6 +29,10 @@ struct TxState {
   std::unordered_map<core::Uuid, ProjectFacts, core::UuidHash> projects;
   std::optional<Oid> owner;
   bool buffer_lost = false;  // a subtransaction callback ran out of memory
+  // True while the buffer is written: those writes passed the guard when they
+  // happened (a project disconnected later in the same transaction must not
+  // make its earlier writes fail at commit).
+  bool flushing = false;
 
   void forget_caches() {
     current.reset();
