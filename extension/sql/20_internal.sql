@@ -24,6 +24,12 @@ CREATE FUNCTION aidis._forget_cached_session() RETURNS void
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
 
+-- After a change to a session's status or project, or a project's status:
+-- every backend drops its cached facts when this transaction commits.
+CREATE FUNCTION aidis._invalidate_caches() RETURNS void
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_invalidate_caches';
+
 -- Activity and usage go through the same per-transaction buffer as tracked writes.
 CREATE FUNCTION aidis._buffer_touch(session_id uuid, project_id uuid) RETURNS void
   LANGUAGE c VOLATILE STRICT
@@ -364,5 +370,6 @@ BEGIN
                            jsonb_build_object('end_reason', reason));
   PERFORM aidis._notify(CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timeout'
                                     WHEN 'superseded' THEN 'superseded' ELSE 'disconnected' END, sid);
+  PERFORM aidis._invalidate_caches();
 END
 $$;

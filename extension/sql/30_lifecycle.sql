@@ -399,7 +399,7 @@ BEGIN
   END LOOP;
   UPDATE aidis.projects x SET status = 'disconnected', is_default = false, updated_at = clock_timestamp()
   WHERE x.id = pid RETURNING * INTO proj;
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();
   RETURN proj;
 END
 $$;
@@ -419,7 +419,7 @@ BEGIN
   END IF;
   UPDATE aidis.projects x SET status = 'active', updated_at = clock_timestamp()
   WHERE x.id = pid RETURNING * INTO proj;
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();
   RETURN proj;
 END
 $$;

@@ -9,6 +9,8 @@ PG_FUNCTION_INFO_V1(aidis_normalize_agent);
 PG_FUNCTION_INFO_V1(aidis_session_timeout);
 PG_FUNCTION_INFO_V1(aidis_current_session_id);
 PG_FUNCTION_INFO_V1(aidis_forget_cached_session);
+PG_FUNCTION_INFO_V1(aidis_invalidate_caches);
+Datum aidis_invalidate_caches(PG_FUNCTION_ARGS);
 Datum aidis_normalize_agent(PG_FUNCTION_ARGS);
 Datum aidis_session_timeout(PG_FUNCTION_ARGS);
 Datum aidis_current_session_id(PG_FUNCTION_ARGS);
@@ -49,7 +51,19 @@ Datum aidis_current_session_id(PG_FUNCTION_ARGS) {
 
 Datum aidis_forget_cached_session(PG_FUNCTION_ARGS) {
   return pg::shim("aidis._forget_cached_session", [&] {
-    pg::tx_state().forget_caches();
+    pg::forget_caches();
+    PG_RETURN_VOID();
+  });
+}
+
+// Every backend forgets its cached sessions and projects when this transaction
+// commits (a relcache invalidation of aidis.projects; nothing if it aborts).
+Datum aidis_invalidate_caches(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._invalidate_caches", [&] {
+    (void)fcinfo;
+    pg::forget_caches();
+    Oid relid = pg::backend_cache_for_filling().projects_relid;
+    pg::call([&] { CacheInvalidateRelcacheByRelid(relid); });
     PG_RETURN_VOID();
   });
 }

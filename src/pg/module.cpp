@@ -21,6 +21,25 @@ TxState& tx_state() {
   return state;
 }
 
+BackendCache& backend_cache() {
+  static BackendCache cache;
+  return cache;
+}
+
+BackendCache& backend_cache_for_filling() {
+  auto& cache = backend_cache();
+  if (cache.projects_relid == InvalidOid)
+    cache.projects_relid = call([]() -> Oid {
+      return get_relname_relid("projects", get_namespace_oid("aidis", false));
+    });
+  return cache;
+}
+
+void forget_caches() {
+  tx_state().current.reset();
+  backend_cache().clear();
+}
+
 core::Uuid to_uuid(Datum datum) {
   core::Uuid id;
   std::memcpy(id.bytes.data(), DatumGetUUIDP(datum)->data, UUID_LEN);
@@ -36,15 +55,25 @@ Datum uuid_datum(const core::Uuid& id) {
 namespace {
 
 // SET aidis.session_id rebinds the connection: forget the resolved session.
-void on_bound_session_assign(const char*, void*) { tx_state().current.reset(); }
+void on_bound_session_assign(const char*, void*) {
+  tx_state().current.reset();
+  backend_cache().bound.reset();
+}
 
-void reset_transaction_state() noexcept {
+// Relcache invalidation of aidis.projects (sent by aidis._invalidate_caches),
+// or of everything.
+void on_relcache_invalidation(Datum, Oid relid) {
+  auto& cache = backend_cache();
+  if (relid == InvalidOid || relid == cache.projects_relid) cache.clear();
+}
+
+void reset_transaction_state(bool aborted) noexcept {
   auto& state = tx_state();
   state.buffer.clear();
-  state.forget_caches();
-  state.owner.reset();
+  state.current.reset();
   state.buffer_lost = false;
   state.flushing = false;
+  if (aborted) backend_cache().clear();
 }
 
 void on_xact(XactEvent event, void*) {
@@ -54,11 +83,13 @@ void on_xact(XactEvent event, void*) {
       if (!tx_state().buffer.empty() || tx_state().buffer_lost) shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
       break;
     case XACT_EVENT_COMMIT:
-    case XACT_EVENT_ABORT:
     case XACT_EVENT_PREPARE:
     case XACT_EVENT_PARALLEL_COMMIT:
+      reset_transaction_state(false);
+      break;
+    case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
-      reset_transaction_state();
+      reset_transaction_state(true);
       break;
     default:
       break;
@@ -76,7 +107,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
         break;
       case SUBXACT_EVENT_ABORT_SUB:
         state.buffer.abort_subtransaction(level);
-        state.forget_caches();
+        forget_caches();
         break;
       default:
         break;
@@ -105,4 +136,5 @@ void _PG_init(void) {
   MarkGUCPrefixReserved("aidis");
   RegisterXactCallback(on_xact, nullptr);
   RegisterSubXactCallback(on_subxact, nullptr);
+  CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr));
 }

@@ -37,27 +37,20 @@ std::string text_value(const OwnerSpi& spi, int col) {
 }  // namespace
 
 std::optional<SessionRef> current_session(bool autostart, const std::optional<core::Uuid>& project) {
-  auto& state = tx_state();
-  if (state.current) return state.current;
-
   auto bound = bound_session();
-  std::string agent = agent_from_connection();
+  auto& cache = backend_cache();
+  if (bound && cache.bound && cache.bound->session == *bound) return cache.bound;
+  if (auto& current = tx_state().current) return current;
+
   Datum args[4];
   char nulls[4] = {' ', ' ', ' ', ' '};
-  if (bound) {
-    args[0] = uuid_datum(*bound);
-  } else {
-    args[0] = Datum(0);
-    nulls[0] = 'n';
-  }
+  args[0] = bound ? uuid_datum(*bound) : Datum(0);
+  nulls[0] = bound ? ' ' : 'n';
   args[1] = BoolGetDatum(autostart);
+  std::string agent = agent_from_connection();
   args[2] = call([&]() -> Datum { return CStringGetTextDatum(agent.c_str()); });
-  if (project) {
-    args[3] = uuid_datum(*project);
-  } else {
-    args[3] = Datum(0);
-    nulls[3] = 'n';
-  }
+  args[3] = project ? uuid_datum(*project) : Datum(0);
+  nulls[3] = project ? ' ' : 'n';
 
   OwnerSpi spi;
   std::optional<SessionRef> found;
@@ -68,18 +61,23 @@ std::optional<SessionRef> current_session(bool autostart, const std::optional<co
     if (!null_session && !null_project) found = SessionRef{to_uuid(s), to_uuid(p)};
   }
   spi.finish();
-  // Resolution may have started a session, which resets the caches: fill after.
-  auto& after = tx_state();
-  if (found) {
-    after.current = found;
-    after.session_project[found->session] = found->project;
-  }
+  if (!found) return found;
+  // Resolution may have started (and bound) a session, which resets the
+  // caches: fill them after it. The bound session is cached until a
+  // lifecycle change invalidates it; a session found by search only for this
+  // transaction (another one may become more recently active).
+  auto& after = backend_cache_for_filling();
+  after.session_project[found->session] = found->project;
+  if (auto now_bound = bound_session(); now_bound && *now_bound == found->session)
+    after.bound = found;
+  else
+    tx_state().current = found;
   return found;
 }
 
 std::optional<core::Uuid> find_session_project(const core::Uuid& session) {
-  auto& state = tx_state();
-  if (auto it = state.session_project.find(session); it != state.session_project.end())
+  auto& cache = backend_cache();
+  if (auto it = cache.session_project.find(session); it != cache.session_project.end())
     return it->second;
 
   Datum args[1] = {uuid_datum(session)};
@@ -94,8 +92,9 @@ std::optional<core::Uuid> find_session_project(const core::Uuid& session) {
   }
   spi.finish();
   if (project) {
-    state.session_project[session] = *project;
-    state.projects[*project] = facts;
+    auto& filling = backend_cache_for_filling();
+    filling.session_project[session] = *project;
+    filling.projects[*project] = facts;
   }
   return project;
 }
@@ -109,20 +108,20 @@ core::Uuid session_project(const core::Uuid& session) {
 }
 
 void check_project_writable(const core::Uuid& project) {
-  auto& state = tx_state();
-  auto it = state.projects.find(project);
-  if (it == state.projects.end()) {
+  auto& cache = backend_cache();
+  auto it = cache.projects.find(project);
+  if (it == cache.projects.end()) {
     Datum args[1] = {uuid_datum(project)};
     OwnerSpi spi;
     ProjectFacts facts;
     if (spi.execute(project_info_statement, args, nullptr, true) == 1)
       facts = {text_value(spi, 1), text_value(spi, 2)};
     spi.finish();
-    it = state.projects.emplace(project, facts).first;
+    if (facts.status.empty())  // not cached: it may be created later
+      throw Error(ERRCODE_FOREIGN_KEY_VIOLATION, "project " + project.str() + " does not exist",
+                  "project_id must name a row of aidis.projects.");
+    it = backend_cache_for_filling().projects.emplace(project, facts).first;
   }
-  if (it->second.status.empty())
-    throw Error(ERRCODE_FOREIGN_KEY_VIOLATION, "project " + project.str() + " does not exist",
-                "project_id must name a row of aidis.projects.");
   if (it->second.status == "disconnected")
     throw Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 "project \"" + it->second.name + "\" is disconnected",

@@ -36,9 +36,12 @@ Oid lookup_extension_owner() {
 }  // namespace
 
 Oid extension_owner() {
-  auto& state = tx_state();
-  if (!state.owner) state.owner = lookup_extension_owner();
-  return *state.owner;
+  auto& cache = backend_cache();
+  if (!cache.owner) {
+    Oid owner = lookup_extension_owner();
+    backend_cache_for_filling().owner = owner;
+  }
+  return *cache.owner;
 }
 
 OwnerSpi::OwnerSpi() {

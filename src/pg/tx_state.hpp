@@ -1,7 +1,14 @@
-// Backend-local state that lives for one transaction: the tracking buffer
-// and the caches the triggers consult. Reset at every transaction end;
-// the caches are also dropped when a subtransaction rolls back (what they
-// remember may have been rolled back with it).
+// Backend-local state.
+//
+// TxState lives for one transaction: the tracking buffer, and the current
+// session when it was resolved by search (rule 3, "most recently active").
+//
+// BackendCache outlives transactions: what the triggers check on every row
+// (the extension owner, each session's project, each project's status, the
+// active session this connection is bound to). Lifecycle functions that change
+// any of it call aidis._invalidate_caches(), which sends a relcache
+// invalidation for aidis.projects to every backend at commit; the callback
+// clears the cache. Aborts clear it too: it may remember rolled-back rows.
 #pragma once
 
 #include <unordered_map>
@@ -18,30 +25,44 @@ struct SessionRef {
 };
 
 struct ProjectFacts {
-  std::string status;  // empty: no such project
+  std::string status;  // never empty in the cache: missing projects are not cached
   std::string name;
 };
 
 struct TxState {
   core::TxBuffer buffer;
-  std::optional<SessionRef> current;                                  // rule 3, resolved once
-  std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
-  std::unordered_map<core::Uuid, ProjectFacts, core::UuidHash> projects;
-  std::optional<Oid> owner;
-  bool buffer_lost = false;  // a subtransaction callback ran out of memory
+  std::optional<SessionRef> current;  // resolved by search, for this transaction only
+  bool buffer_lost = false;           // a subtransaction callback ran out of memory
   // True while the buffer is written: those writes passed the guard when they
   // happened (a project disconnected later in the same transaction must not
   // make its earlier writes fail at commit).
   bool flushing = false;
+};
 
-  void forget_caches() {
-    current.reset();
+struct BackendCache {
+  std::optional<Oid> owner;
+  Oid projects_relid = InvalidOid;  // the relation whose invalidation clears us
+  std::optional<SessionRef> bound;  // the bound session, known to be active
+  std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
+  std::unordered_map<core::Uuid, ProjectFacts, core::UuidHash> projects;
+
+  void clear() {
+    projects_relid = InvalidOid;  // looked up again: the extension may have been recreated
+    owner.reset();
+    bound.reset();
     session_project.clear();
     projects.clear();
   }
 };
 
 TxState& tx_state();
+BackendCache& backend_cache();
+// The cache, about to receive a fact: first makes sure its invalidations will
+// reach it.
+BackendCache& backend_cache_for_filling();
+
+// Forget every cached fact (this backend only).
+void forget_caches();
 
 // Conversions between PostgreSQL uuids and core::Uuid.
 core::Uuid to_uuid(Datum datum);
