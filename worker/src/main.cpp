@@ -1,0 +1,29 @@
+// Entry point of the `aidis` binary: parse the command line, dispatch.
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "conninfo.hpp"
+#include "worker.hpp"
+
+int main(int argc, char** argv) {
+    using namespace aidis;
+    Options opts;
+    CLI::App app{"", "aidis"};
+    define_cli(app, opts);
+    if (auto rc = parse_command_line(app, argc, argv)) return *rc;
+
+    try {
+        switch (opts.command) {
+        case Command::Worker:
+            return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
+        case Command::None:
+            break;  // require_subcommand(1) makes this unreachable
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "aidis: {}\n", e.what());
+        return kExitFailure;
+    }
+    return kExitUsage;
+}
