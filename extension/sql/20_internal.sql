@@ -14,10 +14,15 @@ CREATE FUNCTION aidis._session_timeout() RETURNS interval
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'aidis_session_timeout';
 
--- Active-session resolution (rule 3), cached per transaction in C++.
-CREATE FUNCTION aidis._current_session_id(autostart boolean DEFAULT false) RETURNS uuid
+-- Active-session resolution (rule 3), cached in C++. The first only reads;
+-- the second starts a session when none is active (rule 4) and is granted to
+-- nobody: only SECURITY DEFINER functions of the extension call it.
+CREATE FUNCTION aidis._current_session_id() RETURNS uuid
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'aidis_current_session_id';
+CREATE FUNCTION aidis._current_or_new_session_id() RETURNS uuid
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_current_or_new_session_id';
 
 -- Lifecycle functions call this after changing which session is current.
 CREATE FUNCTION aidis._forget_cached_session() RETURNS void
@@ -241,7 +246,7 @@ DECLARE
   found uuid[];
 BEGIN
   IF s IS NULL THEN
-    found := ARRAY[aidis._current_session_id(false)];
+    found := ARRAY[aidis._current_session_id()];
     IF found[1] IS NULL THEN
       RAISE EXCEPTION 'no current session'
         USING ERRCODE = 'no_data_found', HINT = 'Start one with aidis.start_session() or name a session.';

@@ -141,7 +141,7 @@ CREATE FUNCTION aidis.current_session() RETURNS aidis.sessions
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT s.* FROM aidis.sessions s WHERE s.id = aidis._current_session_id(false)
+  SELECT s.* FROM aidis.sessions s WHERE s.id = aidis._current_session_id()
 $$;
 
 CREATE FUNCTION aidis.use_session(s text) RETURNS aidis.sessions
@@ -198,7 +198,7 @@ DECLARE
   row aidis.session_base;
 BEGIN
   IF s IS NULL THEN
-    session_id := aidis._current_session_id(true);
+    session_id := aidis._current_or_new_session_id();
   ELSE
     session_id := aidis._find_session(s);
   END IF;

@@ -8,6 +8,8 @@ extern "C" {
 PG_FUNCTION_INFO_V1(aidis_normalize_agent);
 PG_FUNCTION_INFO_V1(aidis_session_timeout);
 PG_FUNCTION_INFO_V1(aidis_current_session_id);
+PG_FUNCTION_INFO_V1(aidis_current_or_new_session_id);
+Datum aidis_current_or_new_session_id(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(aidis_forget_cached_session);
 PG_FUNCTION_INFO_V1(aidis_invalidate_caches);
 Datum aidis_invalidate_caches(PG_FUNCTION_ARGS);
@@ -40,13 +42,21 @@ Datum aidis_session_timeout(PG_FUNCTION_ARGS) {
   });
 }
 
+namespace {
+Datum current_session_datum(FunctionCallInfo fcinfo, bool autostart) {
+  auto current = pg::current_session(autostart);
+  if (!current) PG_RETURN_NULL();
+  return pg::uuid_datum(current->session);
+}
+}  // namespace
+
 Datum aidis_current_session_id(PG_FUNCTION_ARGS) {
-  return pg::shim("aidis._current_session_id", [&] {
-    bool autostart = !PG_ARGISNULL(0) && PG_GETARG_BOOL(0);
-    auto current = pg::current_session(autostart);
-    if (!current) PG_RETURN_NULL();
-    return pg::uuid_datum(current->session);
-  });
+  return pg::shim("aidis._current_session_id", [&] { return current_session_datum(fcinfo, false); });
+}
+
+Datum aidis_current_or_new_session_id(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._current_or_new_session_id",
+                  [&] { return current_session_datum(fcinfo, true); });
 }
 
 Datum aidis_forget_cached_session(PG_FUNCTION_ARGS) {

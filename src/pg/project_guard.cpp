@@ -1,5 +1,7 @@
 // BEFORE ROW trigger of the session tables: the disconnected-project guard
 // (rule 8). Tracked tables get the same check from their stamping trigger.
+#include <algorithm>
+
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
@@ -12,21 +14,32 @@ Datum aidis_guard_row(PG_FUNCTION_ARGS);
 namespace aidis::pg {
 namespace {
 
+// Refuses a row of a disconnected project: its own project_id, and the
+// project of the session it names.
+void check_row(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row) {
+  if (auto project = get_uuid(row, desc, project_col)) check_project_writable(*project);
+  if (auto session = get_uuid(row, desc, session_col)) {
+    auto project = new_row ? std::optional(session_project(*session)) : find_session_project(*session);
+    if (project) check_project_writable(*project);
+  }
+}
+
 Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   TupleDesc desc = RelationGetDescr(data->tg_relation);
   int project_col = SPI_fnumber(desc, "project_id");
   if (project_col <= 0)
     throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
+  int session_col = std::max(SPI_fnumber(desc, "session_id"), 0);  // session_base has none
 
   HeapTuple result = data->tg_trigtuple;
   if (TRIGGER_FIRED_BY_UPDATE(data->tg_event)) result = data->tg_newtuple;
   if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
 
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
-    if (auto project = get_uuid(data->tg_trigtuple, desc, project_col)) check_project_writable(*project);
+    check_row(data->tg_trigtuple, desc, project_col, session_col, false);
   if (!TRIGGER_FIRED_BY_DELETE(data->tg_event))  // INSERT, UPDATE: the row as it will be
-    if (auto project = get_uuid(result, desc, project_col)) check_project_writable(*project);
+    check_row(result, desc, project_col, session_col, true);
   return PointerGetDatum(result);
 }
 

@@ -64,6 +64,7 @@ Datum track_before(FunctionCallInfo fcinfo) {
   Replacements replace;
   auto session = get_uuid(new_row, desc, cols.session_id);
   auto project = get_uuid(new_row, desc, cols.project_id);
+  if (project) check_project_writable(*project);  // before it can start a session on it
   if (!session && inserting && cols.session_id != 0) {
     auto current = current_session(true, project);
     if (!current) throw Error(ERRCODE_INTERNAL_ERROR, "no session could be started");
