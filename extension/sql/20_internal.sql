@@ -368,6 +368,7 @@ BEGIN
       last_activity_at = GREATEST(b.last_activity_at, LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at))),
       updated_at = clock_timestamp()
   WHERE b.id = sid;
+  PERFORM aidis._store_score(sid);  -- the derived rating, kept with the ended session
   PERFORM aidis._log_event(sid, CASE reason WHEN 'timeout' THEN 'session_timeout' ELSE 'session_ended' END,
                            at, 'session ' || CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timed out'
                                                          WHEN 'superseded' THEN 'superseded by a new session'

@@ -32,10 +32,11 @@ std::vector<std::string> extract_mentions(std::string_view text) {
 }
 
 std::int64_t estimate_tokens(std::string_view text) {
-  std::int64_t tokens = 0;
+  // Counted in quarter tokens so that a symbol can cost 3/4.
+  std::int64_t quarters = 0;
   std::size_t run = 0;
   auto close_run = [&] {
-    tokens += static_cast<std::int64_t>((run + 3) / 4);
+    quarters += 4 * static_cast<std::int64_t>((run + 5) / 6);
     run = 0;
   };
   for (unsigned char c : text) {
@@ -46,13 +47,13 @@ std::int64_t estimate_tokens(std::string_view text) {
     close_run();
     if (is_space(c)) continue;
     if (c < 0x80) {
-      ++tokens;  // punctuation, operators
+      quarters += 3;  // punctuation, operators
     } else if ((c & 0xC0) != 0x80) {
-      ++tokens;  // first byte of a non-ASCII character
+      quarters += 4;  // first byte of a non-ASCII character
     }
   }
   close_run();
-  return tokens;
+  return (quarters + 3) / 4;
 }
 
 }  // namespace aidis::core

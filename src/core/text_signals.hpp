@@ -14,9 +14,9 @@ namespace aidis::core {
 std::vector<std::string> extract_mentions(std::string_view text);
 
 // Token estimate for text the model read or wrote (docs/tokens.md): a run of
-// ASCII letters/digits costs one token per 4 characters (rounded up), each
-// other visible ASCII character one token, each non-ASCII character one
-// token; whitespace is free.
+// ASCII letters/digits costs one token per 6 characters (rounded up), each
+// other visible ASCII character 3/4 of a token, each non-ASCII character one
+// token; whitespace is free; the total is rounded up.
 std::int64_t estimate_tokens(std::string_view text);
 
 }  // namespace aidis::core

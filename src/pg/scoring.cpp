@@ -1,6 +1,7 @@
-// SQL-callable side of the derived score (docs/scoring.md): the formula and
-// the near-duplicate detector live in core/scoring; aidis._score_signals()
-// gathers their inputs.
+// SQL-callable C++ of the session API: the derived score (docs/scoring.md),
+// whose formula and near-duplicate detector live in core/scoring while
+// aidis._score_signals() gathers their inputs; and the text list_sessions
+// searches (an immutable function, so it can be indexed).
 #include "core/scoring.hpp"
 #include "pg/guard.hpp"
 
@@ -10,9 +11,13 @@ extern "C" {
 PG_FUNCTION_INFO_V1(aidis_score);
 PG_FUNCTION_INFO_V1(aidis_near_duplicates);
 PG_FUNCTION_INFO_V1(aidis_trigram_similarity);
+PG_FUNCTION_INFO_V1(aidis_score_version);
+PG_FUNCTION_INFO_V1(aidis_search_text);
 Datum aidis_score(PG_FUNCTION_ARGS);
 Datum aidis_near_duplicates(PG_FUNCTION_ARGS);
 Datum aidis_trigram_similarity(PG_FUNCTION_ARGS);
+Datum aidis_score_version(PG_FUNCTION_ARGS);
+Datum aidis_search_text(PG_FUNCTION_ARGS);
 }
 
 namespace aidis::pg {
@@ -43,6 +48,12 @@ std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n) {
     out.emplace_back(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
   }
   return out;
+}
+
+Datum text_datum(const std::string& value) {
+  return call([&]() -> Datum {
+    return PointerGetDatum(cstring_to_text_with_len(value.data(), static_cast<int>(value.size())));
+  });
 }
 
 Datum jsonb_datum(const std::string& json) {
@@ -84,6 +95,9 @@ Datum aidis_near_duplicates(PG_FUNCTION_ARGS) {
     if (!(threshold > 0 && threshold <= 1))
       throw pg::Error(ERRCODE_INVALID_PARAMETER_VALUE, "threshold must be greater than 0 and at most 1");
     std::vector<std::string> items = pg::text_array_arg(fcinfo, 0);
+    // The most recent items only (docs/scoring.md): the SQL caller passes them oldest first.
+    if (items.size() > core::kMaxComparedItems)
+      items.erase(items.begin(), items.end() - static_cast<std::ptrdiff_t>(core::kMaxComparedItems));
     PG_RETURN_INT64(core::count_near_duplicates(items, threshold));
   });
 }
@@ -94,5 +108,40 @@ Datum aidis_trigram_similarity(PG_FUNCTION_ARGS) {
     std::string a = pg::text_arg(fcinfo, 0);
     std::string b = pg::text_arg(fcinfo, 1);
     PG_RETURN_FLOAT8(core::similarity(a, b));
+  });
+}
+
+// aidis._score_version() -> text: the version of the formula compute_score implements.
+Datum aidis_score_version(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._score_version", [&] { return pg::text_datum(core::kScoreVersion); });
+}
+
+// aidis._search_text(display_id, title, description, goal, tags text[], agent) -> text:
+// the fields list_sessions matches q against, one per line (NULLs left out);
+// of a display id SES-YYYY-NNNN only NNNN.
+// Immutable and cheap: the trigram index of list_sessions is built on it.
+Datum aidis_search_text(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._search_text", [&] {
+    std::string out;
+    auto append = [&](const std::string& field) {
+      if (field.empty()) return;
+      if (!out.empty()) out.push_back('\n');
+      out += field;
+    };
+    if (!PG_ARGISNULL(0)) {
+      // Display ids have their own (prefix) index: only the number goes here,
+      // so that "SES" and the year, shared by every session, are no trigrams.
+      std::string display = pg::text_arg(fcinfo, 0);
+      std::size_t dash = display.rfind('-');
+      bool standard = display.rfind("SES-", 0) == 0 && dash == 8;
+      append(standard ? display.substr(dash + 1) : display);
+    }
+    for (int i : {1, 2, 3}) {
+      if (!PG_ARGISNULL(i)) append(pg::text_arg(fcinfo, i));
+    }
+    if (!PG_ARGISNULL(4))
+      for (const auto& tag : pg::text_array_arg(fcinfo, 4)) append(tag);
+    if (!PG_ARGISNULL(5)) append(pg::text_arg(fcinfo, 5));
+    return pg::text_datum(out);
   });
 }

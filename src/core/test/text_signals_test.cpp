@@ -25,8 +25,9 @@ TEST(Tokens, Estimates) {
   EXPECT_EQ(estimate_tokens(""), 0);
   EXPECT_EQ(estimate_tokens("   \n"), 0);
   EXPECT_EQ(estimate_tokens("word"), 1);
-  EXPECT_EQ(estimate_tokens("words"), 2);
-  EXPECT_EQ(estimate_tokens("a, b."), 4);
-  EXPECT_EQ(estimate_tokens("f(x);"), 5);
+  EXPECT_EQ(estimate_tokens("sixsix"), 1);
+  EXPECT_EQ(estimate_tokens("session"), 2);
+  EXPECT_EQ(estimate_tokens("a, b."), 4);   // 1 + 3/4 + 1 + 3/4 = 3.5, rounded up
+  EXPECT_EQ(estimate_tokens("f(x);"), 5);   // 1 + 3/4 + 1 + 3/4 + 3/4 = 4.25
   EXPECT_EQ(estimate_tokens("\xC3\xA9t\xC3\xA9"), 3);  // "été": é, t, é
 }

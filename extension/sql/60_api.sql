@@ -1,0 +1,997 @@
+-- The session API for people and UIs (DESIGN.md section 4, issue 3, docs/api.md):
+-- finding, reading, editing, reassigning, rating and scoring sessions, stats,
+-- comparison and the AI brief.
+--
+-- Read functions are SECURITY INVOKER, so row-level security hides the
+-- sessions of disconnected projects from non-admin roles; write functions are
+-- SECURITY DEFINER and check everything themselves. Every function pins
+-- search_path but aidis._search_text (an index expression, see there).
+-- Grants: 95_api_grants.sql (after 90_security.sql revokes).
+
+------------------------------------------------------------------------------
+-- C++ helpers (src/pg/scoring.cpp, src/core/scoring.cpp)
+------------------------------------------------------------------------------
+
+-- The derived score of docs/scoring.md from its gathered counts.
+CREATE FUNCTION aidis._score(tasks_created bigint, tasks_completed bigint, tasks_reopened bigint,
+                             completed_tasks bigint, first_time_right bigint,
+                             items_compared bigint, repeated_items bigint,
+                             contexts bigint, error_contexts bigint,
+                             goal_set boolean, activity bigint)
+  RETURNS jsonb
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'aidis_score';
+
+CREATE FUNCTION aidis._score_version() RETURNS text
+  LANGUAGE c IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'aidis_score_version';
+
+-- How many items nearly repeat an earlier one (pg_trgm similarity >= threshold,
+-- default 0.6); only the last 200 items are compared.
+CREATE FUNCTION aidis._near_duplicates(items text[], threshold double precision DEFAULT 0.6)
+  RETURNS bigint
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'aidis_near_duplicates';
+
+-- pg_trgm's similarity as the C++ detector computes it (the tests compare the two).
+CREATE FUNCTION aidis._trigram_similarity(a text, b text) RETURNS double precision
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  AS 'MODULE_PATHNAME', 'aidis_trigram_similarity';
+
+-- What list_sessions matches q against. Written in C++ (no SET clause, no
+-- SQL-function call per row) because the trigram index below is built on it.
+CREATE FUNCTION aidis._search_text(display_id text, title text, description text, goal text,
+                                   tags text[], agent text)
+  RETURNS text
+  LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_search_text';
+
+------------------------------------------------------------------------------
+-- Indexes the API needs
+------------------------------------------------------------------------------
+
+-- list_sessions: newest first with a status filter (without one,
+-- session_base_started serves), and display ids by prefix.
+CREATE INDEX session_base_status_list ON aidis.session_base (status, started_at DESC, id);
+CREATE INDEX session_base_display_prefix ON aidis.session_base (display_id text_pattern_ops);
+-- session_score: "was this completed task reopened later, in any session?"
+-- Partial: only reopen events are indexed, so timeline inserts stay cheap.
+CREATE INDEX session_activities_reopened ON aidis.session_activities (entity_id, id)
+  WHERE kind = 'task_reopened';
+
+-- list_sessions q: one trigram index over the searchable text. pg_trgm may
+-- live in any schema: find it now.
+DO $trgm$
+DECLARE
+  trgm_schema text;
+BEGIN
+  SELECT n.nspname INTO trgm_schema
+  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+  WHERE e.extname = 'pg_trgm';
+  IF trgm_schema IS NULL THEN
+    RAISE EXCEPTION 'aidis_sessions needs the pg_trgm extension'
+      USING ERRCODE = 'undefined_object', HINT = 'CREATE EXTENSION aidis_sessions CASCADE installs it.';
+  END IF;
+  EXECUTE pg_catalog.format(
+    'CREATE INDEX session_base_search ON aidis.session_base USING gin '
+    '(aidis._search_text(display_id, title, description, goal, tags, agent) %I.gin_trgm_ops)',
+    trgm_schema);
+END
+$trgm$;
+
+------------------------------------------------------------------------------
+-- Shared helpers
+------------------------------------------------------------------------------
+
+-- Paging arguments: NULL means the default; out of range is 22023.
+CREATE FUNCTION aidis._check_page(lim integer, off bigint, max_lim integer) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF lim IS NOT NULL AND (lim < 1 OR lim > max_lim) THEN
+    RAISE EXCEPTION 'lim must be between 1 and %, not %', max_lim, lim
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF off IS NOT NULL AND off < 0 THEN
+    RAISE EXCEPTION 'offset must not be negative, not %', off USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+
+-- Wall-clock seconds: from start to end, or to now for an active session.
+CREATE FUNCTION aidis._wall_seconds(started timestamptz, ended timestamptz) RETURNS bigint
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT GREATEST(0, floor(extract(epoch FROM COALESCE(ended, now()) - started)))::bigint
+$$;
+
+-- Active seconds: the gaps between consecutive moments of activity, each
+-- capped at 15 minutes. The moments are the start, every timeline event
+-- between start and end (or now), and the last activity (touch() writes no
+-- event). Events logged after the end (edits, ratings) do not count.
+CREATE FUNCTION aidis._active_seconds(sid uuid, started timestamptz, ended timestamptz,
+                                      last_activity timestamptz)
+  RETURNS bigint
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  -- (LEAST ignores NULLs: the first moment, with no gap, is filtered out.)
+  SELECT COALESCE(floor(sum(LEAST(g.gap, 900)) FILTER (WHERE g.gap IS NOT NULL)), 0)::bigint
+  FROM (SELECT extract(epoch FROM x.t - lag(x.t) OVER (ORDER BY x.t)) AS gap
+        FROM (SELECT a.occurred_at AS t FROM aidis.session_activities a
+              WHERE a.session_id = sid
+                AND a.occurred_at >= started AND a.occurred_at <= COALESCE(ended, now())
+              UNION ALL SELECT started
+              UNION ALL SELECT GREATEST(started, LEAST(last_activity, COALESCE(ended, now())))) x) g
+$$;
+
+------------------------------------------------------------------------------
+-- The derived score (docs/scoring.md)
+------------------------------------------------------------------------------
+
+-- The counts the formula reads. All come from the session row and its timeline,
+-- so anyone can recount them with session_timeline().
+CREATE FUNCTION aidis._score_signals(sid uuid,
+    OUT tasks_created bigint, OUT tasks_completed bigint, OUT tasks_reopened bigint,
+    OUT completed_tasks bigint, OUT first_time_right bigint,
+    OUT items_compared bigint, OUT repeated_items bigint,
+    OUT contexts bigint, OUT error_contexts bigint,
+    OUT goal_set boolean, OUT activity bigint)
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  task_titles text[];
+  context_texts text[];
+BEGIN
+  SELECT s.tasks_created, s.tasks_completed, s.tasks_reopened,
+         COALESCE(btrim(s.goal), '') <> '', s.activity_count
+  INTO tasks_created, tasks_completed, tasks_reopened, goal_set, activity
+  FROM aidis.sessions s WHERE s.id = sid;
+
+  -- First-time-right: distinct tasks completed in this session with no
+  -- reopen event (in any session) after their first completion here.
+  SELECT count(*),
+         count(*) FILTER (WHERE NOT EXISTS (
+           SELECT 1 FROM aidis.session_activities r
+           WHERE r.kind = 'task_reopened' AND r.entity_id = c.entity_id AND r.id > c.first_id
+             AND (r.data ->> 'table') IS NOT DISTINCT FROM c.tbl))
+  INTO completed_tasks, first_time_right
+  FROM (SELECT a.entity_id, a.data ->> 'table' AS tbl, min(a.id) AS first_id
+        FROM aidis.session_activities a
+        WHERE a.session_id = sid AND a.kind = 'task_completed' AND a.entity_id IS NOT NULL
+        GROUP BY 1, 2) c;
+
+  -- Error contexts: an error-like context_type, or content that opens like an error report.
+  SELECT count(*),
+         count(*) FILTER (WHERE lower(a.data ->> 'context_type') IN ('error', 'bug', 'failure', 'exception', 'incident', 'crash')
+                             OR a.summary ~* '^\s*(error|exception|traceback|fatal|panic|failed|failure|crash(ed)?)\M')
+  INTO contexts, error_contexts
+  FROM aidis.session_activities a
+  WHERE a.session_id = sid AND a.kind = 'context_added';
+
+  -- Repeated work: the last 200 task titles and the last 200 context summaries
+  -- (first 160 bytes), each compared with the earlier ones of the same kind.
+  SELECT array_agg(x.summary ORDER BY x.id) INTO task_titles
+  FROM (SELECT a.id, a.summary FROM aidis.session_activities a
+        WHERE a.session_id = sid AND a.kind = 'task_created' AND a.summary IS NOT NULL
+        ORDER BY a.id DESC LIMIT 200) x;
+  SELECT array_agg(x.summary ORDER BY x.id) INTO context_texts
+  FROM (SELECT a.id, a.summary FROM aidis.session_activities a
+        WHERE a.session_id = sid AND a.kind = 'context_added' AND a.summary IS NOT NULL
+        ORDER BY a.id DESC LIMIT 200) x;
+  items_compared := COALESCE(cardinality(task_titles), 0) + COALESCE(cardinality(context_texts), 0);
+  repeated_items := aidis._near_duplicates(COALESCE(task_titles, '{}')) +
+                    aidis._near_duplicates(COALESCE(context_texts, '{}'));
+END
+$$;
+
+CREATE FUNCTION aidis._compute_score(sid uuid) RETURNS jsonb
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._score(g.tasks_created, g.tasks_completed, g.tasks_reopened, g.completed_tasks,
+                      g.first_time_right, g.items_compared, g.repeated_items, g.contexts,
+                      g.error_contexts, g.goal_set, g.activity)
+         || jsonb_build_object('inputs', to_jsonb(g))
+  FROM aidis._score_signals(sid) g
+$$;
+
+-- Stores the score on the session (called by aidis._close_session when a
+-- session ends). A failure to score must not keep a session from ending (a
+-- timeout sweep, a disconnect): it is reported as a WARNING and the score
+-- stays as it was.
+CREATE FUNCTION aidis._store_score(sid uuid) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  computed jsonb;
+BEGIN
+  computed := aidis._compute_score(sid);
+  UPDATE aidis.session_base b
+  SET score = (computed ->> 'score')::numeric, score_breakdown = computed
+  WHERE b.id = sid;
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'aidis: could not store the score of session %: % (SQLSTATE %)', sid, SQLERRM, SQLSTATE;
+END
+$$;
+
+-- The score a reader sees: the one stored at the end while it is of the
+-- current formula version, else computed now. Returns (breakdown, source).
+CREATE FUNCTION aidis._current_score(sid uuid, status text, stored jsonb,
+                                     OUT breakdown jsonb, OUT source text)
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF status <> 'active' AND stored ->> 'version' = aidis._score_version() THEN
+    breakdown := stored;
+    source := 'stored';
+  ELSE
+    breakdown := aidis._compute_score(sid);
+    source := 'live';
+  END IF;
+END
+$$;
+
+-- session_score(s): the formula recomputed now, with every signal.
+CREATE FUNCTION aidis.session_score(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT aidis._compute_score(aidis._find_session(s)) $$;
+
+------------------------------------------------------------------------------
+-- Finding sessions
+------------------------------------------------------------------------------
+
+CREATE TYPE aidis.session_summary AS (
+  id                    uuid,
+  display_id            text,
+  title                 text,
+  status                text,
+  end_reason            text,
+  project_id            uuid,
+  project_name          text,
+  agent                 text,
+  ai_model              text,
+  tags                  text[],
+  started_at            timestamptz,
+  last_activity_at      timestamptz,
+  ended_at              timestamptz,
+  contexts_created      bigint,
+  tasks_created         bigint,
+  tasks_completed       bigint,
+  tasks_reopened        bigint,
+  decisions_created     bigint,
+  activity_count        bigint,
+  input_tokens          bigint,
+  output_tokens         bigint,
+  cache_read_tokens     bigint,
+  cache_creation_tokens bigint,
+  estimated_tokens      bigint,
+  loc_added             bigint,
+  loc_removed           bigint,
+  files_touched         bigint,
+  rating                smallint,
+  score                 numeric
+);
+
+-- Newest first. Filters and sorting run on session_base with its indexes; the
+-- counters (base plus pending deltas, as in the view aidis.sessions) are added
+-- only for the rows of the page.
+CREATE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NULL,
+                                    project text DEFAULT NULL, lim integer DEFAULT 50,
+                                    off integer DEFAULT 0)
+  RETURNS SETOF aidis.session_summary
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wanted_status text := NULLIF(lower(btrim(status)), '');
+  needle text := NULLIF(btrim(q), '');
+  pid uuid;
+  pattern text;
+  hex text;
+  lo uuid;
+  hi uuid;
+  named_projects uuid[];
+  display_prefix text;
+  conds text[] := '{}';
+  matches text[];
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
+    RAISE EXCEPTION 'invalid status "%"', status
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+  END IF;
+
+  IF wanted_status IS NOT NULL THEN conds := conds || 'b.status = $1'::text; END IF;
+  IF pid IS NOT NULL THEN conds := conds || 'b.project_id = $2'::text; END IF;
+  IF needle IS NOT NULL THEN
+    -- A case-insensitive substring of the searchable text (trigram index)...
+    pattern := '%' || replace(replace(replace(needle, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    matches := ARRAY['aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent) ILIKE $3'];
+    -- ...or the start of a display id ("SES-2026-00", "2026-0042"; the
+    -- number alone is in the searchable text)...
+    IF upper(needle) ~ '^SES(-[0-9]{0,4}(-[0-9]*)?)?$' OR needle ~ '^[0-9]{4}-[0-9]*$' THEN
+      display_prefix := CASE WHEN upper(needle) LIKE 'SES%' THEN upper(needle) ELSE 'SES-' || needle END || '%';
+      matches := matches || 'b.display_id LIKE $9'::text;
+    END IF;
+    -- ...or a uuid prefix (a range of the primary key)...
+    hex := lower(replace(needle, '-', ''));
+    IF needle ~* '^[0-9a-f-]+$' AND length(hex) BETWEEN 8 AND 32 THEN
+      lo := rpad(hex, 32, '0')::uuid;
+      hi := rpad(hex, 32, 'f')::uuid;
+      matches := matches || 'b.id BETWEEN $4 AND $5'::text;
+    END IF;
+    -- ...or the name of the session's project.
+    SELECT array_agg(p.id) INTO named_projects FROM aidis.projects p WHERE p.name ILIKE pattern;
+    IF named_projects IS NOT NULL THEN
+      matches := matches || 'b.project_id = ANY ($6)'::text;
+    END IF;
+    conds := conds || ('(' || array_to_string(matches, ' OR ') || ')');
+  END IF;
+
+  RETURN QUERY EXECUTE format($query$
+    WITH page AS MATERIALIZED (
+      SELECT b.id, b.started_at FROM aidis.session_base b
+      %s
+      ORDER BY b.started_at DESC, b.id
+      LIMIT $7 OFFSET $8)
+    SELECT v.id, v.display_id, v.title, v.status, v.end_reason, v.project_id, p.name, v.agent,
+           v.ai_model, v.tags, v.started_at, v.last_activity_at, v.ended_at,
+           v.contexts_created, v.tasks_created, v.tasks_completed, v.tasks_reopened,
+           v.decisions_created, v.activity_count, v.input_tokens, v.output_tokens,
+           v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
+           v.loc_removed, v.files_touched, v.rating, v.score::numeric
+    FROM page
+    JOIN aidis.sessions v ON v.id = page.id
+    JOIN aidis.projects p ON p.id = v.project_id
+    ORDER BY page.started_at DESC, page.id $query$,
+    CASE WHEN cardinality(conds) > 0 THEN 'WHERE ' || array_to_string(conds, ' AND ') ELSE '' END)
+  USING wanted_status, pid, pattern, lo, hi, named_projects, COALESCE(lim, 50), COALESCE(off, 0),
+        display_prefix;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Reading one session
+------------------------------------------------------------------------------
+
+-- Everything a details page shows: the session's columns (as in the view
+-- aidis.sessions) plus project_name, project_status, wall_seconds,
+-- active_seconds, top_files, score (number), score_breakdown (with every
+-- signal) and score_source ('stored' at the end, or 'live').
+CREATE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  v aidis.sessions;
+  proj aidis.projects;
+  sc record;
+  files jsonb;
+BEGIN
+  SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
+  SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
+  sc := aidis._current_score(sid, v.status, v.score_breakdown);
+  SELECT COALESCE(jsonb_agg(jsonb_build_object(
+           'path', f.path, 'mentions', f.mentions, 'modifications', f.modifications,
+           'loc_added', f.loc_added, 'loc_removed', f.loc_removed,
+           'first_at', f.first_at, 'last_at', f.last_at)
+           ORDER BY f.modifications + f.mentions DESC, f.loc_added + f.loc_removed DESC, f.path), '[]')
+  INTO files
+  FROM (SELECT * FROM aidis.session_files x WHERE x.session_id = sid
+        ORDER BY x.modifications + x.mentions DESC, x.loc_added + x.loc_removed DESC, x.path
+        LIMIT 10) f;
+  RETURN to_jsonb(v) || jsonb_build_object(
+    'project_name', proj.name,
+    'project_status', proj.status,
+    'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
+    'active_seconds', aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at),
+    'top_files', files,
+    'score', sc.breakdown -> 'score',
+    'score_breakdown', sc.breakdown,
+    'score_source', sc.source);
+END
+$$;
+
+-- The session's own rows of the shipped tables, oldest first.
+CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
+               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.tasks
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
+               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.decisions
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
+               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+-- The timeline, oldest first; page with after_id = the last id seen.
+CREATE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
+  RETURNS TABLE (id bigint, occurred_at timestamptz, kind text, summary text, entity_id text, data jsonb)
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._check_page(lim, NULL, 10000);
+  IF after_id < 0 THEN
+    RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  RETURN QUERY
+    SELECT a.id, a.occurred_at, a.kind, a.summary, a.entity_id, a.data
+    FROM aidis.session_activities a
+    WHERE a.session_id = sid AND a.id > COALESCE(after_id, 0)
+    ORDER BY a.id
+    LIMIT COALESCE(lim, 500);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Editing
+------------------------------------------------------------------------------
+
+-- NULL leaves a field unchanged; '' clears it (the title and the agent cannot
+-- be cleared). Limits are checked here, with SQLSTATE 22023.
+CREATE FUNCTION aidis.update_session(s text DEFAULT NULL, title text DEFAULT NULL,
+                                     description text DEFAULT NULL, goal text DEFAULT NULL,
+                                     tags text[] DEFAULT NULL, notes text DEFAULT NULL,
+                                     ai_model text DEFAULT NULL, agent text DEFAULT NULL)
+  RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  cur aidis.session_base;
+  new_title text;
+  new_description text;
+  new_goal text;
+  new_tags text[];
+  new_notes text;
+  new_model text;
+  new_agent text;
+  changed text[] := '{}';
+  result aidis.sessions;
+BEGIN
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+
+  new_title := cur.title;
+  IF title IS NOT NULL THEN
+    new_title := btrim(title);
+    IF new_title = '' THEN
+      RAISE EXCEPTION 'the title cannot be cleared' USING ERRCODE = 'invalid_parameter_value';
+    ELSIF char_length(new_title) > 255 THEN
+      RAISE EXCEPTION 'title is % characters long; at most 255 are allowed', char_length(new_title)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  new_description := CASE WHEN description IS NULL THEN cur.description ELSE NULLIF(btrim(description), '') END;
+  IF char_length(new_description) > 2000 THEN
+    RAISE EXCEPTION 'description is % characters long; at most 2000 are allowed', char_length(new_description)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_goal := CASE WHEN goal IS NULL THEN cur.goal ELSE NULLIF(btrim(goal), '') END;
+  IF char_length(new_goal) > 2000 THEN
+    RAISE EXCEPTION 'goal is % characters long; at most 2000 are allowed', char_length(new_goal)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
+  IF char_length(new_notes) > 10000 THEN
+    RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_tags := cur.tags;
+  IF tags IS NOT NULL THEN
+    -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
+    SELECT COALESCE(array_agg(x.tag ORDER BY x.first), '{}') INTO new_tags
+    FROM (SELECT btrim(t.tag) AS tag, min(t.n) AS first
+          FROM unnest(tags) WITH ORDINALITY AS t(tag, n)
+          WHERE NULLIF(btrim(t.tag), '') IS NOT NULL
+          GROUP BY btrim(t.tag)) x;
+    IF cardinality(new_tags) > 50 THEN
+      RAISE EXCEPTION '% tags given; at most 50 are allowed', cardinality(new_tags)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(new_tags) t(tag) WHERE char_length(t.tag) > 100) THEN
+      RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
+  IF char_length(new_model) > 200 THEN
+    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(new_model)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_agent := cur.agent;
+  IF agent IS NOT NULL THEN
+    IF btrim(agent) = '' THEN
+      RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Give the agent''s name, e.g. claude-code.';
+    END IF;
+    new_agent := aidis.normalize_agent(agent);
+    -- One active session per (agent, client_key): say so rather than fail on the index.
+    IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (
+         SELECT 1 FROM aidis.session_base b
+         WHERE b.status = 'active' AND b.agent = new_agent
+           AND COALESCE(b.client_key, '') = COALESCE(cur.client_key, '') AND b.id <> sid) THEN
+      RAISE EXCEPTION 'another active session already belongs to agent "%" with the same client key', new_agent
+        USING ERRCODE = 'unique_violation', HINT = 'End that session first.';
+    END IF;
+  END IF;
+
+  IF new_title IS DISTINCT FROM cur.title THEN changed := changed || 'title'::text; END IF;
+  IF new_description IS DISTINCT FROM cur.description THEN changed := changed || 'description'::text; END IF;
+  IF new_goal IS DISTINCT FROM cur.goal THEN changed := changed || 'goal'::text; END IF;
+  IF new_tags IS DISTINCT FROM cur.tags THEN changed := changed || 'tags'::text; END IF;
+  IF new_notes IS DISTINCT FROM cur.notes THEN changed := changed || 'notes'::text; END IF;
+  IF new_model IS DISTINCT FROM cur.ai_model THEN changed := changed || 'ai_model'::text; END IF;
+  IF new_agent IS DISTINCT FROM cur.agent THEN changed := changed || 'agent'::text; END IF;
+
+  IF cardinality(changed) > 0 THEN
+    UPDATE aidis.session_base b
+    SET title = new_title, description = new_description, goal = new_goal, tags = new_tags,
+        notes = new_notes, ai_model = new_model, agent = new_agent, updated_at = clock_timestamp()
+    WHERE b.id = sid;
+    PERFORM aidis._log_event(sid, 'session_updated', clock_timestamp(),
+                             'edited: ' || array_to_string(changed, ', '),
+                             jsonb_build_object('fields', to_jsonb(changed)));
+    PERFORM aidis._notify('updated', sid);
+  END IF;
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  RETURN result;
+END
+$$;
+
+-- Project reassignment is confirmed with a token: a digest, under a secret
+-- created with the extension, of the session, both projects, the session's
+-- updated_at and the time of issue (docs/api.md).
+CREATE TABLE aidis.api_secret (
+  only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  secret   bytea NOT NULL
+);
+-- 244 random bits. Registered for pg_dump with a condition no row meets: the
+-- secret is never dumped, a restored database makes a new one (outstanding
+-- tokens then simply stop matching).
+INSERT INTO aidis.api_secret (secret)
+VALUES (decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'));
+SELECT pg_catalog.pg_extension_config_dump('aidis.api_secret', 'WHERE false');
+
+CREATE FUNCTION aidis._reassign_token(sid uuid, source uuid, target uuid, state timestamptz, issued bigint)
+  RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT issued::text || '.' ||
+         left(encode(sha256(k.secret || convert_to(concat_ws('|', 'aidis.reassign_project.v1', sid, source,
+                                                               target, extract(epoch FROM state), issued),
+                                                     'UTF8')), 'hex'), 32)
+  FROM aidis.api_secret k
+$$;
+
+-- The session's rows that a reassignment moves: tracked rows filed under the
+-- session's current project, every timeline event, file and pending delta.
+CREATE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  n bigint;
+  by_kind jsonb := '{"context": 0, "task": 0, "decision": 0}';
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
+    EXECUTE format('SELECT count(*) FROM %s x WHERE x.session_id = $1 AND x.project_id = $2', t.tbl)
+      INTO n USING sid, source;
+    by_kind := jsonb_set(by_kind, ARRAY[t.kind], to_jsonb((by_kind ->> t.kind)::bigint + n));
+  END LOOP;
+  RETURN jsonb_build_object(
+    'contexts', by_kind -> 'context', 'tasks', by_kind -> 'task', 'decisions', by_kind -> 'decision',
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
+END
+$$;
+
+CREATE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  target uuid := aidis._find_project(project);
+  cur aidis.session_base;
+  src aidis.projects;
+  dst aidis.projects;
+  token text := NULLIF(btrim(confirm), '');
+  issued bigint;
+  moves jsonb;
+  t record;
+  n bigint;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  events bigint;
+  files bigint;
+  replication_role text;
+BEGIN
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
+  IF cur.project_id = target THEN
+    RAISE EXCEPTION 'session % already belongs to project "%"', cur.display_id,
+      (SELECT p.name FROM aidis.projects p WHERE p.id = target)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF token IS NOT NULL THEN
+    -- Lock both projects (in id order, like disconnect_project takes them)
+    -- and then the session; the token is checked against what is locked.
+    PERFORM 1 FROM aidis.projects p WHERE p.id IN (cur.project_id, target) ORDER BY p.id FOR SHARE;
+    SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  END IF;
+  SELECT * INTO src FROM aidis.projects p WHERE p.id = cur.project_id;
+  SELECT * INTO dst FROM aidis.projects p WHERE p.id = target;
+  PERFORM aidis._refuse_if_disconnected(src.id);
+  PERFORM aidis._refuse_if_disconnected(dst.id);
+
+  IF token IS NULL THEN
+    issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
+    moves := aidis._reassign_counts(sid, src.id);
+    RETURN jsonb_build_object(
+      'status', 'confirmation_required',
+      'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
+                        'timeline events: %s, files: %s) will move from project "%s" to project "%s". '
+                        'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
+                        cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
+                        moves ->> 'timeline_events', moves ->> 'files', src.name, dst.name),
+      'confirm', aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued),
+      'expires_at', to_timestamp(issued + 600),
+      'session_id', sid, 'display_id', cur.display_id,
+      'from_project_id', src.id, 'from_project', src.name,
+      'to_project_id', dst.id, 'to_project', dst.name,
+      'moves', moves);
+  END IF;
+
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
+  END IF;
+  issued := split_part(token, '.', 1)::bigint;
+  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
+    RAISE EXCEPTION 'confirmation token does not match this reassignment'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+
+  -- Apply. The session tables keep their guard triggers (both projects are
+  -- connected and locked).
+  UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
+  UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
+  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid;
+  GET DIAGNOSTICS events = ROW_COUNT;
+  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid;
+  GET DIAGNOSTICS files = ROW_COUNT;
+  -- Tracked rows move with their triggers off: moving a row is not activity
+  -- (it would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. Only for these statements, and restored right after.
+  replication_role := current_setting('session_replication_role');
+  PERFORM set_config('session_replication_role', 'replica', true);
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
+    EXECUTE format('UPDATE %s x SET project_id = $1 WHERE x.session_id = $2 AND x.project_id = $3', t.tbl)
+      USING dst.id, sid, src.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
+  END LOOP;
+  PERFORM set_config('session_replication_role', replication_role, true);
+
+  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
+                           format('moved from project "%s" to "%s"', src.name, dst.name),
+                           jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
+                                              'to_project_id', dst.id, 'to_project', dst.name,
+                                              'moved', moves));
+  PERFORM aidis._notify('reassigned', sid);
+  -- Every backend forgets the session's old project when this commits.
+  PERFORM aidis._invalidate_caches();
+  PERFORM aidis._forget_cached_session();
+  RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
+                            'from_project_id', src.id, 'from_project', src.name,
+                            'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Rating
+------------------------------------------------------------------------------
+
+-- Each rating replaces the previous one, note included (NULL or '' = no note).
+CREATE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL)
+  RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+  cur aidis.session_base;
+  new_note text := NULLIF(btrim(note), '');
+  result aidis.sessions;
+BEGIN
+  IF stars IS NULL OR stars < 1 OR stars > 5 THEN
+    RAISE EXCEPTION 'stars must be 1 to 5, not %', COALESCE(stars::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(new_note) > 2000 THEN
+    RAISE EXCEPTION 'note is % characters long; at most 2000 are allowed', char_length(new_note)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  UPDATE aidis.session_base b
+  SET rating = stars, rating_note = new_note, updated_at = clock_timestamp()
+  WHERE b.id = sid;
+  PERFORM aidis._log_event(sid, 'rated', clock_timestamp(), format('rated %s/5', stars),
+                           jsonb_strip_nulls(jsonb_build_object('stars', stars, 'note', new_note,
+                                                                'previous', cur.rating)));
+  PERFORM aidis._notify('rated', sid);
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  RETURN result;
+END
+$$;
+
+------------------------------------------------------------------------------
+-- Analytics
+------------------------------------------------------------------------------
+
+-- Sessions started in the last day, 7 days or month (to now), optionally of one project.
+CREATE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
+                                             WHEN 'week' THEN interval '7 days'
+                                             WHEN 'month' THEN interval '1 month' END;
+  pid uuid;
+  pname text;
+  since timestamptz;
+  result jsonb;
+BEGIN
+  IF span IS NULL THEN
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(period, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
+  END IF;
+  since := now() - span;
+
+  WITH s AS MATERIALIZED (
+    SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
+           aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at) AS active
+    FROM aidis.sessions v
+    WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
+  ), totals AS (
+    SELECT count(*) AS sessions,
+           count(*) FILTER (WHERE s.status = 'active') AS active_sessions,
+           count(s.rating) AS rated_sessions, count(s.score) AS scored_sessions,
+           COALESCE(sum(s.wall), 0) AS wall, COALESCE(sum(s.active), 0) AS active,
+           COALESCE(sum(s.contexts_created), 0) AS contexts_created,
+           COALESCE(sum(s.tasks_created), 0) AS tasks_created,
+           COALESCE(sum(s.tasks_completed), 0) AS tasks_completed,
+           COALESCE(sum(s.tasks_reopened), 0) AS tasks_reopened,
+           COALESCE(sum(s.decisions_created), 0) AS decisions_created,
+           COALESCE(sum(s.activity_count), 0) AS activity_count,
+           COALESCE(sum(s.input_tokens), 0) AS input_tokens,
+           COALESCE(sum(s.output_tokens), 0) AS output_tokens,
+           COALESCE(sum(s.cache_read_tokens), 0) AS cache_read_tokens,
+           COALESCE(sum(s.cache_creation_tokens), 0) AS cache_creation_tokens,
+           COALESCE(sum(s.estimated_tokens), 0) AS estimated_tokens,
+           COALESCE(sum(s.loc_added), 0) AS loc_added,
+           COALESCE(sum(s.loc_removed), 0) AS loc_removed,
+           round(avg(s.wall)) AS avg_wall, round(avg(s.active)) AS avg_active,
+           round(avg(s.tasks_completed), 2) AS avg_tasks_completed,
+           round(avg(s.score), 1) AS avg_score, round(avg(s.rating), 2) AS avg_rating
+    FROM s
+  ), weekday AS (
+    SELECT extract(isodow FROM s.started_at)::integer AS isodow,
+           to_char(s.started_at, 'FMDay') AS weekday,
+           count(*) AS sessions, sum(s.tasks_completed) AS tasks_completed,
+           sum(s.contexts_created + s.tasks_created + s.decisions_created) AS items
+    FROM s GROUP BY 1, 2
+    ORDER BY tasks_completed DESC, items DESC, sessions DESC, isodow
+    LIMIT 1
+  ), model AS (
+    SELECT s.ai_model, count(*) AS sessions FROM s WHERE s.ai_model IS NOT NULL
+    GROUP BY 1 ORDER BY sessions DESC, max(s.started_at) DESC, 1 LIMIT 1
+  ), tag AS (
+    SELECT t.tag, count(*) AS sessions FROM s CROSS JOIN LATERAL unnest(s.tags) AS t(tag)
+    GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
+  )
+  SELECT jsonb_build_object(
+    'period', lower(btrim(period)), 'since', since, 'until', now(),
+    'project', pname, 'project_id', pid,
+    'sessions', t.sessions, 'active_sessions', t.active_sessions,
+    'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
+    'total_wall_seconds', t.wall, 'total_active_seconds', t.active,
+    'avg_wall_seconds', t.avg_wall, 'avg_active_seconds', t.avg_active,
+    'contexts_created', t.contexts_created, 'tasks_created', t.tasks_created,
+    'tasks_completed', t.tasks_completed, 'tasks_reopened', t.tasks_reopened,
+    'decisions_created', t.decisions_created, 'activity_count', t.activity_count,
+    'completion_rate', CASE WHEN t.tasks_created > 0
+                            THEN round(LEAST(1, t.tasks_completed::numeric / t.tasks_created), 4) END,
+    'avg_tasks_completed', t.avg_tasks_completed,
+    'input_tokens', t.input_tokens, 'output_tokens', t.output_tokens,
+    'cache_read_tokens', t.cache_read_tokens, 'cache_creation_tokens', t.cache_creation_tokens,
+    'estimated_tokens', t.estimated_tokens,
+    'loc_added', t.loc_added, 'loc_removed', t.loc_removed, 'net_loc', t.loc_added - t.loc_removed,
+    'avg_score', t.avg_score, 'avg_rating', t.avg_rating,
+    'most_productive_weekday', (SELECT jsonb_build_object('weekday', w.weekday, 'isodow', w.isodow,
+                                                          'sessions', w.sessions,
+                                                          'tasks_completed', w.tasks_completed)
+                                FROM weekday w),
+    'most_used_model', (SELECT jsonb_build_object('model', m.ai_model, 'sessions', m.sessions) FROM model m),
+    'top_tags', COALESCE((SELECT jsonb_agg(jsonb_build_object('tag', g.tag, 'sessions', g.sessions)
+                                           ORDER BY g.sessions DESC, g.tag) FROM tag g), '[]'))
+  INTO result
+  FROM totals t;
+  RETURN result;
+END
+$$;
+
+-- Two sessions side by side: a and b (details without top_files), their
+-- signals, and delta = b - a for every number.
+CREATE FUNCTION aidis.compare_sessions(a text, b text) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  da jsonb := aidis.session_details(a);
+  db jsonb := aidis.session_details(b);
+  metrics text[] := ARRAY['wall_seconds', 'active_seconds', 'contexts_created', 'tasks_created',
+                          'tasks_completed', 'tasks_reopened', 'decisions_created', 'activity_count',
+                          'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens',
+                          'estimated_tokens', 'loc_added', 'loc_removed', 'files_touched',
+                          'rating', 'score'];
+  delta jsonb;
+  signals jsonb;
+BEGIN
+  SELECT jsonb_object_agg(m, CASE WHEN jsonb_typeof(da -> m) = 'number' AND jsonb_typeof(db -> m) = 'number'
+                                  THEN to_jsonb((db ->> m)::numeric - (da ->> m)::numeric) END)
+  INTO delta FROM unnest(metrics) AS m;
+  SELECT jsonb_object_agg(k, jsonb_build_object(
+           'a', da #> ARRAY['score_breakdown', 'signals', k, 'contribution'],
+           'b', db #> ARRAY['score_breakdown', 'signals', k, 'contribution'],
+           'delta', to_jsonb(COALESCE((db #>> ARRAY['score_breakdown', 'signals', k, 'contribution'])::numeric, 0)
+                             - COALESCE((da #>> ARRAY['score_breakdown', 'signals', k, 'contribution'])::numeric, 0))))
+  INTO signals
+  FROM (SELECT jsonb_object_keys(da #> '{score_breakdown,signals}') AS k
+        UNION SELECT jsonb_object_keys(db #> '{score_breakdown,signals}')) keys;
+  RETURN jsonb_build_object('a', da - 'top_files' - 'score_breakdown',
+                            'b', db - 'top_files' - 'score_breakdown',
+                            'delta', delta,
+                            'signals', COALESCE(signals, '{}'));
+END
+$$;
+
+-- What an AI needs at the start: this session, the previous session of the
+-- same project (with what it did), the project's open tasks and recent decisions.
+CREATE FUNCTION aidis.session_brief(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  v aidis.sessions;
+  pname text;
+  prev aidis.sessions;
+  previous jsonb;
+BEGIN
+  SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
+  SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = v.project_id;
+  SELECT x.* INTO prev FROM aidis.sessions x
+  WHERE x.id IN (SELECT b.id FROM aidis.session_base b
+                 WHERE b.project_id = v.project_id AND b.id <> sid
+                   AND (b.started_at, b.id) < (v.started_at, v.id)
+                 ORDER BY b.started_at DESC, b.id DESC LIMIT 1);
+  IF prev.id IS NOT NULL THEN
+    previous := jsonb_build_object(
+      'id', prev.id, 'display_id', prev.display_id, 'title', prev.title, 'goal', prev.goal,
+      'agent', prev.agent, 'ai_model', prev.ai_model, 'status', prev.status, 'end_reason', prev.end_reason,
+      'started_at', prev.started_at, 'ended_at', prev.ended_at,
+      'wall_seconds', aidis._wall_seconds(prev.started_at, prev.ended_at),
+      'contexts_created', prev.contexts_created, 'tasks_created', prev.tasks_created,
+      'tasks_completed', prev.tasks_completed, 'tasks_reopened', prev.tasks_reopened,
+      'decisions_created', prev.decisions_created, 'rating', prev.rating, 'score', prev.score,
+      'notes', prev.notes,
+      -- The last 10 tasks it completed, each once, by last completion.
+      'completed_tasks', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+          SELECT u.id, u.summary FROM (
+            SELECT DISTINCT ON (COALESCE(a.entity_id, a.id::text)) a.id, a.summary
+            FROM aidis.session_activities a
+            WHERE a.session_id = prev.id AND a.kind = 'task_completed'
+            ORDER BY COALESCE(a.entity_id, a.id::text), a.id DESC) u
+          ORDER BY u.id DESC LIMIT 10) e),
+      'last_contexts', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+          SELECT a.id, a.summary FROM aidis.session_activities a
+          WHERE a.session_id = prev.id AND a.kind = 'context_added'
+          ORDER BY a.id DESC LIMIT 5) e));
+  END IF;
+  RETURN jsonb_build_object(
+    'session', jsonb_build_object(
+      'id', v.id, 'display_id', v.display_id, 'title', v.title, 'goal', v.goal, 'tags', v.tags,
+      'status', v.status, 'project_id', v.project_id, 'project_name', pname,
+      'agent', v.agent, 'ai_model', v.ai_model, 'started_at', v.started_at,
+      'last_activity_at', v.last_activity_at, 'ended_at', v.ended_at,
+      'contexts_created', v.contexts_created, 'tasks_created', v.tasks_created,
+      'tasks_completed', v.tasks_completed, 'decisions_created', v.decisions_created),
+    'previous_session', previous,
+    'open_tasks', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                       'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
+                       'created_at', t.created_at) ORDER BY t.rank, t.created_at, t.id), '[]')
+                   FROM (SELECT x.*, array_position(ARRAY['urgent', 'high', 'medium', 'low'], x.priority) AS rank
+                         FROM aidis.tasks x
+                         WHERE x.project_id = v.project_id AND x.status NOT IN ('completed', 'cancelled')
+                         ORDER BY rank, x.created_at, x.id LIMIT 20) t),
+    'recent_decisions', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                             'id', d.id, 'title', d.title, 'status', d.status, 'created_at', d.created_at)
+                             ORDER BY d.created_at DESC, d.id), '[]')
+                         FROM (SELECT x.* FROM aidis.decisions x WHERE x.project_id = v.project_id
+                               ORDER BY x.created_at DESC, x.id LIMIT 10) d));
+END
+$$;

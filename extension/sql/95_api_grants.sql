@@ -1,0 +1,36 @@
+-- Privileges of the session API (60_api.sql). Runs after 90_security.sql,
+-- which revokes everything from PUBLIC first.
+
+-- Reading: SECURITY INVOKER functions, so they also need the helpers they call.
+GRANT EXECUTE ON FUNCTION
+  aidis.list_sessions(text, text, text, integer, integer),
+  aidis.session_details(text),
+  aidis.session_contexts(text, integer, integer),
+  aidis.session_tasks(text, integer, integer),
+  aidis.session_decisions(text, integer, integer),
+  aidis.session_timeline(text, integer, bigint),
+  aidis.session_score(text),
+  aidis.session_stats(text, text),
+  aidis.compare_sessions(text, text),
+  aidis.session_brief(text),
+  aidis._score(bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, boolean, bigint),
+  aidis._score_version(),
+  aidis._near_duplicates(text[], double precision),
+  aidis._trigram_similarity(text, text),
+  aidis._search_text(text, text, text, text, text[], text),
+  aidis._check_page(integer, bigint, integer),
+  aidis._wall_seconds(timestamptz, timestamptz),
+  aidis._active_seconds(uuid, timestamptz, timestamptz, timestamptz),
+  aidis._score_signals(uuid),
+  aidis._compute_score(uuid),
+  aidis._current_score(uuid, text, jsonb)
+  TO aidis_reader;
+
+-- Editing and rating: what the MCP server and the CLI need.
+GRANT EXECUTE ON FUNCTION
+  aidis.update_session(text, text, text, text, text[], text, text, text),
+  aidis.rate_session(text, integer, text)
+  TO aidis_writer;
+
+-- Moving a session to another project.
+GRANT EXECUTE ON FUNCTION aidis.reassign_project(text, text, text) TO aidis_admin;
