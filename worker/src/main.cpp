@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "commands.hpp"
 #include "conninfo.hpp"
 #include "worker.hpp"
 
@@ -19,7 +20,9 @@ int main(int argc, char** argv) {
         case Command::Worker:
             return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
         case Command::None:
-            break;  // require_subcommand(1) makes this unreachable
+            break;  // parse_command_line() reports a missing command
+        default:
+            return run_command(opts);  // aidis session …, aidis sessions …
         }
     } catch (const std::exception& e) {
         fmt::print(stderr, "aidis: {}\n", e.what());
