@@ -154,6 +154,19 @@ CREATE TABLE public.not_trackable (id int);
 SELECT aidis.track('public.not_trackable', 'task');
 DROP TABLE public.notes, public.not_trackable;
 
+-- Reads through the API see the transaction's own work, savepoints included.
+BEGIN;
+SELECT id AS rw FROM aidis.start_session(agent => 'cursor', client_key => 'tr-rw') \gset
+INSERT INTO aidis.contexts (content) VALUES ('mine');           -- buffered, not read yet
+SAVEPOINT s;
+INSERT INTO aidis.contexts (content) VALUES ('mine too');
+SELECT contexts_created AS inside_savepoint FROM aidis.current_session();
+ROLLBACK TO SAVEPOINT s;                                         -- the early write rolls back
+SELECT contexts_created AS after_rollback FROM aidis.current_session();
+SELECT count(*) AS events FROM aidis.session_timeline(:'rw') WHERE kind = 'context_added';
+COMMIT;
+SELECT contexts_created AS committed FROM aidis.sessions WHERE id = :'rw';
+
 -- Every counter equals its recount.
 SELECT * FROM aidis.check_counters();
 

@@ -29,6 +29,12 @@ CREATE FUNCTION aidis._forget_cached_session() RETURNS void
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
 
+-- Writes this transaction's buffered tracking now, so that the reads that
+-- follow in it see its own work (reads through the API call it first).
+CREATE FUNCTION aidis._flush_pending() RETURNS void
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_flush_pending';
+
 -- After a change to a session's status or project, or a project's status:
 -- every backend drops its cached facts when this transaction commits.
 CREATE FUNCTION aidis._invalidate_caches() RETURNS void
@@ -363,6 +369,7 @@ CREATE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at 
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  PERFORM aidis._flush_pending();  -- its score and events include this transaction's work
   UPDATE aidis.session_base b
   SET status = new_status, end_reason = reason, ended_at = at,
       last_activity_at = GREATEST(b.last_activity_at, LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at))),

@@ -138,10 +138,11 @@ END
 $$;
 
 CREATE FUNCTION aidis.current_session() RETURNS aidis.sessions
-  LANGUAGE sql STABLE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT s.* FROM aidis.sessions s WHERE s.id = aidis._current_session_id()
+  SELECT aidis._flush_pending();  -- see this transaction's own work
+  SELECT s.* FROM aidis.sessions s WHERE s.id = aidis._current_session_id();
 $$;
 
 CREATE FUNCTION aidis.use_session(s text) RETURNS aidis.sessions
@@ -332,12 +333,13 @@ $$;
 -- Returns nothing when all is well.
 CREATE FUNCTION aidis.check_counters()
   RETURNS TABLE (session_id uuid, display_id text, counter text, recorded bigint, actual bigint)
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   row_counts text;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT string_agg(format('SELECT %L::text AS kind, t.session_id, count(*) AS n FROM %s t WHERE t.session_id IS NOT NULL GROUP BY t.session_id',
                            tt.kind, tt.tbl), ' UNION ALL ')
   INTO row_counts FROM aidis.tracked_tables tt;

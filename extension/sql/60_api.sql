@@ -243,9 +243,12 @@ $$;
 
 -- session_score(s): the formula recomputed now, with every signal.
 CREATE FUNCTION aidis.session_score(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE sql STABLE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
-AS $$ SELECT aidis._compute_score(aidis._find_session(s)) $$;
+AS $$
+  SELECT aidis._flush_pending();  -- see this transaction's own work
+  SELECT aidis._compute_score(aidis._find_session(s));
+$$;
 
 ------------------------------------------------------------------------------
 -- Finding sessions
@@ -290,7 +293,7 @@ CREATE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NUL
                                     project text DEFAULT NULL, lim integer DEFAULT 50,
                                     off integer DEFAULT 0)
   RETURNS SETOF aidis.session_summary
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -306,6 +309,7 @@ DECLARE
   conds text[] := '{}';
   matches text[];
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
     RAISE EXCEPTION 'invalid status "%"', status
@@ -373,7 +377,7 @@ $$;
 -- active_seconds, top_files, score (number), score_breakdown (with every
 -- signal) and score_source ('stored' at the end, or 'live').
 CREATE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -383,6 +387,7 @@ DECLARE
   sc record;
   files jsonb;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
   sc := aidis._current_score(sid, v.status, v.score_breakdown);
@@ -410,12 +415,13 @@ $$;
 -- The session's own rows of the shipped tables, oldest first.
 CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
   RETURNS SETOF aidis.contexts
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   sid uuid;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   sid := aidis._find_session(s);
   RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
@@ -425,12 +431,13 @@ $$;
 
 CREATE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
   RETURNS SETOF aidis.tasks
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   sid uuid;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   sid := aidis._find_session(s);
   RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
@@ -440,12 +447,13 @@ $$;
 
 CREATE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
   RETURNS SETOF aidis.decisions
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   sid uuid;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   sid := aidis._find_session(s);
   RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
@@ -456,12 +464,13 @@ $$;
 -- The timeline, oldest first; page with after_id = the last id seen.
 CREATE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
   RETURNS TABLE (id bigint, occurred_at timestamptz, kind text, summary text, entity_id text, data jsonb)
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   sid uuid;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, NULL, 10000);
   IF after_id < 0 THEN
     RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
@@ -485,7 +494,8 @@ $$;
 CREATE FUNCTION aidis.update_session(s text DEFAULT NULL, title text DEFAULT NULL,
                                      description text DEFAULT NULL, goal text DEFAULT NULL,
                                      tags text[] DEFAULT NULL, notes text DEFAULT NULL,
-                                     ai_model text DEFAULT NULL, agent text DEFAULT NULL)
+                                     ai_model text DEFAULT NULL, agent text DEFAULT NULL,
+                                     add_tags text[] DEFAULT NULL, append_notes text DEFAULT NULL)
   RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -503,6 +513,7 @@ DECLARE
   changed text[] := '{}';
   result aidis.sessions;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   PERFORM aidis._refuse_if_disconnected(cur.project_id);
 
@@ -527,16 +538,19 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
+  IF NULLIF(btrim(append_notes), '') IS NOT NULL THEN  -- under the row lock: concurrent appends both stay
+    new_notes := concat_ws(E'\n', new_notes, btrim(append_notes));
+  END IF;
   IF char_length(new_notes) > 10000 THEN
     RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   new_tags := cur.tags;
-  IF tags IS NOT NULL THEN
+  IF tags IS NOT NULL OR add_tags IS NOT NULL THEN
     -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
     SELECT COALESCE(array_agg(x.tag ORDER BY x.first), '{}') INTO new_tags
     FROM (SELECT btrim(t.tag) AS tag, min(t.n) AS first
-          FROM unnest(tags) WITH ORDINALITY AS t(tag, n)
+          FROM unnest(COALESCE(tags, cur.tags) || COALESCE(add_tags, '{}')) WITH ORDINALITY AS t(tag, n)
           WHERE NULLIF(btrim(t.tag), '') IS NOT NULL
           GROUP BY btrim(t.tag)) x;
     IF cardinality(new_tags) > 50 THEN
@@ -662,6 +676,7 @@ DECLARE
   files bigint;
   replication_role text;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
   IF cur.project_id = target THEN
     RAISE EXCEPTION 'session % already belongs to project "%"', cur.display_id,
@@ -686,10 +701,10 @@ BEGIN
     RETURN jsonb_build_object(
       'status', 'confirmation_required',
       'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
-                        'timeline events: %s, files: %s) will move from project "%s" to project "%s". '
-                        'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
+                        'timeline events: %s, files: %s) will move from project "%s" to project "%s".',
                         cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
                         moves ->> 'timeline_events', moves ->> 'files', src.name, dst.name),
+      'hint', 'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
       'confirm', aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued),
       'expires_at', to_timestamp(issued + 600),
       'session_id', sid, 'display_id', cur.display_id,
@@ -769,6 +784,7 @@ DECLARE
   new_note text := NULLIF(btrim(note), '');
   result aidis.sessions;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   IF stars IS NULL OR stars < 1 OR stars > 5 THEN
     RAISE EXCEPTION 'stars must be 1 to 5, not %', COALESCE(stars::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
@@ -799,7 +815,7 @@ $$;
 -- Sessions started in the last day, 7 days or month (to now), optionally of one project.
 CREATE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DEFAULT NULL)
   RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -811,6 +827,7 @@ DECLARE
   since timestamptz;
   result jsonb;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   IF span IS NULL THEN
     RAISE EXCEPTION 'invalid period "%"', COALESCE(period, 'NULL')
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
@@ -897,7 +914,7 @@ $$;
 -- Two sessions side by side: a and b (details without top_files), their
 -- signals, and delta = b - a for every number.
 CREATE FUNCTION aidis.compare_sessions(a text, b text) RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -911,6 +928,7 @@ DECLARE
   delta jsonb;
   signals jsonb;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT jsonb_object_agg(m, CASE WHEN jsonb_typeof(da -> m) = 'number' AND jsonb_typeof(db -> m) = 'number'
                                   THEN to_jsonb((db ->> m)::numeric - (da ->> m)::numeric) END)
   INTO delta FROM unnest(metrics) AS m;
@@ -932,7 +950,7 @@ $$;
 -- What an AI needs at the start: this session, the previous session of the
 -- same project (with what it did), the project's open tasks and recent decisions.
 CREATE FUNCTION aidis.session_brief(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -942,6 +960,7 @@ DECLARE
   prev aidis.sessions;
   previous jsonb;
 BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
   SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = v.project_id;
   SELECT x.* INTO prev FROM aidis.sessions x

@@ -14,7 +14,7 @@ GRANT INSERT, UPDATE, DELETE ON aidis.contexts, aidis.tasks, aidis.decisions TO 
 -- Reading.
 GRANT EXECUTE ON FUNCTION
   aidis.normalize_agent(text), aidis.current_session(), aidis.next_timeout_at(),
-  aidis._current_session_id(), aidis._session_timeout(), aidis._effective_last_activity(uuid, timestamptz),
+  aidis._current_session_id(), aidis._flush_pending(), aidis._session_timeout(), aidis._effective_last_activity(uuid, timestamptz),
   aidis._find_session(text), aidis._find_project(text)
   TO aidis_reader;
 -- What the MCP server needs.

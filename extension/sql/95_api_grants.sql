@@ -28,7 +28,7 @@ GRANT EXECUTE ON FUNCTION
 
 -- Editing and rating: what the MCP server and the CLI need.
 GRANT EXECUTE ON FUNCTION
-  aidis.update_session(text, text, text, text, text[], text, text, text),
+  aidis.update_session(text, text, text, text, text[], text, text, text, text[], text),
   aidis.rate_session(text, integer, text)
   TO aidis_writer;
 

@@ -17,6 +17,16 @@ TxBuffer::Level& TxBuffer::level_for(int depth) {
   return levels_.back();
 }
 
+TxBuffer::Level& TxBuffer::level_at(int depth) {
+  auto it = std::find_if(levels_.begin(), levels_.end(),
+                         [depth](const Level& l) { return l.depth >= depth; });
+  if (it == levels_.end() || it->depth != depth) {
+    it = levels_.insert(it, Level{});
+    it->depth = depth;
+  }
+  return *it;
+}
+
 void TxBuffer::add(int level, const Uuid& session, const Uuid& project, Counter counter,
                    std::int64_t delta) {
   auto& entry = level_for(level).deltas[session];
@@ -43,6 +53,13 @@ void TxBuffer::merge_into(Level& parent, Level&& child) {
 }
 
 void TxBuffer::commit_subtransaction(int level) {
+  // Early writes of this level now belong to its parent: data that came from
+  // the parent itself is no longer restored if the parent rolls back.
+  for (auto& p : parked_)
+    if (p.holder == level) p.holder = level - 1;
+  parked_.erase(std::remove_if(parked_.begin(), parked_.end(),
+                               [](const Parked& p) { return p.data.depth >= p.holder; }),
+                parked_.end());
   if (levels_.empty() || levels_.back().depth != level) return;
   Level child = std::move(levels_.back());
   levels_.pop_back();
@@ -56,6 +73,34 @@ void TxBuffer::commit_subtransaction(int level) {
 
 void TxBuffer::abort_subtransaction(int level) {
   if (!levels_.empty() && levels_.back().depth == level) levels_.pop_back();
+  // Its early writes are rolled back: what they carried for outer levels is
+  // pending there again, before anything those levels added since.
+  for (auto it = parked_.begin(); it != parked_.end();) {
+    if (it->holder != level) {
+      ++it;
+      continue;
+    }
+    Level restored = std::move(it->data);
+    it = parked_.erase(it);
+    Level& target = level_at(restored.depth);
+    Level later = std::move(target);
+    target = std::move(restored);
+    merge_into(target, std::move(later));
+  }
+}
+
+Drained TxBuffer::drain_at(int level) {
+  for (const auto& l : levels_)
+    if (l.depth < level) parked_.push_back(Parked{level, l});
+  while (levels_.size() > 1) {
+    Level child = std::move(levels_.back());
+    levels_.pop_back();
+    merge_into(levels_.back(), std::move(child));
+  }
+  if (levels_.empty()) return {};
+  Level all = std::move(levels_.back());
+  levels_.clear();
+  return to_drained(std::move(all));
 }
 
 Drained TxBuffer::drain() {
@@ -64,9 +109,15 @@ Drained TxBuffer::drain() {
     levels_.pop_back();
     merge_into(levels_.back(), std::move(child));
   }
+  parked_.clear();  // written already, and committing now
+  if (levels_.empty()) return {};
+  Level top = std::move(levels_.back());
+  levels_.clear();
+  return to_drained(std::move(top));
+}
+
+Drained TxBuffer::to_drained(Level&& top) {
   Drained out;
-  if (levels_.empty()) return out;
-  Level& top = levels_.back();
   out.deltas.reserve(top.deltas.size());
   for (auto& [session, entry] : top.deltas) {
     bool all_zero = std::all_of(entry.counters.values.begin(), entry.counters.values.end(),
@@ -77,7 +128,6 @@ Drained TxBuffer::drain() {
             [](const SessionDelta& a, const SessionDelta& b) { return a.session < b.session; });
   out.events = std::move(top.events);
   out.files = std::move(top.files);
-  levels_.clear();
   return out;
 }
 

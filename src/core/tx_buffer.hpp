@@ -97,7 +97,16 @@ class TxBuffer {
 
   bool empty() const { return levels_.empty(); }
   Drained drain();  // top-level commit: everything, then empty
-  void clear() { levels_.clear(); }
+  void clear() {
+    levels_.clear();
+    parked_.clear();
+  }
+
+  // Everything pending, to be written now by (sub)transaction `level` so that
+  // a read in this transaction sees it. What came from outer levels is kept
+  // aside: if `level` rolls back, its writes vanish and that part is pending
+  // again at the level it came from.
+  Drained drain_at(int level);
 
  private:
   struct Entry {
@@ -112,11 +121,21 @@ class TxBuffer {
   };
 
   Level& level_for(int depth);
+  Level& level_at(int depth);  // found or inserted in depth order
   static void merge_into(Level& parent, Level&& child);
+  static Drained to_drained(Level&& level);
+
+  // Data written early by subtransaction `holder` on behalf of outer level
+  // `origin` (origin < holder).
+  struct Parked {
+    int holder;
+    Level data;  // data.depth is the origin
+  };
 
   // Ordered by depth, innermost last. Levels are created lazily, so depths
   // may skip (a savepoint that tracked nothing has no level).
   std::vector<Level> levels_;
+  std::vector<Parked> parked_;
 };
 
 }  // namespace aidis::core

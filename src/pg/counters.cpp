@@ -18,6 +18,8 @@ PG_FUNCTION_INFO_V1(aidis_track_after);
 PG_FUNCTION_INFO_V1(aidis_buffer_touch);
 PG_FUNCTION_INFO_V1(aidis_buffer_usage);
 PG_FUNCTION_INFO_V1(aidis_buffer_file);
+PG_FUNCTION_INFO_V1(aidis_flush_pending);
+Datum aidis_flush_pending(PG_FUNCTION_ARGS);
 Datum aidis_buffer_file(PG_FUNCTION_ARGS);
 Datum aidis_track_after(PG_FUNCTION_ARGS);
 Datum aidis_buffer_touch(PG_FUNCTION_ARGS);
@@ -215,16 +217,10 @@ Statement apply_statement{
      UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
      INT8ARRAYOID, TIMESTAMPTZARRAYOID}};
 
-}  // namespace
-
-void flush_buffer() {
-  auto& state = tx_state();
-  if (state.buffer_lost)
-    throw Error(ERRCODE_OUT_OF_MEMORY, "session tracking lost this transaction's counters",
-                "A savepoint callback ran out of memory; the transaction is rolled back so "
-                "that counters stay exact.");
-  core::Drained out = state.buffer.drain();
+// Writes one drained buffer: deltas, events, files.
+void write_drained(core::Drained out) {
   if (out.deltas.empty() && out.events.empty() && out.files.empty()) return;
+  auto& state = tx_state();
 
   using core::Event;
   using core::FileTouch;
@@ -269,6 +265,25 @@ void flush_buffer() {
   spi.finish();
   state.flushing = false;
   call([] { PopActiveSnapshot(); });
+}
+
+}  // namespace
+
+void flush_buffer() {
+  auto& state = tx_state();
+  if (state.buffer_lost)
+    throw Error(ERRCODE_OUT_OF_MEMORY, "session tracking lost this transaction's counters",
+                "A savepoint callback ran out of memory; the transaction is rolled back so "
+                "that counters stay exact.");
+  write_drained(state.buffer.drain());
+}
+
+void flush_now() {
+  auto& state = tx_state();
+  if (state.buffer_lost)
+    throw Error(ERRCODE_OUT_OF_MEMORY, "session tracking lost this transaction's counters");
+  if (state.buffer.empty()) return;
+  write_drained(state.buffer.drain_at(nest_level()));
 }
 
 }  // namespace aidis::pg
@@ -340,6 +355,16 @@ Datum aidis_buffer_file(PG_FUNCTION_ARGS) {
            touch.path + " +" + added + " -" + removed,
            core::json_object({{"path", touch.path}, {"lines_added", added}, {"lines_removed", removed}}));
     tx_state().buffer.add_file(nest_level(), std::move(touch));
+    PG_RETURN_VOID();
+  });
+}
+
+// aidis._flush_pending(): writes what this transaction has buffered so far,
+// so that the reads that follow in it see its own work.
+Datum aidis_flush_pending(PG_FUNCTION_ARGS) {
+  return shim("aidis._flush_pending", [&] {
+    (void)fcinfo;
+    flush_now();
     PG_RETURN_VOID();
   });
 }

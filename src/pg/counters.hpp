@@ -8,5 +8,7 @@ namespace aidis::pg {
 
 // Called from the pre-commit callback.
 void flush_buffer();
+// Writes the buffer in the middle of the transaction (before a read of it).
+void flush_now();
 
 }  // namespace aidis::pg

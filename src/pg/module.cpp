@@ -107,6 +107,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
         break;
       case SUBXACT_EVENT_ABORT_SUB:
         state.buffer.abort_subtransaction(level);
+        state.flushing = false;  // if the rolled-back part failed while writing
         forget_caches();
         break;
       default:

@@ -29,23 +29,27 @@ std::string table_call(std::string_view call) {
 
 constexpr const char* kUpdate =
     "aidis.update_session(s => $1::text, title => $2::text, description => $3::text, goal => $4::text, "
-    "tags => {}, notes => {}, ai_model => $7::text, agent => $8::text)";
+    "tags => $5::text[], notes => $6::text, ai_model => $7::text, agent => $8::text, "
+    "add_tags => $9::text[], append_notes => $10::text)";
 
+// `tag` adds to the tags and `note` appends a line to the notes: the server
+// does it under the session's row lock, so concurrent additions all stay.
 SqlCall update_call(const SessionOptions& s, Param title, Param description, Param goal,
                     std::optional<std::vector<std::string>> tags, Param notes, Param model, Param agent,
                     bool add_tags, bool append_note) {
-    // `tag` adds to the tags and `note` appends a line to the notes: the
-    // session's current value is read in the same statement.
-    std::string tags_expr = add_tags ? "(SELECT x.tags FROM aidis.sessions x WHERE x.id = aidis._find_session($1::text)) || $5::text[]"
-                                     : "$5::text[]";
-    std::string notes_expr = append_note ? "concat_ws(E'\\n', (SELECT x.notes FROM aidis.sessions x "
-                                           "WHERE x.id = aidis._find_session($1::text)), $6::text)"
-                                         : "$6::text";
+    Param tag_list = tags ? Param(pg_text_array(*tags)) : std::nullopt;
     SqlCall c;
-    c.sql = row_call(fmt::format(kUpdate, tags_expr, notes_expr));
-    c.params = {s.session, std::move(title), std::move(description), std::move(goal),
-                tags ? Param(pg_text_array(*tags)) : std::nullopt,
-                std::move(notes), std::move(model), std::move(agent)};
+    c.sql = row_call(kUpdate);
+    c.params = {s.session,
+                std::move(title),
+                std::move(description),
+                std::move(goal),
+                add_tags ? std::nullopt : tag_list,
+                append_note ? std::nullopt : notes,
+                std::move(model),
+                std::move(agent),
+                add_tags ? tag_list : std::nullopt,
+                append_note ? notes : std::nullopt};
     return c;
 }
 

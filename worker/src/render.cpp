@@ -643,15 +643,13 @@ std::string render_ended(const Json& row, const Json& extra, const std::optional
     work_block(b, row);
     if (num(row, "score")) b.field("  Score", score_text(row, st), 14);
     if (measured) {
-        // record_file() and end_session() ran in one transaction; the counters
-        // of the row end_session() returned do not include the recorded lines
-        // yet (docs/cli.md).
+        // record_file() and end_session() ran in one transaction, so the
+        // totals above include these lines.
         b.blank();
         b.line(fmt::format("git diff {}: {}, +{} / -{} lines, recorded",
                            measured->base.empty() ? "(no commit before the start)" : measured->base.substr(0, 12),
                            plural(measured->files, "file", "files"), format_count(measured->added),
                            format_count(measured->removed)));
-        b.line(st.dim("(in the totals from now on: aidis session " + str(row, "display_id") + ")"));
     }
     b.sep();
     std::string tags = join_tags(row);

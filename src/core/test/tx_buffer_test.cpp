@@ -125,3 +125,76 @@ TEST(TxBuffer, ClearForgetsEverything) {
   b.clear();
   EXPECT_TRUE(b.empty());
 }
+
+// Early writes (drain_at) for reads inside the transaction.
+
+TEST(TxBufferEarly, TopLevelEarlyWriteLeavesNothingPending) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 2);
+  auto early = b.drain_at(1);
+  ASSERT_EQ(early.deltas.size(), 1u);
+  EXPECT_EQ(early.deltas[0].counters[Counter::ContextsCreated], 2);
+  EXPECT_TRUE(b.empty());
+  EXPECT_TRUE(b.drain().deltas.empty());
+}
+
+TEST(TxBufferEarly, RollbackOfTheWritingSavepointRestoresOuterWork) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
+  b.add_event(1, event(1, "outer"));
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 10);
+  auto early = b.drain_at(2);  // written inside savepoint 2: 11
+  EXPECT_EQ(early.deltas.at(0).counters[Counter::ContextsCreated], 11);
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 100);
+  b.abort_subtransaction(2);  // the write of 11 is rolled back, and so is level 2
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 1u);
+  EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
+  ASSERT_EQ(out.events.size(), 1u);
+  EXPECT_EQ(out.events[0].kind, "outer");
+}
+
+TEST(TxBufferEarly, RestoredWorkComesBeforeLaterWork) {
+  TxBuffer b;
+  b.add_event(1, event(1, "first"));
+  b.drain_at(2);
+  b.abort_subtransaction(2);
+  b.add_event(1, event(1, "second"));
+  auto out = b.drain();
+  ASSERT_EQ(out.events.size(), 2u);
+  EXPECT_EQ(out.events[0].kind, "first");
+  EXPECT_EQ(out.events[1].kind, "second");
+}
+
+TEST(TxBufferEarly, ReleasedSavepointKeepsItsEarlyWrite) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::TasksCreated, 1);
+  b.drain_at(2);               // written inside savepoint 2
+  b.commit_subtransaction(2);  // released: the write stays
+  EXPECT_TRUE(b.drain().deltas.empty());
+}
+
+TEST(TxBufferEarly, ReleasedThenOuterRollbackRestoresOnlyOlderLevels) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);    // top level
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 10);   // savepoint 2
+  b.drain_at(3);                                          // written inside savepoint 3
+  b.commit_subtransaction(3);  // the write now belongs to savepoint 2
+  b.abort_subtransaction(2);   // rolled back with it: level 2's 10 is gone, level 1's 1 is back
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 1u);
+  EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
+}
+
+TEST(TxBufferEarly, NestedEarlyWrites) {
+  TxBuffer b;
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
+  b.drain_at(2);                                          // 1 written in savepoint 2
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 10);
+  b.drain_at(3);                                          // 10 written in savepoint 3
+  b.abort_subtransaction(3);                              // 10 pending again at level 2
+  b.abort_subtransaction(2);                              // 1 pending again, 10 gone
+  auto out = b.drain();
+  ASSERT_EQ(out.deltas.size(), 1u);
+  EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
+}
