@@ -154,6 +154,19 @@ CREATE TABLE public.not_trackable (id int);
 SELECT aidis.track('public.not_trackable', 'task');
 DROP TABLE public.notes, public.not_trackable;
 
+-- A statement writing many rows keeps its first 20 timeline entries and
+-- counts the rest in one more; the counters count every row.
+SELECT id AS bulk FROM aidis.start_session(agent => 'cursor', client_key => 'tr-bulk') \gset
+INSERT INTO aidis.contexts (content) SELECT 'bulk ' || g FROM generate_series(1, 25) g;
+SELECT contexts_created FROM aidis.sessions WHERE id = :'bulk';
+SELECT count(*) AS entries, sum(COALESCE((data->>'rows')::int, 1)) AS rows
+FROM aidis.session_activities WHERE session_id = :'bulk' AND kind = 'context_added';
+SELECT summary, data->>'rows' AS rows FROM aidis.session_activities
+WHERE session_id = :'bulk' AND kind = 'context_added' ORDER BY id DESC LIMIT 2;
+DELETE FROM aidis.contexts WHERE session_id = :'bulk';
+SELECT contexts_created AS after_delete FROM aidis.sessions WHERE id = :'bulk';
+SELECT count(*) AS delete_entries FROM aidis.session_activities WHERE session_id = :'bulk' AND kind = 'context_deleted';
+
 -- Reads through the API see the transaction's own work, savepoints included.
 BEGIN;
 SELECT id AS rw FROM aidis.start_session(agent => 'cursor', client_key => 'tr-rw') \gset

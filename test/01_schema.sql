@@ -101,7 +101,7 @@ FROM pg_attribute a WHERE a.attrelid = 'aidis.sessions'::regclass AND a.attname 
 SELECT has_column('aidis', 'session_activities', c, 'session_activities.' || c || ' exists')
 FROM unnest(ARRAY['id', 'session_id', 'occurred_at', 'kind', 'entity_id', 'summary', 'data']) AS c;
 SELECT col_type_is('aidis', 'session_activities', 'id', 'bigint', 'session_activities.id is bigint');
-SELECT col_is_pk('aidis', 'session_activities', 'id', 'session_activities.id is the primary key');
+SELECT col_is_pk('aidis', 'session_activities', ARRAY['session_id', 'id'], 'session_activities is keyed by (session_id, id): the timeline order');
 SELECT col_type_is('aidis', 'session_activities', 'session_id', 'uuid', 'session_activities.session_id is uuid');
 SELECT col_not_null('aidis', 'session_activities', 'session_id', 'session_activities.session_id is NOT NULL');
 SELECT col_type_is('aidis', 'session_activities', 'occurred_at', 'timestamp with time zone', 'session_activities.occurred_at is timestamptz');

@@ -54,10 +54,7 @@ INSERT INTO calls VALUES
   ('check_counters',     $$SELECT * FROM aidis.check_counters()$$),
   ('track',              $$SELECT aidis.track('public.tap_priv_host', 'context')$$),
   ('untrack',            $$SELECT aidis.untrack('public.tap_priv_host')$$),
-  ('_apply_buffer',      $$SELECT aidis._apply_buffer(1, now(), '{}'::uuid[], '{}'::uuid[], '{}'::bigint[],
-                             '{}'::uuid[], '{}'::uuid[], '{}'::text[], '{}'::text[], '{}'::text[], '{}'::text[],
-                             '{}'::timestamptz[], '{}'::uuid[], '{}'::uuid[], '{}'::text[], '{}'::bigint[],
-                             '{}'::bigint[], '{}'::bigint[], '{}'::bigint[], '{}'::timestamptz[])$$),
+  ('_buffer_file',       $$SELECT aidis._buffer_file((SELECT qs FROM fx), (SELECT q FROM fx), 'forged', 1, 1)$$),
   ('_fold_deltas',       $$SELECT aidis._fold_deltas()$$),
   ('_buffer_usage',      $$SELECT aidis._buffer_usage((SELECT qs FROM fx), (SELECT q FROM fx), -5, -5, 0, 0, NULL)$$),
   ('_buffer_touch',      $$SELECT aidis._buffer_touch((SELECT qs FROM fx), (SELECT q FROM fx))$$),
@@ -195,7 +192,7 @@ SELECT lives_ok($$SELECT aidis.disconnect_project('tap-priv-a')$$, 'admin can di
 SELECT lives_ok($$SELECT aidis.reconnect_project('tap-priv-a')$$, 'admin can reconnect_project()');
 SELECT is((SELECT status FROM aidis.projects WHERE name = 'tap-priv-a'), 'active', 'admin: reconnected project is active');
 SELECT throws_ok(call, '42501', NULL, 'admin cannot call internal ' || name || ' (42501)')
-FROM calls WHERE name IN ('_apply_buffer', '_fold_deltas', '_buffer_usage', '_close_session', '_log_event')
+FROM calls WHERE name IN ('_buffer_file', '_fold_deltas', '_buffer_usage', '_close_session', '_log_event')
 ORDER BY name;
 RESET ROLE;
 

@@ -117,19 +117,19 @@ CREATE TABLE aidis.session_deltas (
   PRIMARY KEY (session_id, slot)
 ) WITH (fillfactor = 50);
 
--- The timeline.
+-- The timeline. Every tracked write adds a row, so it has a single index:
+-- its key, which is also the timeline's order within a session.
 CREATE TABLE aidis.session_activities (
-  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id          bigint GENERATED ALWAYS AS IDENTITY,
   session_id  uuid NOT NULL,
   project_id  uuid NOT NULL,
   occurred_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
   kind        text NOT NULL,
   entity_id   text,
   summary     text,
-  data        jsonb NOT NULL DEFAULT '{}'
+  data        jsonb NOT NULL DEFAULT '{}',
+  CONSTRAINT session_activities_pkey PRIMARY KEY (session_id, id)
 );
-CREATE INDEX session_activities_session ON aidis.session_activities (session_id, id);
-CREATE INDEX session_activities_recent ON aidis.session_activities (occurred_at);
 
 CREATE TABLE aidis.session_files (
   session_id    uuid NOT NULL,

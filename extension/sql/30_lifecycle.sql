@@ -39,13 +39,24 @@ BEGIN
     RETURN pid;
   END IF;
   -- Activity = work on the timeline (contexts, tasks, decisions, usage, files)
-  -- in the window; session starts and ends are not work.
-  SELECT a.project_id INTO pid
-  FROM aidis.session_activities a JOIN aidis.projects p ON p.id = a.project_id
-  WHERE a.occurred_at > now() - interval '24 hours' AND a.kind NOT LIKE 'session\_%'
-    AND p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
-  GROUP BY a.project_id
-  ORDER BY count(*) DESC, max(a.occurred_at) DESC
+  -- in the window, of the sessions that may have some; session starts and
+  -- ends are not work.
+  WITH recent AS (  -- each part uses an index; deltas hold activity not folded yet
+    SELECT b.id FROM aidis.session_base b WHERE b.status = 'active'
+    UNION SELECT b.id FROM aidis.session_base b WHERE b.last_activity_at > now() - interval '24 hours'
+    UNION SELECT d.session_id FROM aidis.session_deltas d)
+  SELECT b.project_id INTO pid
+  FROM recent r
+  JOIN aidis.session_base b ON b.id = r.id
+  JOIN aidis.projects p ON p.id = b.project_id
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM aidis.session_activities a
+    WHERE a.session_id = b.id AND a.occurred_at > now() - interval '24 hours'
+      AND a.kind NOT LIKE 'session\_%') w
+  WHERE p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
+  GROUP BY b.project_id
+  HAVING sum(w.n) > 0
+  ORDER BY sum(w.n) DESC, max(b.last_activity_at) DESC
   LIMIT 1;
   IF pid IS NOT NULL THEN RETURN pid; END IF;
   SELECT p.id INTO pid FROM aidis.projects p WHERE p.is_default AND p.status = 'active';

@@ -12,6 +12,21 @@ std::string json_object(std::initializer_list<std::pair<std::string_view, std::s
   return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string json_with_number(std::string_view object, std::string_view key, std::int64_t value) {
+  nlohmann::json parsed = nlohmann::json::parse(object, nullptr, false);
+  if (!parsed.is_object()) parsed = nlohmann::json::object();
+  parsed[std::string(key)] = value;
+  return parsed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string folded_summary(std::string_view kind, std::int64_t rows) {
+  // "context_added" -> "contexts added"
+  std::string words(kind);
+  auto underscore = words.find('_');
+  if (underscore != std::string::npos) words = words.substr(0, underscore) + "s " + words.substr(underscore + 1);
+  return "+" + std::to_string(rows) + " more " + words;
+}
+
 std::string summarize(std::string_view text, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes + 3));

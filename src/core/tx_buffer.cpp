@@ -35,7 +35,41 @@ void TxBuffer::add(int level, const Uuid& session, const Uuid& project, Counter 
 }
 
 void TxBuffer::add_event(int level, Event event) {
-  level_for(level).events.push_back(std::move(event));
+  Level& l = level_for(level);
+  l.run.reset();
+  l.events.push_back(std::move(event));
+}
+
+bool TxBuffer::folds(int level, const Uuid& session, std::string_view kind,
+                     std::uint32_t statement) const {
+  if (levels_.empty() || levels_.back().depth != level || !levels_.back().run) return false;
+  const Run& run = *levels_.back().run;
+  return run.statement == statement && run.session == session && run.kind == kind &&
+         run.entries >= kEntriesPerStatement;
+}
+
+void TxBuffer::add_row_event(int level, Event event, std::uint32_t statement) {
+  bool folded = folds(level, event.session, event.kind, statement);
+  Level& l = level_for(level);
+  if (!folded) {
+    if (!l.run || l.run->statement != statement || l.run->session != event.session ||
+        l.run->kind != event.kind)
+      l.run = Run{event.session, event.kind, statement, 0, SIZE_MAX};
+    ++l.run->entries;
+    l.events.push_back(std::move(event));
+    return;
+  }
+  Run& run = *l.run;
+  if (run.folded_index == SIZE_MAX) {
+    event.entity_id.clear();
+    event.summary.clear();
+    event.folded = true;
+    event.rows = 1;
+    run.folded_index = l.events.size();
+    l.events.push_back(std::move(event));
+  } else {
+    ++l.events[run.folded_index].rows;
+  }
 }
 
 void TxBuffer::add_file(int level, FileTouch touch) {
@@ -43,6 +77,7 @@ void TxBuffer::add_file(int level, FileTouch touch) {
 }
 
 void TxBuffer::merge_into(Level& parent, Level&& child) {
+  parent.run.reset();  // a statement's run never continues across levels
   for (auto& [session, entry] : child.deltas) {
     auto& target = parent.deltas[session];
     target.project = entry.project;

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -56,7 +58,13 @@ struct Event {
   std::string summary;    // empty: none
   std::string data_json;  // a JSON object
   std::int64_t occurred_at = 0;
+  bool folded = false;    // the entry counting a statement's rows beyond the first ones
+  std::int64_t rows = 1;  // how many rows the entry stands for
 };
+
+// A statement writing many rows of one kind to one session keeps this many
+// timeline entries; the rest are counted in one more entry (docs/counters.md).
+inline constexpr std::int64_t kEntriesPerStatement = 20;
 
 // A file seen in a session: an @path mention in a context, or a reported edit.
 struct FileTouch {
@@ -90,6 +98,11 @@ class TxBuffer {
   void add(int level, const Uuid& session, const Uuid& project, Counter counter,
            std::int64_t delta);
   void add_event(int level, Event event);
+  // Whether a row event of `statement` would only be counted in the
+  // statement's folded entry (its text need not be computed).
+  bool folds(int level, const Uuid& session, std::string_view kind, std::uint32_t statement) const;
+  // A row written by `statement`: its own entry, or counted in the folded one.
+  void add_row_event(int level, Event event, std::uint32_t statement);
   void add_file(int level, FileTouch touch);
 
   void commit_subtransaction(int level);  // RELEASE SAVEPOINT: merge into the parent
@@ -113,11 +126,20 @@ class TxBuffer {
     Uuid project;
     Counters counters;
   };
+  // The run of row events the last statement is writing at this level.
+  struct Run {
+    Uuid session;
+    std::string kind;
+    std::uint32_t statement = 0;
+    std::int64_t entries = 0;
+    std::size_t folded_index = SIZE_MAX;  // its folded entry in `events`, once there is one
+  };
   struct Level {
     int depth = 0;
     std::unordered_map<Uuid, Entry, UuidHash> deltas;
     std::vector<Event> events;
     std::vector<FileTouch> files;
+    std::optional<Run> run;
   };
 
   Level& level_for(int depth);

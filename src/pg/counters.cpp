@@ -2,6 +2,8 @@
 // the per-transaction buffer, which flush_buffer() writes just before commit
 // as one upsert per session into this backend's delta slot plus the
 // timeline events (docs/counters.md).
+#include <vector>
+
 #include "pg/counters.hpp"
 
 #include "core/event_data.hpp"
@@ -11,7 +13,6 @@
 #include "pg/spi.hpp"
 #include "pg/tuple.hpp"
 
-#include <vector>
 
 extern "C" {
 PG_FUNCTION_INFO_V1(aidis_track_after);
@@ -53,6 +54,25 @@ void record(const core::Uuid& session, const core::Uuid& project, std::string ki
   tx_state().buffer.add_event(nest_level(), std::move(event));
 }
 
+// A row written by the current statement: its own timeline entry, or counted
+// in the statement's folded entry once it has kEntriesPerStatement of them.
+void record_row(const core::Uuid& session, const core::Uuid& project, const char* kind,
+                std::string entity, std::string summary, std::string data) {
+  core::Event event;
+  event.session = session;
+  event.project = project;
+  event.kind = kind;
+  event.entity_id = std::move(entity);
+  event.summary = std::move(summary);
+  event.data_json = std::move(data);
+  event.occurred_at = GetCurrentStatementStartTimestamp();
+  tx_state().buffer.add_row_event(nest_level(), std::move(event), GetCurrentCommandId(false));
+}
+
+bool row_is_folded(const core::Uuid& session, const char* kind) {
+  return tx_state().buffer.folds(nest_level(), session, kind, GetCurrentCommandId(false));
+}
+
 // The session a task status change is credited to: the current one
 // ("completions that happened while the session was current").
 SessionRef crediting_session() {
@@ -62,7 +82,7 @@ SessionRef crediting_session() {
 }
 
 void track_task_status(const std::string& from, const std::string& to, const std::string& entity,
-                       const std::string& title, const std::string& table) {
+                       const std::string& title, std::string_view table) {
   auto transition = core::task_transition(from, to);
   if (transition == core::TaskTransition::None) return;
   SessionRef credit = crediting_session();
@@ -81,10 +101,11 @@ void track_task_status(const std::string& from, const std::string& to, const std
 
 Datum track_after(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, false);
-  core::Kind kind = trigger_kind(data);
+  const TrackedTable& tracked = tracked_table(fcinfo, data);
+  core::Kind kind = tracked.kind;
+  const Columns& cols = tracked.cols;
+  std::string_view table = tracked.name;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
-  Columns cols = Columns::of(desc, kind);
-  std::string table = table_name(data);
   Counter created = core::created_counter(kind);
 
   if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
@@ -92,13 +113,13 @@ Datum track_after(FunctionCallInfo fcinfo) {
     auto session = get_uuid(row, desc, cols.session_id);
     if (!session) return PointerGetDatum(nullptr);  // a host row attached to no session
     core::Uuid project = session_project(*session);
-    std::string entity = get_text(row, desc, cols.id);
-    std::string text = get_text(row, desc, cols.summary);
-    std::string summary = core::summarize(text, kSummaryBytes);
+    std::string text_copy, detail_copy;
+    std::string_view text = get_text_view(row, desc, cols.summary, text_copy);
     count(*session, project, created, 1);
     count(*session, project, Counter::ActivityCount, 1);
     count(*session, project, Counter::EstimatedTokens,
-          core::estimate_tokens(text) + core::estimate_tokens(get_text(row, desc, cols.detail)));
+          core::estimate_tokens(text) +
+              core::estimate_tokens(get_text_view(row, desc, cols.detail, detail_copy)));
     if (kind == core::Kind::Context)
       for (auto& path : core::extract_mentions(text)) {
         core::FileTouch touch;
@@ -110,10 +131,16 @@ Datum track_after(FunctionCallInfo fcinfo) {
         tx_state().buffer.add_file(nest_level(), std::move(touch));
       }
     std::string status = kind == core::Kind::Task ? get_text(row, desc, cols.status) : "";
-    record(*session, project, core::created_event(kind), entity, summary,
-           core::json_object({{"table", table},
-                              {"context_type", get_text(row, desc, cols.context_type)},
-                              {"status", status}}));
+    const char* event_kind = core::created_event(kind);
+    // Once folded, a row is only counted: skip its text (unless a completion needs it).
+    bool folded = row_is_folded(*session, event_kind);
+    bool described = !folded || status == "completed";
+    std::string entity = described ? get_text(row, desc, cols.id) : std::string();
+    std::string summary = described ? core::summarize(text, kSummaryBytes) : std::string();
+    record_row(*session, project, event_kind, entity, summary,
+               core::json_object({{"table", table},
+                                  {"context_type", folded ? "" : get_text(row, desc, cols.context_type)},
+                                  {"status", status}}));
     if (kind == core::Kind::Task && status == "completed")
       track_task_status("", status, entity, summary, table);
   } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
@@ -124,9 +151,11 @@ Datum track_after(FunctionCallInfo fcinfo) {
     if (!project) return PointerGetDatum(nullptr);  // its session is gone: nothing to count
     count(*session, *project, created, -1);
     count(*session, *project, Counter::ActivityCount, 1);
-    record(*session, *project, core::deleted_event(kind), get_text(row, desc, cols.id),
-           core::summarize(get_text(row, desc, cols.summary), kSummaryBytes),
-           core::json_object({{"table", table}}));
+    const char* event_kind = core::deleted_event(kind);
+    bool folded = row_is_folded(*session, event_kind);
+    record_row(*session, *project, event_kind, folded ? std::string() : get_text(row, desc, cols.id),
+               folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), kSummaryBytes),
+               core::json_object({{"table", table}}));
   } else {
     HeapTuple old_row = data->tg_trigtuple;
     HeapTuple new_row = data->tg_newtuple;
@@ -193,75 +222,169 @@ Datum array_of(const std::vector<T>& items, Oid type, Get get) {
   return make_array(datums, std::vector<bool>(items.size(), false), type);
 }
 
-// The counters as a 2-D bigint array, one row per session.
-Datum counters_matrix(const std::vector<core::SessionDelta>& deltas) {
-  std::vector<Datum> values;
-  values.reserve(deltas.size() * core::kCounterCount);
-  for (const auto& d : deltas)
-    for (auto v : d.counters.values) values.push_back(Int64GetDatum(v));
-  return call([&]() -> Datum {
-    int dims[2] = {static_cast<int>(deltas.size()), static_cast<int>(core::kCounterCount)};
-    int lbs[2] = {1, 1};
-    ArrayType* array = construct_md_array(const_cast<Datum*>(values.data()), nullptr, 2, dims, lbs,
-                                          INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-    return PointerGetDatum(array);
-  });
-}
+// The flush runs these as the extension owner, with the caller's search_path:
+// every table, function, type and operator is schema-qualified, so no object
+// of the caller's can stand in for ours. One row per session into this
+// backend's slot; nobody else writes that row, so nobody waits.
+const std::string kDeltaInsert =
+    "INSERT INTO aidis.session_deltas AS d (session_id, slot, project_id, contexts_created, "
+    "tasks_created, tasks_completed, tasks_reopened, decisions_created, activity_count, input_tokens, "
+    "output_tokens, cache_read_tokens, cache_creation_tokens, estimated_tokens, loc_added, loc_removed, "
+    "last_activity_at) ";
+const std::string kDeltaMerge =
+    " ON CONFLICT ON CONSTRAINT session_deltas_pkey DO UPDATE SET "
+    "project_id = excluded.project_id, "
+    "contexts_created = d.contexts_created OPERATOR(pg_catalog.+) excluded.contexts_created, "
+    "tasks_created = d.tasks_created OPERATOR(pg_catalog.+) excluded.tasks_created, "
+    "tasks_completed = d.tasks_completed OPERATOR(pg_catalog.+) excluded.tasks_completed, "
+    "tasks_reopened = d.tasks_reopened OPERATOR(pg_catalog.+) excluded.tasks_reopened, "
+    "decisions_created = d.decisions_created OPERATOR(pg_catalog.+) excluded.decisions_created, "
+    "activity_count = d.activity_count OPERATOR(pg_catalog.+) excluded.activity_count, "
+    "input_tokens = d.input_tokens OPERATOR(pg_catalog.+) excluded.input_tokens, "
+    "output_tokens = d.output_tokens OPERATOR(pg_catalog.+) excluded.output_tokens, "
+    "cache_read_tokens = d.cache_read_tokens OPERATOR(pg_catalog.+) excluded.cache_read_tokens, "
+    "cache_creation_tokens = d.cache_creation_tokens OPERATOR(pg_catalog.+) excluded.cache_creation_tokens, "
+    "estimated_tokens = d.estimated_tokens OPERATOR(pg_catalog.+) excluded.estimated_tokens, "
+    "loc_added = d.loc_added OPERATOR(pg_catalog.+) excluded.loc_added, "
+    "loc_removed = d.loc_removed OPERATOR(pg_catalog.+) excluded.loc_removed, "
+    "last_activity_at = GREATEST(d.last_activity_at, excluded.last_activity_at)";
 
-Statement apply_statement{
-    "SELECT aidis._apply_buffer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-    "$16, $17, $18, $19, $20)",
-    {INT4OID, TIMESTAMPTZOID, UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID,
-     UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
-     TIMESTAMPTZARRAYOID,
-     UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
-     INT8ARRAYOID, TIMESTAMPTZARRAYOID}};
+// Arguments of both: $1 slot, $2 flush time, $3 session(s), $4 project(s),
+// $5..$17 the counters in Counter order ($10: activity).
+Statement deltas_statement{
+    kDeltaInsert +
+        "SELECT u.s, $1, u.p, u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.c8, u.c9, u.c10, u.c11, "
+        "u.c12, u.c13, CASE WHEN u.c6 OPERATOR(pg_catalog.>) 0 THEN $2 END "
+        "FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+        "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), "
+        "pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12), pg_catalog.unnest($13), "
+        "pg_catalog.unnest($14), pg_catalog.unnest($15), pg_catalog.unnest($16), pg_catalog.unnest($17)) "
+        "AS u(s, p, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13)" +
+        kDeltaMerge,
+    {INT4OID, TIMESTAMPTZOID, UUIDARRAYOID, UUIDARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+     INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+     INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}};
+
+// The common case, one session: plain values, no arrays to build or unnest.
+Statement delta_statement{
+    kDeltaInsert +
+        "VALUES ($3, $1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, "
+        "CASE WHEN $10 OPERATOR(pg_catalog.>) 0 THEN $2 END)" +
+        kDeltaMerge,
+    {INT4OID, TIMESTAMPTZOID, UUIDOID, UUIDOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID,
+     INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}};
+
+Statement events_statement{
+    "INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, entity_id, "
+    "summary, data) "
+    "SELECT e.s, e.p, e.t, e.k, e.ent, e.summ, CAST(e.dat AS pg_catalog.jsonb) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+    "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) "
+    "AS e(s, p, t, k, ent, summ, dat)",
+    {UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+     TEXTARRAYOID}};
+
+Statement event_statement{
+    "INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, entity_id, "
+    "summary, data) VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS pg_catalog.jsonb))",
+    {UUIDOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}};
+
+// Several touches of one path in a transaction become one row.
+Statement files_statement{
+    "INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, "
+    "loc_added, loc_removed, first_at, last_at) "
+    "SELECT t.s, t.path, (pg_catalog.array_agg(t.p))[1], pg_catalog.sum(t.m), pg_catalog.sum(t.mo), "
+    "pg_catalog.sum(t.a), pg_catalog.sum(t.r), pg_catalog.min(t.at), pg_catalog.max(t.at) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+    "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), "
+    "pg_catalog.unnest($8)) AS t(s, p, path, m, mo, a, r, at) "
+    "GROUP BY t.s, t.path "
+    "ON CONFLICT ON CONSTRAINT session_files_pkey DO UPDATE SET "
+    "mentions = f.mentions OPERATOR(pg_catalog.+) excluded.mentions, "
+    "modifications = f.modifications OPERATOR(pg_catalog.+) excluded.modifications, "
+    "loc_added = f.loc_added OPERATOR(pg_catalog.+) excluded.loc_added, "
+    "loc_removed = f.loc_removed OPERATOR(pg_catalog.+) excluded.loc_removed, "
+    "last_at = GREATEST(f.last_at, excluded.last_at)",
+    {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+     TIMESTAMPTZARRAYOID}};
 
 // Writes one drained buffer: deltas, events, files.
 void write_drained(core::Drained out) {
   if (out.deltas.empty() && out.events.empty() && out.files.empty()) return;
   auto& state = tx_state();
-
   using core::Event;
   using core::FileTouch;
   using core::SessionDelta;
   auto uuid_of = [](const core::Uuid& id) { return uuid_datum(id); };
-  std::vector<std::string> kinds, entities, summaries, datas, paths;
-  for (const auto& e : out.events) {
-    kinds.push_back(e.kind);
-    entities.push_back(e.entity_id);
-    summaries.push_back(e.summary);
-    datas.push_back(e.data_json.empty() ? "{}" : e.data_json);
-  }
-  for (const auto& f : out.files) paths.push_back(f.path);
 
-  Datum args[20] = {
-      Int32GetDatum(MyBackendId),
-      TimestampTzGetDatum(GetCurrentTimestamp()),
-      array_of(out.deltas, UUIDOID, [&](const SessionDelta& d) { return uuid_of(d.session); }),
-      array_of(out.deltas, UUIDOID, [&](const SessionDelta& d) { return uuid_of(d.project); }),
-      counters_matrix(out.deltas),
-      array_of(out.events, UUIDOID, [&](const Event& e) { return uuid_of(e.session); }),
-      array_of(out.events, UUIDOID, [&](const Event& e) { return uuid_of(e.project); }),
-      text_array(kinds, false),
-      text_array(entities, true),
-      text_array(summaries, true),
-      text_array(datas, false),
-      array_of(out.events, TIMESTAMPTZOID, [](const Event& e) { return TimestampTzGetDatum(e.occurred_at); }),
-      array_of(out.files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.session); }),
-      array_of(out.files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.project); }),
-      text_array(paths, false),
-      array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.mentions); }),
-      array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.modifications); }),
-      array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_added); }),
-      array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_removed); }),
-      array_of(out.files, TIMESTAMPTZOID, [](const FileTouch& f) { return TimestampTzGetDatum(f.at); }),
-  };
   // At pre-commit no portal holds a snapshot any more: run under a fresh one.
   call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
   state.flushing = true;  // reset with the transaction state if this fails
   OwnerSpi spi;
-  spi.execute(apply_statement, args, nullptr, false);
+  if (!out.deltas.empty()) {
+    Datum args[4 + core::kCounterCount];
+    args[0] = Int32GetDatum(MyBackendId);
+    args[1] = TimestampTzGetDatum(GetCurrentTimestamp());
+    if (out.deltas.size() == 1) {
+      const SessionDelta& d = out.deltas.front();
+      args[2] = uuid_of(d.session);
+      args[3] = uuid_of(d.project);
+      for (std::size_t c = 0; c < core::kCounterCount; ++c) args[4 + c] = Int64GetDatum(d.counters.values[c]);
+      spi.execute(delta_statement, args, nullptr, false);
+    } else {
+      args[2] = array_of(out.deltas, UUIDOID, [&](const SessionDelta& d) { return uuid_of(d.session); });
+      args[3] = array_of(out.deltas, UUIDOID, [&](const SessionDelta& d) { return uuid_of(d.project); });
+      for (std::size_t c = 0; c < core::kCounterCount; ++c)
+        args[4 + c] = array_of(out.deltas, INT8OID,
+                               [c](const SessionDelta& d) { return Int64GetDatum(d.counters.values[c]); });
+      spi.execute(deltas_statement, args, nullptr, false);
+    }
+  }
+  if (!out.events.empty()) {
+    std::vector<std::string> kinds, entities, summaries, datas;
+    for (const auto& e : out.events) {
+      std::string data = e.data_json.empty() ? "{}" : e.data_json;
+      kinds.push_back(e.kind);
+      entities.push_back(e.entity_id);
+      summaries.push_back(e.folded ? core::folded_summary(e.kind, e.rows) : e.summary);
+      datas.push_back(e.folded ? core::json_with_number(data, "rows", e.rows) : std::move(data));
+    }
+    if (out.events.size() == 1) {
+      const Event& e = out.events.front();
+      Datum args[7] = {uuid_of(e.session), uuid_of(e.project), TimestampTzGetDatum(e.occurred_at),
+                       text_datum(kinds[0]), entities[0].empty() ? Datum(0) : text_datum(entities[0]),
+                       summaries[0].empty() ? Datum(0) : text_datum(summaries[0]), text_datum(datas[0])};
+      char nulls[] = "       ";  // one flag per argument: ' ' a value, 'n' NULL
+      if (entities[0].empty()) nulls[4] = 'n';
+      if (summaries[0].empty()) nulls[5] = 'n';
+      spi.execute(event_statement, args, nulls, false);
+    } else {
+      Datum args[7] = {
+          array_of(out.events, UUIDOID, [&](const Event& e) { return uuid_of(e.session); }),
+          array_of(out.events, UUIDOID, [&](const Event& e) { return uuid_of(e.project); }),
+          array_of(out.events, TIMESTAMPTZOID,
+                   [](const Event& e) { return TimestampTzGetDatum(e.occurred_at); }),
+          text_array(kinds, false),
+          text_array(entities, true),
+          text_array(summaries, true),
+          text_array(datas, false)};
+      spi.execute(events_statement, args, nullptr, false);
+    }
+  }
+  if (!out.files.empty()) {
+    std::vector<std::string> paths;
+    for (const auto& f : out.files) paths.push_back(f.path);
+    Datum args[8] = {
+        array_of(out.files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.session); }),
+        array_of(out.files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.project); }),
+        text_array(paths, false),
+        array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.mentions); }),
+        array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.modifications); }),
+        array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_added); }),
+        array_of(out.files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_removed); }),
+        array_of(out.files, TIMESTAMPTZOID, [](const FileTouch& f) { return TimestampTzGetDatum(f.at); })};
+    spi.execute(files_statement, args, nullptr, false);
+  }
   spi.finish();
   state.flushing = false;
   call([] { PopActiveSnapshot(); });

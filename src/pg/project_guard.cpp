@@ -26,15 +26,13 @@ void check_row(HeapTuple row, TupleDesc desc, int project_col, int session_col, 
 
 Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
+  HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
+  if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
   TupleDesc desc = RelationGetDescr(data->tg_relation);
   int project_col = SPI_fnumber(desc, "project_id");
   if (project_col <= 0)
     throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
   int session_col = std::max(SPI_fnumber(desc, "session_id"), 0);  // session_base has none
-
-  HeapTuple result = data->tg_trigtuple;
-  if (TRIGGER_FIRED_BY_UPDATE(data->tg_event)) result = data->tg_newtuple;
-  if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
 
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
     check_row(data->tg_trigtuple, desc, project_col, session_col, false);

@@ -15,8 +15,8 @@ Oid lookup_extension_owner() {
   return call([&]() -> Oid {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     if (query.plan == nullptr) {
-      SPIPlanPtr plan = SPI_prepare(query.sql, 0, nullptr);
-      if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", query.sql);
+      SPIPlanPtr plan = SPI_prepare(query.sql.c_str(), 0, nullptr);
+      if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", query.sql.c_str());
       SPI_keepplan(plan);
       query.plan = plan;
     }
@@ -57,14 +57,14 @@ std::uint64_t OwnerSpi::execute(Statement& statement, const Datum* values, const
                                 bool read_only) {
   return call([&]() -> std::uint64_t {
     if (statement.plan == nullptr) {
-      SPIPlanPtr plan = SPI_prepare(statement.sql, static_cast<int>(statement.argtypes.size()),
+      SPIPlanPtr plan = SPI_prepare(statement.sql.c_str(), static_cast<int>(statement.argtypes.size()),
                                     statement.argtypes.data());
-      if (plan == nullptr) elog(ERROR, "SPI_prepare failed for: %s", statement.sql);
+      if (plan == nullptr) elog(ERROR, "SPI_prepare failed for: %s", statement.sql.c_str());
       SPI_keepplan(plan);
       statement.plan = plan;
     }
     int rc = SPI_execute_plan(statement.plan, const_cast<Datum*>(values), nulls, read_only, 0);
-    if (rc < 0) elog(ERROR, "SPI_execute_plan failed (%d) for: %s", rc, statement.sql);
+    if (rc < 0) elog(ERROR, "SPI_execute_plan failed (%d) for: %s", rc, statement.sql.c_str());
     return SPI_processed;
   });
 }

@@ -11,7 +11,7 @@ namespace aidis::pg {
 
 // A statement prepared once per backend. `sql` must be schema-qualified.
 struct Statement {
-  const char* sql;
+  std::string sql;
   std::vector<Oid> argtypes;
   SPIPlanPtr plan = nullptr;
 };

@@ -47,9 +47,10 @@ void check_row_writable(HeapTuple row, TupleDesc desc, const Columns& cols, bool
 
 Datum track_before(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
-  core::Kind kind = trigger_kind(data);
+  const TrackedTable& table = tracked_table(fcinfo, data);
+  core::Kind kind = table.kind;
+  const Columns& cols = table.cols;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
-  Columns cols = Columns::of(desc, kind);
 
   if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
     check_row_writable(data->tg_trigtuple, desc, cols, false);

@@ -36,7 +36,9 @@ TriggerData* trigger_data(FunctionCallInfo fcinfo, bool before) {
   return data;
 }
 
-core::Kind trigger_kind(const TriggerData* data) {
+const TrackedTable& tracked_table(FunctionCallInfo fcinfo, const TriggerData* data) {
+  if (fcinfo->flinfo->fn_extra != nullptr) return *static_cast<TrackedTable*>(fcinfo->flinfo->fn_extra);
+
   const Trigger* trigger = data->tg_trigger;
   std::optional<core::Kind> kind;
   if (trigger->tgnargs == 1) kind = core::parse_kind(trigger->tgargs[0]);
@@ -44,7 +46,20 @@ core::Kind trigger_kind(const TriggerData* data) {
     throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
                 "tracking trigger needs one argument: context, task or decision",
                 "", "Attach tracking with aidis.track(table, kind).");
-  return *kind;
+  Relation rel = data->tg_relation;
+  auto* info = static_cast<TrackedTable*>(
+      call([&]() -> void* { return MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TrackedTable)); }));
+  info->kind = *kind;
+  info->cols = Columns::of(RelationGetDescr(rel), *kind);
+  info->name = call([&]() -> const char* {
+    MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+    const char* name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                                  RelationGetRelationName(rel));
+    MemoryContextSwitchTo(old);
+    return name;
+  });
+  fcinfo->flinfo->fn_extra = info;
+  return *info;
 }
 
 std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum) {
@@ -59,19 +74,24 @@ bool is_null(HeapTuple row, TupleDesc desc, int attnum) {
   return attnum == 0 || heap_attisnull(row, attnum, desc);
 }
 
+std::string_view get_text_view(HeapTuple row, TupleDesc desc, int attnum, std::string& storage) {
+  if (attnum == 0) return {};
+  Oid type = TupleDescAttr(desc, attnum - 1)->atttypid;
+  if (type != TEXTOID && type != VARCHAROID) {
+    storage = get_text(row, desc, attnum);
+    return storage;
+  }
+  bool isnull = true;
+  Datum d = call([&]() -> Datum { return heap_getattr(row, attnum, desc, &isnull); });
+  if (isnull) return {};
+  text* value = static_cast<text*>(call([&]() -> void* { return PG_DETOAST_DATUM_PACKED(d); }));
+  return std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+
 std::string get_text(HeapTuple row, TupleDesc desc, int attnum) {
   if (attnum == 0) return {};
   const char* text = call([&]() -> const char* { return SPI_getvalue(row, desc, attnum); });
   return text != nullptr ? std::string(text) : std::string();
-}
-
-std::string table_name(const TriggerData* data) {
-  Relation rel = data->tg_relation;
-  const char* name = call([&]() -> const char* {
-    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-                                      RelationGetRelationName(rel));
-  });
-  return name;
 }
 
 }  // namespace aidis::pg

@@ -24,16 +24,25 @@ struct Columns {
 };
 
 // The trigger's context, checked: called by the trigger manager, for rows,
-// at the expected time, with a valid kind argument when `with_kind`.
+// at the expected time.
 TriggerData* trigger_data(FunctionCallInfo fcinfo, bool before);
-core::Kind trigger_kind(const TriggerData* data);
+
+// What a tracking trigger needs about its table, worked out on the first row
+// of a statement and kept in fn_extra for the others (plain data, allocated
+// in the function's memory context).
+struct TrackedTable {
+  core::Kind kind;
+  Columns cols;
+  const char* name;  // schema-qualified, for timeline data
+};
+const TrackedTable& tracked_table(FunctionCallInfo fcinfo, const TriggerData* data);
 
 std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum);
 // Text form of a column ("" when NULL or absent).
 std::string get_text(HeapTuple row, TupleDesc desc, int attnum);
+// The same without a copy for text columns; valid for the current row.
+std::string_view get_text_view(HeapTuple row, TupleDesc desc, int attnum, std::string& storage);
 bool is_null(HeapTuple row, TupleDesc desc, int attnum);
 
-// Qualified name of the trigger's table, for timeline data.
-std::string table_name(const TriggerData* data);
 
 }  // namespace aidis::pg

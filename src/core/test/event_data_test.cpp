@@ -40,3 +40,10 @@ TEST(Kind, TaskTransitions) {
   EXPECT_EQ(task_transition("todo", "blocked"), TaskTransition::Changed);
   EXPECT_EQ(task_transition("completed", "completed"), TaskTransition::None);
 }
+
+TEST(EventData, FoldedEntries) {
+  EXPECT_EQ(folded_summary("context_added", 99980), "+99980 more contexts added");
+  EXPECT_EQ(folded_summary("task_deleted", 2), "+2 more tasks deleted");
+  EXPECT_EQ(json_with_number(R"({"table":"t"})", "rows", 5), R"({"rows":5,"table":"t"})");
+  EXPECT_EQ(json_with_number("not json", "rows", 1), R"({"rows":1})");
+}

@@ -198,3 +198,48 @@ TEST(TxBufferEarly, NestedEarlyWrites) {
   ASSERT_EQ(out.deltas.size(), 1u);
   EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
 }
+
+// Statements writing many rows: the first entries stay, the rest are counted.
+
+namespace {
+Event row_event(std::uint8_t session, const char* kind, const char* summary) {
+  Event e = event(session, kind);
+  e.summary = summary;
+  e.entity_id = summary;
+  return e;
+}
+}  // namespace
+
+TEST(TxBufferFolding, ABigStatementKeepsItsFirstEntriesAndCountsTheRest) {
+  TxBuffer b;
+  const std::int64_t n = aidis::core::kEntriesPerStatement + 5;
+  for (std::int64_t i = 0; i < n; ++i) {
+    EXPECT_EQ(b.folds(1, id(1), "context_added", 7), i >= aidis::core::kEntriesPerStatement);
+    b.add_row_event(1, row_event(1, "context_added", "row"), 7);
+  }
+  auto out = b.drain();
+  ASSERT_EQ(out.events.size(), static_cast<std::size_t>(aidis::core::kEntriesPerStatement + 1));
+  const Event& folded = out.events.back();
+  EXPECT_TRUE(folded.folded);
+  EXPECT_EQ(folded.rows, 5);
+  EXPECT_TRUE(folded.summary.empty());
+  EXPECT_TRUE(folded.entity_id.empty());
+  EXPECT_FALSE(out.events.front().folded);
+}
+
+TEST(TxBufferFolding, SmallStatementsAndOtherSessionsAreNotFolded) {
+  TxBuffer b;
+  for (std::uint32_t stmt = 1; stmt <= 30; ++stmt) b.add_row_event(1, row_event(1, "context_added", "x"), stmt);
+  for (int i = 0; i < 30; ++i) b.add_row_event(1, row_event(static_cast<std::uint8_t>(2 + i % 2), "context_added", "y"), 99);
+  auto out = b.drain();
+  EXPECT_EQ(out.events.size(), 60u);
+  for (const auto& e : out.events) EXPECT_FALSE(e.folded);
+}
+
+TEST(TxBufferFolding, AnotherKindStartsANewRun) {
+  TxBuffer b;
+  for (int i = 0; i < 25; ++i) b.add_row_event(1, row_event(1, "context_added", "c"), 3);
+  for (int i = 0; i < 3; ++i) b.add_row_event(1, row_event(1, "task_created", "t"), 3);
+  auto out = b.drain();
+  EXPECT_EQ(out.events.size(), 21u + 3u);
+}
