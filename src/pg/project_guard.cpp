@@ -2,6 +2,8 @@
 // (rule 8). Tracked tables get the same check from their stamping trigger.
 #include <algorithm>
 
+#include "pg/project_guard.hpp"
+
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
@@ -12,17 +14,16 @@ Datum aidis_guard_row(PG_FUNCTION_ARGS);
 }
 
 namespace aidis::pg {
-namespace {
 
-// Refuses a row of a disconnected project: its own project_id, and the
-// project of the session it names.
-void check_row(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row) {
+void check_row_writable(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row) {
   if (auto project = get_uuid(row, desc, project_col)) check_project_writable(*project);
   if (auto session = get_uuid(row, desc, session_col)) {
     auto project = new_row ? std::optional(session_project(*session)) : find_session_project(*session);
     if (project) check_project_writable(*project);
   }
 }
+
+namespace {
 
 Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
@@ -35,9 +36,9 @@ Datum guard_row(FunctionCallInfo fcinfo) {
   int session_col = std::max(SPI_fnumber(desc, "session_id"), 0);  // session_base has none
 
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
-    check_row(data->tg_trigtuple, desc, project_col, session_col, false);
+    check_row_writable(data->tg_trigtuple, desc, project_col, session_col, false);
   if (!TRIGGER_FIRED_BY_DELETE(data->tg_event))  // INSERT, UPDATE: the row as it will be
-    check_row(result, desc, project_col, session_col, true);
+    check_row_writable(result, desc, project_col, session_col, true);
   return PointerGetDatum(result);
 }
 

@@ -1,6 +1,7 @@
 // BEFORE ROW trigger of tracked tables: stamping (rule 4) and the
 // disconnected-project guard (rule 8) for rows being written.
 #include "pg/guard.hpp"
+#include "pg/project_guard.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
 
@@ -35,16 +36,6 @@ class Replacements {
   bool nulls_[4] = {};
 };
 
-// Refuses writes that touch a disconnected project: the row's own project
-// and, when it names one, its session's project.
-void check_row_writable(HeapTuple row, TupleDesc desc, const Columns& cols, bool new_row) {
-  if (auto project = get_uuid(row, desc, cols.project_id)) check_project_writable(*project);
-  if (auto session = get_uuid(row, desc, cols.session_id)) {
-    auto project = new_row ? std::optional(session_project(*session)) : find_session_project(*session);
-    if (project) check_project_writable(*project);
-  }
-}
-
 Datum track_before(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   const TrackedTable& table = tracked_table(fcinfo, data);
@@ -53,14 +44,14 @@ Datum track_before(FunctionCallInfo fcinfo) {
   TupleDesc desc = RelationGetDescr(data->tg_relation);
 
   if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
-    check_row_writable(data->tg_trigtuple, desc, cols, false);
+    check_row_writable(data->tg_trigtuple, desc, cols.project_id, cols.session_id, false);
     return PointerGetDatum(data->tg_trigtuple);
   }
 
   bool inserting = TRIGGER_FIRED_BY_INSERT(data->tg_event);
   HeapTuple old_row = inserting ? nullptr : data->tg_trigtuple;
   HeapTuple new_row = inserting ? data->tg_trigtuple : data->tg_newtuple;
-  if (old_row != nullptr) check_row_writable(old_row, desc, cols, false);
+  if (old_row != nullptr) check_row_writable(old_row, desc, cols.project_id, cols.session_id, false);
 
   Replacements replace;
   auto session = get_uuid(new_row, desc, cols.session_id);
