@@ -355,25 +355,34 @@ BEGIN
                            tt.kind, tt.tbl), ' UNION ALL ')
   INTO row_counts FROM aidis.tracked_tables tt;
   row_counts := COALESCE(row_counts, 'SELECT NULL::text, NULL::uuid, NULL::bigint WHERE false');
+  -- One aggregate per table and per event kind, joined once (not a recount per session).
   RETURN QUERY EXECUTE format($q$
-    WITH rows AS (%s),
-    actual AS (
-      SELECT s.id,
-        COALESCE((SELECT sum(r.n) FROM rows r WHERE r.session_id = s.id AND r.kind = 'context'), 0)::bigint AS contexts_created,
-        COALESCE((SELECT sum(r.n) FROM rows r WHERE r.session_id = s.id AND r.kind = 'task'), 0)::bigint AS tasks_created,
-        COALESCE((SELECT sum(r.n) FROM rows r WHERE r.session_id = s.id AND r.kind = 'decision'), 0)::bigint AS decisions_created,
-        (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = s.id AND a.kind = 'task_completed') AS tasks_completed,
-        (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = s.id AND a.kind = 'task_reopened') AS tasks_reopened
-      FROM aidis.session_base s
+    WITH rows AS MATERIALIZED (%s),
+    per_session AS (
+      SELECT r.session_id,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'task'), 0)::bigint AS tasks_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'decision'), 0)::bigint AS decisions_created
+      FROM rows r GROUP BY r.session_id
+    ),
+    events AS (
+      SELECT a.session_id,
+             count(*) FILTER (WHERE a.kind = 'task_completed') AS tasks_completed,
+             count(*) FILTER (WHERE a.kind = 'task_reopened') AS tasks_reopened
+      FROM aidis.session_activities a
+      WHERE a.kind IN ('task_completed', 'task_reopened')
+      GROUP BY a.session_id
     )
     SELECT s.id, s.display_id, c.counter, c.recorded, c.actual
-    FROM aidis.sessions s JOIN actual a ON a.id = s.id
+    FROM aidis.sessions s
+    LEFT JOIN per_session r ON r.session_id = s.id
+    LEFT JOIN events e ON e.session_id = s.id
     CROSS JOIN LATERAL (VALUES
-      ('contexts_created', s.contexts_created, a.contexts_created),
-      ('tasks_created', s.tasks_created, a.tasks_created),
-      ('decisions_created', s.decisions_created, a.decisions_created),
-      ('tasks_completed', s.tasks_completed, a.tasks_completed),
-      ('tasks_reopened', s.tasks_reopened, a.tasks_reopened)) AS c(counter, recorded, actual)
+      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
+      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
+      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
+      ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
+      ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
     WHERE c.recorded IS DISTINCT FROM c.actual
     ORDER BY s.display_id, c.counter $q$, row_counts);
   -- Rows attached to a session that does not exist.

@@ -1,0 +1,79 @@
+# Shared by bench/run.sh and bench/scale.sh (sourced, not run).
+#
+# bench_cluster REUSE: a cluster to measure on. With REUSE=1 and PGHOST/PGPORT
+#   already exported (scripts/test.sh does that), that cluster is used;
+#   otherwise a throwaway one is started (scripts/cluster.sh) and stopped on exit.
+# bench_db PREFIX: creates a database of our own (dropped on exit), sets BENCH_DB.
+# q ARGS: psql on BENCH_DB, quiet, stops on the first error.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=${REPO_ROOT:-$(cd "$BENCH_DIR/.." && pwd)}
+source "$REPO_ROOT/scripts/cluster.sh" # sets PG_CONFIG (PostgreSQL 15)
+PATH=$(_cl_bindir):$PATH
+
+BENCH_CLUSTER_DIR= BENCH_DB= BENCH_CHILD=
+_bench_cleanup() {
+  local rc=$?
+  set +e
+  [[ -z $BENCH_CHILD ]] || kill "$BENCH_CHILD" 2>/dev/null
+  if [[ -n $BENCH_DB ]]; then
+    psql -d postgres -qX -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1
+  fi
+  if [[ -n $BENCH_CLUSTER_DIR ]]; then
+    if ((rc != 0)) && [[ -f $BENCH_CLUSTER_DIR/server.log ]]; then
+      echo "--- last lines of the server log" >&2
+      tail -n 30 "$BENCH_CLUSTER_DIR/server.log" >&2
+    fi
+    cluster_stop "$BENCH_CLUSTER_DIR"
+  fi
+  exit "$rc"
+}
+
+bench_cluster() {
+  local reuse=${1:-0}
+  trap _bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if ((reuse)) && [[ -n ${PGHOST:-} && -n ${PGPORT:-} ]]; then
+    echo "cluster: using the running one (PGHOST=$PGHOST PGPORT=$PGPORT)"
+    export PGUSER=${PGUSER:-postgres}
+    return 0
+  fi
+  BENCH_CLUSTER_DIR=$(mktemp -d /tmp/aidis-bench.XXXXXX)
+  chmod 755 "$BENCH_CLUSTER_DIR"
+  cluster_start "$BENCH_CLUSTER_DIR" >/dev/null
+  # shellcheck disable=SC1091
+  source "$BENCH_CLUSTER_DIR/env"
+  export PGHOST PGPORT PGUSER
+  # cluster.sh preloads pg_cron for the database "aidis": without it the cron
+  # launcher restarts every second (noise in the measurements).
+  psql -d postgres -qX -c 'CREATE DATABASE aidis' >/dev/null 2>&1 || true
+  echo "cluster: throwaway, in $BENCH_CLUSTER_DIR (port $PGPORT)"
+}
+
+bench_db() {
+  BENCH_DB=${1:-aidis_bench}_$$
+  export PGDATABASE=$BENCH_DB
+  psql -d postgres -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $BENCH_DB" >/dev/null
+  q -c 'CREATE EXTENSION aidis_sessions CASCADE' 2>&1 | grep -v 'NOTICE:  installing required' || true
+  q -Atc "SELECT 1 FROM pg_extension WHERE extname = 'aidis_sessions'" | grep -q 1 ||
+    { echo "bench: could not create extension aidis_sessions (run make install, or pass --build)" >&2; return 1; }
+}
+
+q() { psql -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
+
+# The machine and the server settings, for the report.
+bench_machine() {
+  echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), RAM $(free -h | awk '/^Mem:/ {print $2}')," \
+       "disk $(df -h "${BENCH_CLUSTER_DIR:-/tmp}" | awk 'NR == 2 {print $1 " (" $2 ")"}'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  q -Atc "SELECT 'server: ' || split_part(version(), ' on ', 1) || '; ' || string_agg(name || '=' || setting || COALESCE(unit, ''), ', ' ORDER BY name)
+          FROM pg_settings WHERE name IN ('shared_buffers', 'fsync', 'synchronous_commit', 'wal_sync_method',
+            'max_wal_size', 'checkpoint_timeout', 'full_page_writes', 'wal_level', 'work_mem', 'jit', 'autovacuum')"
+}
+
+# Which build is measured: the installed library and the source commit.
+bench_version() {
+  echo "extension: $(q -At -c "SELECT extversion FROM pg_extension WHERE extname = 'aidis_sessions'")," \
+       "library $(stat -c '%y' "$("$PG_CONFIG" --pkglibdir)/aidis_sessions.so" | cut -d. -f1)," \
+       "source $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=format:'%F %T' 2>/dev/null || echo unknown)"
+}

@@ -1,0 +1,1 @@
+INSERT INTO naive.contexts (project_id, session_id, context_type, content) SELECT :p::uuid, :s::uuid, 'note', 'Bulk context ' || g || ': the checkout total is rounded twice; the cart service and the pricing module disagree on half-cent values.' FROM generate_series(1, :rows::integer) AS g;

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Tracking cost of aidis_sessions, measured against a bare table and two
+# reference implementations (DESIGN.md section 6, docs/performance.md).
+#
+#   bench/run.sh                 full run on a throwaway cluster (about 15 minutes, 19 with --fk)
+#   bench/run.sh --smoke         tiny sizes, < 60 s; reuses the cluster in PGHOST/PGPORT
+#                                when exported (a database of its own, dropped after)
+#   bench/run.sh --build         make install first
+#   bench/run.sh --async         also run everything with synchronous_commit=off (labeled)
+#   bench/run.sh --fk            also measure tracking on a table with foreign keys (ablation)
+#   bench/run.sh --rounds N --seconds S --bulk-rows N --no-naive-bulk
+#   bench/run.sh --scale | --scale-small    the scale set and API latencies (bench/scale.sh)
+#
+# Prints one table of medians and ratios, then asserts aidis.check_counters()
+# is empty. Exits non-zero on errors and on counter mismatches, never on ratios.
+set -euo pipefail
+
+mode=full build=0 async=0 fk=0 rounds= seconds= bulk_rows= bulk_rounds= naive_bulk=1
+while (($#)); do
+  case $1 in
+    --smoke) mode=smoke ;;
+    --build) build=1 ;;
+    --async) async=1 ;;
+    --fk) fk=1 ;;
+    --rounds) rounds=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
+    --bulk-rows) bulk_rows=$2; shift ;;
+    --no-naive-bulk) naive_bulk=0 ;;
+    --scale|--scale-small)
+      scale_args=("$1"); shift
+      ((build == 0)) || scale_args+=(--build)
+      exec bash "$(dirname "$0")/scale.sh" "${scale_args[@]}" "$@" ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+source "$(dirname "$0")/lib.sh"
+if [[ $mode == smoke ]]; then
+  rounds=${rounds:-1} seconds=${seconds:-1} bulk_rows=${bulk_rows:-2000} bulk_rounds=1
+  naive_bulk_rows=$bulk_rows
+else
+  rounds=${rounds:-5} seconds=${seconds:-8} bulk_rows=${bulk_rows:-100000} bulk_rounds=3
+  naive_bulk_rows=$bulk_rows
+fi
+
+if ((build)); then
+  echo "=== make install"
+  make -C "$REPO_ROOT" -j2 install PG_CONFIG="$PG_CONFIG" >/dev/null
+fi
+
+echo "=== aidis_sessions tracking benchmark ($mode: $rounds round(s) of ${seconds}s per variant, bulk $bulk_rows rows)"
+bench_cluster "$([[ $mode == smoke ]] && echo 1 || echo 0)"
+bench_db aidis_bench
+q -f "$BENCH_DIR/naive.sql" -f "$BENCH_DIR/setup.sql" >/dev/null
+((fk == 0)) || q -f "$BENCH_DIR/fk.sql" >/dev/null
+read -r SID PID < <(q -AtF' ' -c 'SELECT session_id, project_id FROM bench.fixture')
+q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8)'
+bench_machine
+bench_version
+
+# The variants measured with pgbench: name, script, extra server options.
+variants=(bare tracked tracked_null naive app)
+((fk == 0)) || variants+=(tracked_fk)
+declare -A label=(
+  [bare]="bare table"
+  [tracked]="tracked, explicit session_id"
+  [tracked_null]="tracked, NULL session_id (stamped)"
+  [naive]="naive PL/pgSQL triggers"
+  [app]="app-side round trips"
+  [tracked_fk]="tracked, table with foreign keys"
+)
+
+run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps
+  local v=$1 c=$2 sync=$3 opts="" out
+  [[ $v != tracked_null ]] || opts="-c aidis.session_id=$SID"  # bound like start_session binds
+  [[ $sync == on ]] || opts="$opts -c synchronous_commit=off"
+  if ! out=$(PGOPTIONS="$opts" pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(((c > 1) ? 2 : 1))" \
+               -D s="$SID" -D p="$PID" -f "$BENCH_DIR/pgbench/$v.sql" "$BENCH_DB" 2>&1) ||
+     ! grep -q '^tps = ' <<<"$out"; then
+    echo "pgbench failed for $v ($c clients):" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  grep -m1 -oP '^tps = \K[0-9.]+' <<<"$out"
+}
+
+run_bulk() { # VARIANT ROWS -> prints seconds (one transaction, commit included)
+  local v=$1 rows=$2 out ms
+  if ! out=$(pgbench -n -M prepared -t 1 -D s="$SID" -D p="$PID" -D rows="$rows" \
+               -f "$BENCH_DIR/pgbench/bulk_$v.sql" "$BENCH_DB" 2>&1) ||
+     ! ms=$(grep -m1 -oP '^latency average = \K[0-9.]+' <<<"$out"); then
+    echo "bulk insert failed for $v:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  awk -v ms="$ms" 'BEGIN { printf "%.4f\n", ms / 1000 }'
+}
+
+# Every table written starts each round empty, so the variants run against
+# tables of the same size (the bare table runs most often and would grow the
+# largest). TRUNCATE of a tracked table takes its rows out of the counters.
+contexts_tables="bench.bare_contexts, aidis.contexts, naive.contexts, app.contexts"
+((fk == 0)) || contexts_tables+=", bench.fk_contexts"
+fresh_tables() { q -c "TRUNCATE $contexts_tables" -c CHECKPOINT; }
+
+SEQ=0
+record() { SEQ=$((SEQ + 1)); q -c "INSERT INTO bench.results VALUES ('$1', '$2', $3, $4, $SEQ, $5)"; }
+
+# A B A C A D ...: every run of a variant sits between two runs of the bare
+# table, so each variant gets a paired ratio against the bare runs next to it
+# in time (the machine's load drifts); the order of the variants rotates each
+# round. Medians over the rounds.
+others=("${variants[@]:1}")
+syncs=(on)
+((async == 0)) || syncs+=(off)
+for sync in "${syncs[@]}"; do
+  for clients in 1 4; do
+    test="throughput sync=$sync"
+    for ((r = 1; r <= rounds; r++)); do
+      fresh_tables
+      n=${#others[@]}
+      order=(bare)
+      for ((i = 0; i < n; i++)); do order+=("${others[$(((i + r - 1) % n))]}" bare); done
+      for v in "${order[@]}"; do
+        q -c CHECKPOINT
+        tps=$(run_pgbench "$v" "$clients" "$sync")
+        printf '  %-12s clients=%d sync=%-3s round %d/%d: %8.0f tps\n' "$v" "$clients" "$sync" "$r" "$rounds" "$tps"
+        record "$test" "$v" "$clients" "$r" "$tps"
+      done
+    done
+  done
+done
+
+# 100 000 rows in one transaction: bare, tracked, bare, tracked, ..., bare; the
+# naive reference once (a row UPDATE per row of one counter row is quadratic).
+for ((r = 1; r <= bulk_rounds; r++)); do
+  order=(tracked bare)
+  ((r > 1)) || order=(bare tracked bare)
+  for v in "${order[@]}"; do
+    fresh_tables
+    s=$(run_bulk "$v" "$bulk_rows")
+    printf '  bulk %-8s %d rows, round %d/%d: %.3f s\n' "$v" "$bulk_rows" "$r" "$bulk_rounds" "$s"
+    record bulk "$v" 1 "$r" "$s"
+  done
+done
+naive_note=""
+if ((naive_bulk)); then
+  fresh_tables
+  limit=$([[ $mode == smoke ]] && echo 30 || echo 300)
+  if s=$(PGOPTIONS="-c statement_timeout=${limit}s" run_bulk naive "$naive_bulk_rows" 2>/dev/null); then
+    printf '  bulk naive    %d rows: %.3f s\n' "$naive_bulk_rows" "$s"
+    record bulk naive 1 1 "$s"
+    ((naive_bulk_rows == bulk_rows)) || naive_note=" (naive: $naive_bulk_rows rows)"
+  else
+    echo "  bulk naive    $naive_bulk_rows rows: cancelled after ${limit}s"
+    naive_note=" (naive: > ${limit} s, cancelled)"
+  fi
+fi
+
+echo
+echo "=== results: medians over $rounds round(s) of ${seconds}s (min..max); higher tps is better"
+echo "    (the bare table runs before and after every other run, so it has more samples)"
+q -P footer=off -P border=2 <<SQL
+WITH m AS (
+  SELECT test, clients, variant,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med, min(value) AS lo, max(value) AS hi
+  FROM bench.results GROUP BY 1, 2, 3
+), fmt AS (
+  SELECT test, clients, variant, med,
+         CASE WHEN test = 'bulk' THEN format('%s s (%s..%s)', round(med::numeric, 2), round(lo::numeric, 2), round(hi::numeric, 2))
+              ELSE format('%s (%s..%s)', round(med), round(lo), round(hi)) END AS cell
+  FROM m
+)
+SELECT CASE WHEN f.test = 'bulk' THEN '$bulk_rows rows, one transaction (time)'
+            ELSE format('%s client%s, single-row autocommit (tps)%s', f.clients, CASE WHEN f.clients > 1 THEN 's, one session' ELSE '' END,
+                        CASE WHEN f.test LIKE '%sync=off' THEN ', synchronous_commit=off' ELSE '' END) END AS workload,
+       max(cell) FILTER (WHERE variant = 'bare') AS bare,
+       max(cell) FILTER (WHERE variant = 'tracked') AS tracked,
+       max(cell) FILTER (WHERE variant = 'tracked_null') AS "tracked, NULL id",
+       max(cell) FILTER (WHERE variant = 'naive') AS naive,
+       max(cell) FILTER (WHERE variant = 'app') AS "app-side"$( ((fk == 0)) || echo ",
+       max(cell) FILTER (WHERE variant = 'tracked_fk') AS \"tracked + FKs\"")
+FROM fmt f GROUP BY f.test, f.clients ORDER BY f.test = 'bulk', f.test, f.clients;
+SQL
+
+echo
+echo "=== ratios to the bare runs next to each run: median over rounds [min..max]"
+q -At -F' | ' <<SQL
+WITH paired AS (
+  SELECT t.test, t.clients, t.variant, t.round,
+         t.value / (SELECT avg(b.value) FROM bench.results b
+                    WHERE b.test = t.test AND b.clients = t.clients AND b.variant = 'bare'
+                      AND b.seq IN (t.seq - 1, t.seq + 1)) AS ratio
+  FROM bench.results t WHERE t.variant <> 'bare'
+), r AS (
+  SELECT test, clients, variant,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) AS ratio, min(ratio) AS lo, max(ratio) AS hi,
+         CASE WHEN test = 'bulk' THEN '<= 1.50x time'
+              WHEN clients = 1 THEN '>= 0.90x tps' ELSE '>= 0.85x tps' END AS target,
+         CASE WHEN test = 'bulk' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) <= 1.5
+              WHEN clients = 1 THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) >= 0.90
+              ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio) >= 0.85 END AS met
+  FROM paired GROUP BY 1, 2, 3
+)
+SELECT rpad(CASE WHEN test = 'bulk' THEN 'bulk $bulk_rows rows (time)'
+                 ELSE format('%s client%s%s (tps)', clients, CASE WHEN clients > 1 THEN 's' ELSE '' END,
+                             CASE WHEN test LIKE '%sync=off' THEN ', sync off' ELSE '' END) END, 26),
+       rpad(variant, 13),
+       rpad(format('%sx [%s..%s]', round(ratio::numeric, 2), round(lo::numeric, 2), round(hi::numeric, 2)), 24),
+       CASE WHEN variant IN ('tracked', 'tracked_null') AND test NOT LIKE '%sync=off'
+            THEN format('target %s: %s', target, CASE WHEN met THEN 'met' ELSE 'NOT MET' END) ELSE 'reference' END
+FROM r ORDER BY test = 'bulk', test, clients, variant <> 'tracked', variant <> 'tracked_null', variant;
+SQL
+[[ -z $naive_note ]] || echo "note:$naive_note"
+
+echo
+echo "=== aidis.check_counters()"
+mismatches=$(q -At -c 'SELECT count(*) FROM aidis.check_counters()')
+if [[ $mismatches != 0 ]]; then
+  q -c 'SELECT * FROM aidis.check_counters() LIMIT 20'
+  echo "FAILED: check_counters() returned $mismatches mismatch(es)" >&2
+  exit 1
+fi
+q -At -c "SELECT format('empty; session %s: contexts_created = %s, timeline events = %s, delta rows = %s',
+                        s.display_id, s.contexts_created,
+                        (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = s.id),
+                        (SELECT count(*) FROM aidis.session_deltas d WHERE d.session_id = s.id))
+          FROM aidis.sessions s WHERE s.id = '$SID'"
+echo "ok"
