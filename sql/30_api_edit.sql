@@ -4,14 +4,6 @@
 \set VERBOSITY terse
 SET client_min_messages = warning;
 
-CREATE FUNCTION pg_temp.state_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE;
-END $$;
-
 SELECT name FROM aidis.create_project('ed-alpha');
 SELECT name FROM aidis.create_project('ed-beta');
 SELECT id AS sid, display_id AS did
@@ -35,18 +27,18 @@ SELECT title FROM aidis.update_session(:'sid', title => 'Better title', tags => 
 SELECT summary, data FROM aidis.session_timeline(:'sid') WHERE kind = 'session_updated' ORDER BY id;
 
 -- Bad input: 22023 for limits and clearing the title or the agent.
-SELECT pg_temp.state_of($$SELECT aidis.update_session(NULL, title => '')$$) AS clear_title,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, title => '   ')$$) AS blank_title,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, title => repeat('t', 256))$$) AS long_title,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, description => repeat('d', 2001))$$) AS long_description,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, goal => repeat('g', 2001))$$) AS long_goal,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, notes => repeat('n', 10001))$$) AS long_notes;
-SELECT pg_temp.state_of($$SELECT aidis.update_session(NULL, tags => array_fill('x'::text, ARRAY[1]) || (SELECT array_agg('t' || g) FROM generate_series(1, 50) g))$$) AS too_many_tags,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, tags => ARRAY[repeat('t', 101)])$$) AS long_tag,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, ai_model => repeat('m', 201))$$) AS long_model,
-       pg_temp.state_of($$SELECT aidis.update_session(NULL, agent => ' ')$$) AS clear_agent,
-       pg_temp.state_of($$SELECT aidis.update_session('SES-1999-9999', title => 'x')$$) AS unknown_session,
-       pg_temp.state_of($$SELECT aidis.update_session('nonsense', title => 'x')$$) AS invalid_session;
+SELECT public.sqlstate_of($$SELECT aidis.update_session(NULL, title => '')$$) AS clear_title,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, title => '   ')$$) AS blank_title,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, title => repeat('t', 256))$$) AS long_title,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, description => repeat('d', 2001))$$) AS long_description,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, goal => repeat('g', 2001))$$) AS long_goal,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, notes => repeat('n', 10001))$$) AS long_notes;
+SELECT public.sqlstate_of($$SELECT aidis.update_session(NULL, tags => array_fill('x'::text, ARRAY[1]) || (SELECT array_agg('t' || g) FROM generate_series(1, 50) g))$$) AS too_many_tags,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, tags => ARRAY[repeat('t', 101)])$$) AS long_tag,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, ai_model => repeat('m', 201))$$) AS long_model,
+       public.sqlstate_of($$SELECT aidis.update_session(NULL, agent => ' ')$$) AS clear_agent,
+       public.sqlstate_of($$SELECT aidis.update_session('SES-1999-9999', title => 'x')$$) AS unknown_session,
+       public.sqlstate_of($$SELECT aidis.update_session('nonsense', title => 'x')$$) AS invalid_session;
 SELECT aidis.update_session(NULL, title => '');
 SELECT aidis.update_session(NULL, description => repeat('d', 2001));
 -- The limits are inclusive.
@@ -56,7 +48,7 @@ SELECT title FROM aidis.update_session(NULL, title => 'Better title', descriptio
 -- One active session per (agent, client key): taking another's agent is 23505.
 SELECT id AS other_sid FROM aidis.start_session(agent => 'ed-other', project => 'ed-alpha',
                                                client_key => 'ed-1', force_new => true) \gset
-SELECT pg_temp.state_of(format($$SELECT aidis.update_session(%L, agent => 'ED other')$$, :'sid')) AS agent_taken;
+SELECT public.sqlstate_of(format($$SELECT aidis.update_session(%L, agent => 'ED other')$$, :'sid')) AS agent_taken;
 SELECT (aidis.use_session(:'sid')).status AS rebound;
 -- Nothing changed by the failed calls.
 SELECT title, description, goal, tags, notes, ai_model, agent FROM aidis.sessions WHERE id = :'sid';
@@ -66,11 +58,11 @@ SELECT rating, rating_note FROM aidis.rate_session(:'did', 4, ' solid work ');
 SELECT rating, rating_note FROM aidis.rate_session(NULL, 5);
 SELECT rating, rating_note FROM aidis.rate_session(:'sid', 2, '');
 SELECT summary, data FROM aidis.session_timeline(:'sid') WHERE kind = 'rated' ORDER BY id;
-SELECT pg_temp.state_of($$SELECT aidis.rate_session(NULL, 0)$$) AS zero_stars,
-       pg_temp.state_of($$SELECT aidis.rate_session(NULL, 6)$$) AS six_stars,
-       pg_temp.state_of($$SELECT aidis.rate_session(NULL, NULL)$$) AS no_stars,
-       pg_temp.state_of($$SELECT aidis.rate_session(NULL, 3, repeat('n', 2001))$$) AS long_note,
-       pg_temp.state_of($$SELECT aidis.rate_session('SES-1999-9999', 3)$$) AS unknown_session;
+SELECT public.sqlstate_of($$SELECT aidis.rate_session(NULL, 0)$$) AS zero_stars,
+       public.sqlstate_of($$SELECT aidis.rate_session(NULL, 6)$$) AS six_stars,
+       public.sqlstate_of($$SELECT aidis.rate_session(NULL, NULL)$$) AS no_stars,
+       public.sqlstate_of($$SELECT aidis.rate_session(NULL, 3, repeat('n', 2001))$$) AS long_note,
+       public.sqlstate_of($$SELECT aidis.rate_session('SES-1999-9999', 3)$$) AS unknown_session;
 SELECT aidis.rate_session(NULL, 6);
 SELECT rating, rating_note FROM aidis.sessions WHERE id = :'sid';
 -- An ended session can be rated and edited.
@@ -106,25 +98,25 @@ SELECT aidis.reassign_project(:'rsid', 'ed-beta') ->> 'confirm' AS token \gset
 SELECT p.name FROM aidis.sessions s JOIN aidis.projects p ON p.id = s.project_id WHERE s.id = :'rsid';
 
 -- Wrong tokens: malformed, forged, for another session, for another project, expired.
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', 'yes')$$, :'rsid')) AS malformed,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid',
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', 'yes')$$, :'rsid')) AS malformed,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid',
                                split_part(:'token', '.', 1) || '.' || repeat('0', 32))) AS forged,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'sid', :'token')) AS other_session,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, '__unassigned__', %L)$$, :'rsid', :'token')) AS other_project;
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'sid', :'token')) AS other_session,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, '__unassigned__', %L)$$, :'rsid', :'token')) AS other_project;
 SELECT aidis._reassign_token(b.id, b.project_id, p.id, b.updated_at,
                              floor(extract(epoch FROM now()))::bigint - 601) AS expired_token
 FROM aidis.session_base b, aidis.projects p WHERE b.id = :'rsid' AND p.name = 'ed-beta' \gset
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'expired_token')) AS expired;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'expired_token')) AS expired;
 SELECT aidis.reassign_project(:'rsid', 'ed-beta', 'yes');
 -- Other bad input.
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-alpha')$$, :'rsid')) AS same_project,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-nowhere')$$, :'rsid')) AS unknown_project,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, '')$$, :'rsid')) AS empty_project,
-       pg_temp.state_of($$SELECT aidis.reassign_project('SES-1999-9999', 'ed-beta')$$) AS unknown_session;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-alpha')$$, :'rsid')) AS same_project,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-nowhere')$$, :'rsid')) AS unknown_project,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, '')$$, :'rsid')) AS empty_project,
+       public.sqlstate_of($$SELECT aidis.reassign_project('SES-1999-9999', 'ed-beta')$$) AS unknown_session;
 -- A stale token: the session changed after the warning.
 SELECT aidis.reassign_project(:'rsid', 'ed-beta') ->> 'confirm' AS stale_token \gset
 SELECT title FROM aidis.update_session(:'rsid', title => 'Wrong project, renamed');
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'stale_token')) AS stale;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'stale_token')) AS stale;
 SELECT p.name FROM aidis.sessions s JOIN aidis.projects p ON p.id = s.project_id WHERE s.id = :'rsid';
 
 -- Second call with a fresh token: everything of the session moves, nothing counts as activity.
@@ -153,28 +145,28 @@ ORDER BY 1, 2;
 SELECT kind, summary, data -> 'moved' AS moved FROM aidis.session_timeline(:'rsid') WHERE kind = 'project_reassigned';
 SELECT count(*) AS counter_mismatches FROM aidis.check_counters() WHERE session_id = :'rsid';
 -- The token is used up, and new writes of the session go to its new project.
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'token')) AS reused,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-alpha', %L)$$, :'rsid', :'token')) AS reused_back;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta', %L)$$, :'rsid', :'token')) AS reused,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-alpha', %L)$$, :'rsid', :'token')) AS reused_back;
 INSERT INTO aidis.contexts (content) VALUES ('ed after the move');
 SELECT p.name FROM aidis.contexts c JOIN aidis.projects p ON p.id = c.project_id WHERE c.content = 'ed after the move';
 
 -- Disconnected projects: neither the source nor the target may be disconnected (55000);
 -- an edit or a rating of a session of a disconnected project is refused too.
 SELECT name FROM aidis.create_project('ed-gone');
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone')$$, :'rsid')) AS before_disconnect;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone')$$, :'rsid')) AS before_disconnect;
 SELECT aidis.reassign_project(:'rsid', 'ed-gone') ->> 'confirm' AS gone_token \gset
 SELECT name, status FROM aidis.disconnect_project('ed-gone');
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone')$$, :'rsid')) AS to_disconnected,
-       pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone', %L)$$, :'rsid', :'gone_token')) AS confirm_to_disconnected;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone')$$, :'rsid')) AS to_disconnected,
+       public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-gone', %L)$$, :'rsid', :'gone_token')) AS confirm_to_disconnected;
 SELECT status FROM aidis.end_session(:'rsid');
 SELECT id AS gsid FROM aidis.start_session(agent => 'ed-agent', project => 'ed-alpha', client_key => 'ed-3', force_new => true) \gset
 SELECT name, status FROM aidis.reconnect_project('ed-gone');
 SELECT aidis.reassign_project(:'gsid', 'ed-gone') ->> 'confirm' AS gsid_token \gset
 SELECT aidis.reassign_project(:'gsid', 'ed-gone', :'gsid_token') ->> 'status' AS moved_to_gone;
 SELECT name, status FROM aidis.disconnect_project('ed-gone');
-SELECT pg_temp.state_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta')$$, :'gsid')) AS from_disconnected,
-       pg_temp.state_of(format($$SELECT aidis.update_session(%L, title => 'x')$$, :'gsid')) AS edit_disconnected,
-       pg_temp.state_of(format($$SELECT aidis.rate_session(%L, 3)$$, :'gsid')) AS rate_disconnected;
+SELECT public.sqlstate_of(format($$SELECT aidis.reassign_project(%L, 'ed-beta')$$, :'gsid')) AS from_disconnected,
+       public.sqlstate_of(format($$SELECT aidis.update_session(%L, title => 'x')$$, :'gsid')) AS edit_disconnected,
+       public.sqlstate_of(format($$SELECT aidis.rate_session(%L, 3)$$, :'gsid')) AS rate_disconnected;
 SELECT aidis.update_session(:'gsid', title => 'x');
 SELECT name, status FROM aidis.reconnect_project('ed-gone');
 

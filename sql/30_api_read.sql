@@ -5,15 +5,6 @@
 \set VERBOSITY terse
 SET client_min_messages = warning;
 
--- SQLSTATE of a statement, or 'ok' (messages naming display ids are not stable output).
-CREATE FUNCTION pg_temp.state_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE;
-END $$;
-
 SELECT name FROM aidis.create_project('rd-alpha');
 SELECT name FROM aidis.create_project('rd-beta project');
 
@@ -79,11 +70,11 @@ SELECT aidis.session_details('12345678-9abc-4000-8000-000000000003') ->> 'displa
        aidis.session_details('12345678') ->> 'display_id' AS by_prefix,
        aidis.session_details('12345678-9ABC') ->> 'display_id' AS by_dashed_prefix,
        aidis.session_details('ses-1999-0003') ->> 'display_id' AS by_display_id;
-SELECT pg_temp.state_of($$SELECT aidis.session_details('abcdef01')$$) AS ambiguous_prefix,
-       pg_temp.state_of($$SELECT aidis.session_details('abcdef')$$) AS short_prefix,
-       pg_temp.state_of($$SELECT aidis.session_details('SES-1999-0999')$$) AS unknown_display_id,
-       pg_temp.state_of($$SELECT aidis.session_details('ffffffff-0000-4000-8000-000000000000')$$) AS unknown_uuid,
-       pg_temp.state_of($$SELECT aidis.session_details('not a session')$$) AS invalid;
+SELECT public.sqlstate_of($$SELECT aidis.session_details('abcdef01')$$) AS ambiguous_prefix,
+       public.sqlstate_of($$SELECT aidis.session_details('abcdef')$$) AS short_prefix,
+       public.sqlstate_of($$SELECT aidis.session_details('SES-1999-0999')$$) AS unknown_display_id,
+       public.sqlstate_of($$SELECT aidis.session_details('ffffffff-0000-4000-8000-000000000000')$$) AS unknown_uuid,
+       public.sqlstate_of($$SELECT aidis.session_details('not a session')$$) AS invalid;
 SELECT id AS live_id, display_id AS live_display
 FROM aidis.start_session(agent => 'rd-agent', project => 'rd-alpha', title => 'Live rd session',
                          goal => 'read things', force_new => true) \gset
@@ -103,10 +94,10 @@ SELECT content FROM aidis.session_contexts(:'live_display', 2, 1);
 SELECT title, status FROM aidis.session_tasks(:'live_id');
 SELECT title FROM aidis.session_decisions(left(:'live_id', 13));
 SELECT count(*) AS contexts_of_fixture FROM aidis.session_contexts('SES-1999-0001');
-SELECT pg_temp.state_of($$SELECT aidis.session_contexts(NULL, 0)$$) AS lim_zero,
-       pg_temp.state_of($$SELECT aidis.session_tasks(NULL, 1001)$$) AS lim_too_big,
-       pg_temp.state_of($$SELECT aidis.session_decisions(NULL, 10, -1)$$) AS negative_offset,
-       pg_temp.state_of($$SELECT aidis.session_tasks('SES-1999-0999')$$) AS unknown_session;
+SELECT public.sqlstate_of($$SELECT aidis.session_contexts(NULL, 0)$$) AS lim_zero,
+       public.sqlstate_of($$SELECT aidis.session_tasks(NULL, 1001)$$) AS lim_too_big,
+       public.sqlstate_of($$SELECT aidis.session_decisions(NULL, 10, -1)$$) AS negative_offset,
+       public.sqlstate_of($$SELECT aidis.session_tasks('SES-1999-0999')$$) AS unknown_session;
 
 -- Timeline: oldest first, every kind, pageable by after_id.
 SELECT kind, summary FROM aidis.session_timeline(:'live_id');
@@ -114,9 +105,9 @@ SELECT kind, summary FROM aidis.session_timeline('SES-1999-0001', 2);
 SELECT max(id) AS after FROM aidis.session_timeline('SES-1999-0001', 2) \gset
 SELECT kind, summary FROM aidis.session_timeline('SES-1999-0001', 2, :after);
 SELECT kind FROM aidis.session_timeline('SES-1999-0001', 500, :after + 1000000);
-SELECT pg_temp.state_of($$SELECT aidis.session_timeline(NULL, 0)$$) AS lim_zero,
-       pg_temp.state_of($$SELECT aidis.session_timeline(NULL, 10001)$$) AS lim_too_big,
-       pg_temp.state_of($$SELECT aidis.session_timeline(NULL, 10, -1)$$) AS negative_after;
+SELECT public.sqlstate_of($$SELECT aidis.session_timeline(NULL, 0)$$) AS lim_zero,
+       public.sqlstate_of($$SELECT aidis.session_timeline(NULL, 10001)$$) AS lim_too_big,
+       public.sqlstate_of($$SELECT aidis.session_timeline(NULL, 10, -1)$$) AS negative_after;
 
 -- list_sessions: newest first; filters by project (name or id) and status.
 SELECT CASE display_id WHEN :'live_display' THEN 'live' ELSE display_id END AS session,
@@ -146,11 +137,11 @@ GROUP BY q ORDER BY q;
 SELECT count(*) > 0 AS unfiltered FROM aidis.list_sessions(q => '  ', status => '', project => '');
 
 -- Bad filters.
-SELECT pg_temp.state_of($$SELECT aidis.list_sessions(status => 'ended')$$) AS bad_status,
-       pg_temp.state_of($$SELECT aidis.list_sessions(project => 'rd-nope')$$) AS unknown_project,
-       pg_temp.state_of($$SELECT aidis.list_sessions(lim => 0)$$) AS lim_zero,
-       pg_temp.state_of($$SELECT aidis.list_sessions(lim => 1001)$$) AS lim_too_big,
-       pg_temp.state_of($$SELECT aidis.list_sessions(off => -1)$$) AS negative_offset;
+SELECT public.sqlstate_of($$SELECT aidis.list_sessions(status => 'ended')$$) AS bad_status,
+       public.sqlstate_of($$SELECT aidis.list_sessions(project => 'rd-nope')$$) AS unknown_project,
+       public.sqlstate_of($$SELECT aidis.list_sessions(lim => 0)$$) AS lim_zero,
+       public.sqlstate_of($$SELECT aidis.list_sessions(lim => 1001)$$) AS lim_too_big,
+       public.sqlstate_of($$SELECT aidis.list_sessions(off => -1)$$) AS negative_offset;
 SELECT aidis.list_sessions(status => 'ended');
 
 -- Row-level security: a reader does not see the sessions of a disconnected project.
@@ -163,8 +154,8 @@ FROM aidis.projects p WHERE p.name = 'rd-gone';
 SELECT name, status FROM aidis.disconnect_project('rd-gone');
 SET ROLE aidis_reader;
 SELECT count(*) AS visible FROM aidis.list_sessions(q => 'SES-1999-0004');
-SELECT pg_temp.state_of($$SELECT aidis.session_details('SES-1999-0004')$$) AS details_of_hidden,
-       pg_temp.state_of($$SELECT aidis.session_timeline('SES-1999-0004')$$) AS timeline_of_hidden;
+SELECT public.sqlstate_of($$SELECT aidis.session_details('SES-1999-0004')$$) AS details_of_hidden,
+       public.sqlstate_of($$SELECT aidis.session_timeline('SES-1999-0004')$$) AS timeline_of_hidden;
 SELECT count(*) AS visible_fixtures FROM aidis.list_sessions(q => 'SES-1999');
 RESET ROLE;
 SELECT count(*) AS admin_sees FROM aidis.list_sessions(q => 'SES-1999-0004');

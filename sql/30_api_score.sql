@@ -4,14 +4,6 @@
 \set VERBOSITY terse
 SET client_min_messages = warning;
 
-CREATE FUNCTION pg_temp.state_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE statement;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE;
-END $$;
-
 -- The repeated-work detector computes pg_trgm's similarity (in C++, once per
 -- item): compare the two, wherever pg_trgm lives.
 SELECT n.nspname AS trgm FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
@@ -24,8 +16,8 @@ FROM (VALUES ('Fix login bug', 'Fix login bug again'), ('Fix login bug', 'Fix th
 SELECT aidis._near_duplicates(ARRAY['Fix login bug', 'Fix the login bug', 'Write docs', NULL, 'fix LOGIN bug']) AS repeats,
        aidis._near_duplicates(ARRAY['Fix login bug', 'Fix logout bug'], 0.7) AS strict_repeats,
        aidis._near_duplicates('{}') AS none;
-SELECT pg_temp.state_of($$SELECT aidis._near_duplicates('{a}', 0)$$) AS zero_threshold,
-       pg_temp.state_of($$SELECT aidis._near_duplicates('{a}', 1.5)$$) AS big_threshold;
+SELECT public.sqlstate_of($$SELECT aidis._near_duplicates('{a}', 0)$$) AS zero_threshold,
+       public.sqlstate_of($$SELECT aidis._near_duplicates('{a}', 1.5)$$) AS big_threshold;
 
 SELECT name FROM aidis.create_project('sc-alpha');
 SELECT name FROM aidis.create_project('sc-empty');
@@ -77,7 +69,7 @@ FROM jsonb_each(aidis.session_score(:'s1') -> 'signals') AS s(k, v);
 SELECT k AS signal, v ->> 'applies' AS applies, v ->> 'contribution' AS contribution
 FROM jsonb_each(aidis.session_score(NULL) -> 'signals') AS s(k, v) ORDER BY k;
 SELECT aidis.session_score(NULL) ->> 'score' AS s2_score;
-SELECT pg_temp.state_of($$SELECT aidis.session_score('SES-1999-9999')$$) AS unknown_session,
+SELECT public.sqlstate_of($$SELECT aidis.session_score('SES-1999-9999')$$) AS unknown_session,
        aidis._score(1, 1, 0, 1, 1, 0, 0, 0, 0, NULL, 1) IS NULL AS strict;
 
 -- At the end the score is stored on the session (aidis._store_score, called
@@ -117,9 +109,9 @@ SELECT st ->> 'sessions' AS sessions, st ->> 'completion_rate' AS completion_rat
        st ->> 'avg_score' AS avg_score, st -> 'most_productive_weekday' AS weekday,
        st -> 'most_used_model' AS model, st -> 'top_tags' AS tags
 FROM aidis.session_stats('week', 'sc-empty') st;
-SELECT pg_temp.state_of($$SELECT aidis.session_stats('year')$$) AS bad_period,
-       pg_temp.state_of($$SELECT aidis.session_stats(NULL)$$) AS null_period,
-       pg_temp.state_of($$SELECT aidis.session_stats('day', 'sc-nope')$$) AS unknown_project;
+SELECT public.sqlstate_of($$SELECT aidis.session_stats('year')$$) AS bad_period,
+       public.sqlstate_of($$SELECT aidis.session_stats(NULL)$$) AS null_period,
+       public.sqlstate_of($$SELECT aidis.session_stats('day', 'sc-nope')$$) AS unknown_project;
 SELECT aidis.session_stats('fortnight');
 
 -- compare_sessions: both sides, the deltas (b - a) and the signals side by side.
@@ -131,8 +123,8 @@ SELECT k AS metric, v AS delta FROM jsonb_each(aidis.compare_sessions(:'d1', :'d
 WHERE k NOT IN ('wall_seconds', 'active_seconds') ORDER BY k;
 SELECT k AS signal, v ->> 'a' AS a, v ->> 'b' AS b, v ->> 'delta' AS delta
 FROM jsonb_each(aidis.compare_sessions(:'d1', :'d2') -> 'signals') AS d(k, v) ORDER BY k;
-SELECT pg_temp.state_of(format($$SELECT aidis.compare_sessions(%L, 'SES-1999-9999')$$, :'d1')) AS unknown_b,
-       pg_temp.state_of(format($$SELECT aidis.compare_sessions('x', %L)$$, :'d1')) AS invalid_a;
+SELECT public.sqlstate_of(format($$SELECT aidis.compare_sessions(%L, 'SES-1999-9999')$$, :'d1')) AS unknown_b,
+       public.sqlstate_of(format($$SELECT aidis.compare_sessions('x', %L)$$, :'d1')) AS invalid_a;
 
 -- session_brief: this session, the previous one of the project, open tasks by
 -- priority, recent decisions.
@@ -149,4 +141,4 @@ FROM jsonb_array_elements(aidis.session_brief(:'d2') -> 'open_tasks') t;
 SELECT d ->> 'title' AS recent_decision FROM jsonb_array_elements(aidis.session_brief(:'s2') -> 'recent_decisions') d;
 -- Session 1 has no previous session in its project.
 SELECT aidis.session_brief(:'d1') -> 'previous_session' AS previous_of_1;
-SELECT pg_temp.state_of($$SELECT aidis.session_brief('SES-1999-9999')$$) AS unknown_session;
+SELECT public.sqlstate_of($$SELECT aidis.session_brief('SES-1999-9999')$$) AS unknown_session;

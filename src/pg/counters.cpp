@@ -161,12 +161,14 @@ Datum track_after(FunctionCallInfo fcinfo) {
     HeapTuple new_row = data->tg_newtuple;
     auto old_session = get_uuid(old_row, desc, cols.session_id);
     auto new_session = get_uuid(new_row, desc, cols.session_id);
+    std::optional<core::Uuid> new_project;
+    if (new_session) new_project = session_project(*new_session);
     if (old_session != new_session) {  // moved between sessions
       if (old_session)
         if (auto project = find_session_project(*old_session)) count(*old_session, *project, created, -1);
-      if (new_session) count(*new_session, session_project(*new_session), created, 1);
+      if (new_session) count(*new_session, *new_project, created, 1);
     }
-    if (new_session) count(*new_session, session_project(*new_session), Counter::ActivityCount, 1);
+    if (new_session) count(*new_session, *new_project, Counter::ActivityCount, 1);
     if (kind == core::Kind::Task && cols.status != 0) {
       std::string from = get_text(old_row, desc, cols.status);
       std::string to = get_text(new_row, desc, cols.status);
