@@ -39,6 +39,13 @@ enum class Counter : std::size_t {
 
 inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::kCount);
 
+// The session column of each counter, in Counter order.
+inline constexpr std::array<const char*, kCounterCount> kCounterColumns = {
+    "contexts_created", "tasks_created",     "tasks_completed",       "tasks_reopened",
+    "decisions_created", "activity_count",   "input_tokens",          "output_tokens",
+    "cache_read_tokens", "cache_creation_tokens", "estimated_tokens", "loc_added",
+    "loc_removed"};
+
 struct Counters {
   std::array<std::int64_t, kCounterCount> values{};
 

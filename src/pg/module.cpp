@@ -1,6 +1,6 @@
 // Module setup: GUCs, and the transaction callbacks that drive the
 // per-transaction buffer (flush before commit, forget on abort).
-#include "pg/counters.hpp"
+#include "pg/flush.hpp"
 #include "pg/guard.hpp"
 #include "pg/tx_state.hpp"
 

@@ -39,8 +39,17 @@ struct TxState {
   bool flushing = false;
 };
 
+// What the flush writes directly (src/pg/flush.cpp).
+struct FlushTargets {
+  Oid activities = InvalidOid;         // aidis.session_activities
+  Oid activities_id_seq = InvalidOid;  // its identity sequence
+  Oid deltas = InvalidOid;             // aidis.session_deltas
+  Oid deltas_key = InvalidOid;         // its primary key (session_id, slot)
+};
+
 struct BackendCache {
   std::optional<Oid> owner;
+  std::optional<FlushTargets> flush_targets;
   Oid projects_relid = InvalidOid;  // the relation whose invalidation clears us
   std::optional<SessionRef> bound;  // the bound session, known to be active
   std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
@@ -49,6 +58,7 @@ struct BackendCache {
   void clear() {
     projects_relid = InvalidOid;  // looked up again: the extension may have been recreated
     owner.reset();
+    flush_targets.reset();
     bound.reset();
     session_project.clear();
     projects.clear();

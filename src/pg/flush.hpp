@@ -1,5 +1,5 @@
-// Exact transactional counters (rule 5): tracked writes add deltas to the
-// transaction's buffer; flush_buffer() writes them just before commit.
+// Writing the tracking buffer (rule 5): tracked writes add deltas and events to
+// the transaction's buffer (src/pg/counters.cpp); these write it.
 #pragma once
 
 #include "pg/tx_state.hpp"

@@ -1,0 +1,367 @@
+// Writes a transaction's tracking buffer (docs/counters.md): each session's
+// deltas into this backend's row of aidis.session_deltas, the timeline
+// entries into aidis.session_activities, file touches into aidis.session_files.
+//
+// Every tracked transaction pays for the first two, so they bypass SQL: rows
+// go through the table access method and the indexes directly, as logical
+// replication's apply worker writes them: no plan cache, no executor start-up,
+// no ON CONFLICT machinery (docs/performance.md has what that bought). What
+// SQL would have checked holds here by construction: the buffered writes
+// passed the project guard when they happened, the columns are ours and
+// NOT NULL is checked below, and the unique keys are checked by the index
+// insert. File touches, rare (an @mention, record_file), keep a prepared SQL
+// upsert.
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pg/flush.hpp"
+
+#include "core/event_data.hpp"
+#include "pg/guard.hpp"
+#include "pg/spi.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "utils/fmgroids.h"
+}
+
+namespace aidis::pg {
+
+namespace {
+
+// --- Direct writes. Everything from here to write_drained() runs inside
+// pg::call(): plain data only, no C++ object that owns memory. ---
+
+FlushTargets lookup_flush_targets() {
+  FlushTargets found;
+  call([&] {
+    Oid ns = get_namespace_oid("aidis", false);
+    found.activities = get_relname_relid("session_activities", ns);
+    found.deltas = get_relname_relid("session_deltas", ns);
+    found.deltas_key = get_relname_relid("session_deltas_pkey", ns);
+    if (!OidIsValid(found.activities) || !OidIsValid(found.deltas) || !OidIsValid(found.deltas_key))
+      elog(ERROR, "aidis_sessions: a session table is missing; reinstall the extension");
+    found.activities_id_seq =
+        getIdentitySequence(found.activities, get_attnum(found.activities, "id"), false);
+  });
+  return found;
+}
+
+FlushTargets flush_targets() {
+  if (auto& cached = backend_cache().flush_targets) return *cached;
+  FlushTargets found = lookup_flush_targets();
+  backend_cache_for_filling().flush_targets = found;
+  return found;
+}
+
+// A relation opened for direct writes, with its indexes, and a row to fill.
+struct WriteTarget {
+  Relation rel;
+  EState* estate;
+  ResultRelInfo* info;
+  TupleTableSlot* row;  // virtual: values and isnull set by the caller
+};
+
+WriteTarget open_target(Oid relid) {
+  WriteTarget t;
+  t.rel = table_open(relid, RowExclusiveLock);
+  t.estate = CreateExecutorState();
+  t.info = makeNode(ResultRelInfo);
+  // Range table index 0: in no range table, so an update's index insert
+  // treats the keys as unchanged (true: we never update a key column).
+  InitResultRelInfo(t.info, t.rel, 0, nullptr, 0);
+  ExecOpenIndices(t.info, false);
+  t.row = MakeSingleTupleTableSlot(RelationGetDescr(t.rel), &TTSOpsVirtual);
+  return t;
+}
+
+void close_target(WriteTarget& t) {
+  ExecDropSingleTupleTableSlot(t.row);
+  ExecCloseIndices(t.info);
+  FreeExecutorState(t.estate);
+  table_close(t.rel, NoLock);  // the lock is kept until commit, as for any write
+}
+
+// Position of column `name`, looked up by name so that the code does not
+// depend on attribute numbers.
+int column(const WriteTarget& t, const char* name) {
+  TupleDesc desc = RelationGetDescr(t.rel);
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute attr = TupleDescAttr(desc, i);
+    if (!attr->attisdropped && std::strcmp(NameStr(attr->attname), name) == 0) return i;
+  }
+  elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(t.rel));
+  return -1;
+}
+
+// Clears the row: every column NULL until set.
+void start_row(WriteTarget& t) {
+  ExecClearTuple(t.row);
+  std::memset(t.row->tts_isnull, true, sizeof(bool) * t.row->tts_tupleDescriptor->natts);
+}
+
+void set(WriteTarget& t, int col, Datum value) {
+  t.row->tts_values[col] = value;
+  t.row->tts_isnull[col] = false;
+}
+
+// Ends the row; a NOT NULL column left unset (a column added to the table
+// that this code does not know) is an error rather than a bad row.
+void finish_row(WriteTarget& t) {
+  TupleDesc desc = t.row->tts_tupleDescriptor;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute attr = TupleDescAttr(desc, i);
+    if (t.row->tts_isnull[i] && attr->attnotnull && !attr->attisdropped)
+      elog(ERROR, "aidis_sessions: no value for column %s of %s", NameStr(attr->attname),
+           RelationGetRelationName(t.rel));
+  }
+  ExecStoreVirtualTuple(t.row);
+}
+
+void insert_row(WriteTarget& t, CommandId cid) {
+  finish_row(t);
+  table_tuple_insert(t.rel, t.row, cid, 0, nullptr);
+  ExecInsertIndexTuples(t.info, t.row, t.estate, false, false, nullptr, NIL);
+}
+
+Datum uuid_value(const core::Uuid& id) {
+  auto* value = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
+  std::memcpy(value->data, id.bytes.data(), UUID_LEN);
+  return UUIDPGetDatum(value);
+}
+
+Datum text_value(const std::string& s) {
+  return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
+}
+
+Relation index_of(const WriteTarget& t, Oid index) {
+  for (int i = 0; i < t.info->ri_NumIndices; ++i)
+    if (RelationGetRelid(t.info->ri_IndexRelationDescs[i]) == index)
+      return t.info->ri_IndexRelationDescs[i];
+  elog(ERROR, "aidis_sessions: index %u of aidis.session_deltas is missing", index);
+  return nullptr;
+}
+
+// Adds each session's deltas to this backend's row (session_id, slot =
+// MyBackendId), inserting it if there is none. Only this backend inserts or
+// increments that row; the fold (which deletes it) and reassign_project (which
+// moves it) may have changed it since we looked, so we look again: the same
+// outcome as INSERT ... ON CONFLICT DO UPDATE, whose retry loop this is.
+void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelta>& deltas,
+                TimestampTz now) {
+  call([&] {
+    WriteTarget t = open_target(targets.deltas);
+    Relation key = index_of(t, targets.deltas_key);
+    int session_col = column(t, "session_id"), slot_col = column(t, "slot"),
+        project_col = column(t, "project_id"), last_col = column(t, "last_activity_at");
+    int counter_cols[core::kCounterCount];
+    for (std::size_t c = 0; c < core::kCounterCount; ++c) counter_cols[c] = column(t, core::kCounterColumns[c]);
+    constexpr auto activity = static_cast<std::size_t>(core::Counter::ActivityCount);
+    TupleTableSlot* old = table_slot_create(t.rel, nullptr);
+    CommandId cid = GetCurrentCommandId(true);
+
+    for (const core::SessionDelta& d : deltas) {
+      Datum session = uuid_value(d.session);
+      bool active = d.counters.values[activity] > 0;
+      for (;;) {
+        Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+        ScanKeyData keys[2];
+        ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_UUID_EQ, session);
+        ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(MyBackendId));
+        IndexScanDesc scan = index_beginscan(t.rel, key, snapshot, 2, 0);
+        index_rescan(scan, keys, 2, nullptr, 0);
+        bool found = index_getnext_slot(scan, ForwardScanDirection, old);
+        index_endscan(scan);
+
+        start_row(t);
+        set(t, session_col, session);
+        set(t, slot_col, Int32GetDatum(MyBackendId));
+        set(t, project_col, uuid_value(d.project));
+        if (!found) {
+          for (std::size_t c = 0; c < core::kCounterCount; ++c)
+            set(t, counter_cols[c], Int64GetDatum(d.counters.values[c]));
+          if (active) set(t, last_col, TimestampTzGetDatum(now));
+          insert_row(t, cid);
+          UnregisterSnapshot(snapshot);
+          break;
+        }
+        slot_getallattrs(old);
+        for (std::size_t c = 0; c < core::kCounterCount; ++c)
+          set(t, counter_cols[c],
+              Int64GetDatum(DatumGetInt64(old->tts_values[counter_cols[c]]) + d.counters.values[c]));
+        if (!old->tts_isnull[last_col]) set(t, last_col, old->tts_values[last_col]);
+        if (active && (old->tts_isnull[last_col] || DatumGetTimestampTz(old->tts_values[last_col]) < now))
+          set(t, last_col, TimestampTzGetDatum(now));
+        finish_row(t);
+        TM_FailureData failure;
+        LockTupleMode lock_mode;
+        bool update_indexes = false;
+        ItemPointerData tid = old->tts_tid;
+        TM_Result result = table_tuple_update(t.rel, &tid, t.row, cid, snapshot, InvalidSnapshot,
+                                              true, &failure, &lock_mode, &update_indexes);
+        UnregisterSnapshot(snapshot);
+        if (result == TM_Ok) {
+          if (update_indexes) ExecInsertIndexTuples(t.info, t.row, t.estate, true, false, nullptr, NIL);
+          break;
+        }
+        if (result != TM_Updated && result != TM_Deleted)
+          elog(ERROR, "aidis_sessions: unexpected result %d updating a delta row", static_cast<int>(result));
+        // Folded or moved after we looked (we waited for that transaction): look again.
+      }
+    }
+    ExecDropSingleTupleTableSlot(old);
+    close_target(t);
+  });
+}
+
+// The strings of one timeline row, prepared before entering pg::call().
+struct EventText {
+  std::string summary;  // empty: NULL
+  std::string data;     // a JSON object
+};
+
+void insert_events(const FlushTargets& targets, const std::vector<core::Event>& events,
+                   const std::vector<EventText>& texts) {
+  call([&] {
+    WriteTarget t = open_target(targets.activities);
+    int id_col = column(t, "id"), session_col = column(t, "session_id"),
+        project_col = column(t, "project_id"), at_col = column(t, "occurred_at"),
+        kind_col = column(t, "kind"), entity_col = column(t, "entity_id"),
+        summary_col = column(t, "summary"), data_col = column(t, "data");
+    CommandId cid = GetCurrentCommandId(true);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const core::Event& e = events[i];
+      start_row(t);
+      set(t, id_col, Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
+      set(t, session_col, uuid_value(e.session));
+      set(t, project_col, uuid_value(e.project));
+      set(t, at_col, TimestampTzGetDatum(e.occurred_at));
+      set(t, kind_col, text_value(e.kind));
+      if (!e.entity_id.empty()) set(t, entity_col, text_value(e.entity_id));
+      if (!texts[i].summary.empty()) set(t, summary_col, text_value(texts[i].summary));
+      set(t, data_col, DirectFunctionCall1(jsonb_in, CStringGetDatum(texts[i].data.c_str())));
+      insert_row(t, cid);
+    }
+    close_target(t);
+  });
+}
+
+// --- File touches: a prepared SQL upsert (several touches of one path in a
+// transaction become one row). ---
+
+// Builds a 1-D array of `type` from datums.
+Datum make_array(const std::vector<Datum>& values, Oid type) {
+  return call([&]() -> Datum {
+    int16 typlen;
+    bool typbyval;
+    char typalign;
+    get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+    return PointerGetDatum(construct_array(const_cast<Datum*>(values.data()),
+                                           static_cast<int>(values.size()), type, typlen, typbyval,
+                                           typalign));
+  });
+}
+
+template <typename Get>
+Datum array_of(const std::vector<core::FileTouch>& files, Oid type, Get get) {
+  std::vector<Datum> datums;
+  datums.reserve(files.size());
+  for (const auto& f : files) datums.push_back(get(f));
+  return make_array(datums, type);
+}
+
+// Runs as the extension owner with the caller's search_path: every name is
+// schema-qualified, so no object of the caller's can stand in for ours.
+Statement files_statement{
+    "INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, "
+    "loc_added, loc_removed, first_at, last_at) "
+    "SELECT t.s, t.path, (pg_catalog.array_agg(t.p))[1], pg_catalog.sum(t.m), pg_catalog.sum(t.mo), "
+    "pg_catalog.sum(t.a), pg_catalog.sum(t.r), pg_catalog.min(t.at), pg_catalog.max(t.at) "
+    "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+    "pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), "
+    "pg_catalog.unnest($8)) AS t(s, p, path, m, mo, a, r, at) "
+    "GROUP BY t.s, t.path "
+    "ON CONFLICT ON CONSTRAINT session_files_pkey DO UPDATE SET "
+    "mentions = f.mentions OPERATOR(pg_catalog.+) excluded.mentions, "
+    "modifications = f.modifications OPERATOR(pg_catalog.+) excluded.modifications, "
+    "loc_added = f.loc_added OPERATOR(pg_catalog.+) excluded.loc_added, "
+    "loc_removed = f.loc_removed OPERATOR(pg_catalog.+) excluded.loc_removed, "
+    "last_at = GREATEST(f.last_at, excluded.last_at)",
+    {UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+     TIMESTAMPTZARRAYOID}};
+
+void upsert_files(const std::vector<core::FileTouch>& files) {
+  using core::FileTouch;
+  auto uuid_of = [](const core::Uuid& id) { return uuid_datum(id); };
+  Datum args[8] = {
+      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.session); }),
+      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.project); }),
+      array_of(files, TEXTOID, [](const FileTouch& f) {
+        return call([&] { return text_value(f.path); });
+      }),
+      array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.mentions); }),
+      array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.modifications); }),
+      array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_added); }),
+      array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_removed); }),
+      array_of(files, TIMESTAMPTZOID, [](const FileTouch& f) { return TimestampTzGetDatum(f.at); })};
+  // At pre-commit no portal holds a snapshot any more: run under a fresh one.
+  call([] { PushActiveSnapshot(GetTransactionSnapshot()); });
+  OwnerSpi spi;
+  spi.execute(files_statement, args, nullptr, false);
+  spi.finish();
+  call([] { PopActiveSnapshot(); });
+}
+
+// Writes one drained buffer: deltas, events, files.
+void write_drained(core::Drained out) {
+  if (out.deltas.empty() && out.events.empty() && out.files.empty()) return;
+  auto& state = tx_state();
+  FlushTargets targets = flush_targets();
+  std::vector<EventText> texts;
+  texts.reserve(out.events.size());
+  for (const auto& e : out.events) {
+    std::string data = e.data_json.empty() ? "{}" : e.data_json;
+    if (e.folded)
+      texts.push_back({core::folded_summary(e.kind, e.rows), core::json_with_number(data, "rows", e.rows)});
+    else
+      texts.push_back({e.summary, std::move(data)});
+  }
+  call([] {
+    // What SQL would refuse: a write in a read-only transaction or on a standby.
+    PreventCommandIfReadOnly("session tracking");
+    PreventCommandDuringRecovery("session tracking");
+  });
+  state.flushing = true;  // reset with the transaction state if this fails
+  if (!out.deltas.empty()) add_deltas(targets, out.deltas, GetCurrentTimestamp());
+  if (!out.events.empty()) insert_events(targets, out.events, texts);
+  if (!out.files.empty()) upsert_files(out.files);
+  call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them
+  state.flushing = false;
+}
+
+}  // namespace
+
+void flush_buffer() {
+  auto& state = tx_state();
+  if (state.buffer_lost)
+    throw Error(ERRCODE_OUT_OF_MEMORY, "session tracking lost this transaction's counters",
+                "A savepoint callback ran out of memory; the transaction is rolled back so "
+                "that counters stay exact.");
+  write_drained(state.buffer.drain());
+}
+
+void flush_now() {
+  auto& state = tx_state();
+  if (state.buffer_lost)
+    throw Error(ERRCODE_OUT_OF_MEMORY, "session tracking lost this transaction's counters");
+  if (state.buffer.empty()) return;
+  write_drained(state.buffer.drain_at(GetCurrentTransactionNestLevel()));
+}
+
+}  // namespace aidis::pg
