@@ -69,6 +69,21 @@ bool row_is_folded(const core::Uuid& session, const char* kind) {
   return tx_state().buffer.folds(nest_level(), session, kind, GetCurrentCommandId(false));
 }
 
+// The data of a created row's timeline entry. Most rows of a workload share
+// it (one table, one context type), so the last one is kept.
+const std::string& row_event_data(std::string_view table, std::string_view context_type,
+                                  std::string_view status) {
+  static std::string last_table, last_type, last_status, last_data;
+  if (last_data.empty() || table != last_table || context_type != last_type || status != last_status) {
+    last_data.clear();  // if an assignment below throws, nothing stale is reused
+    last_table = table;
+    last_type = context_type;
+    last_status = status;
+    last_data = core::json_object({{"table", table}, {"context_type", context_type}, {"status", status}});
+  }
+  return last_data;
+}
+
 // The session a task status change is credited to: the current one
 // ("completions that happened while the session was current").
 SessionRef crediting_session() {
@@ -97,7 +112,7 @@ void track_task_status(const std::string& from, const std::string& to, const std
 
 Datum track_after(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, false);
-  const TrackedTable& tracked = tracked_table(fcinfo, data);
+  const TrackedTable tracked = tracked_table(data);
   core::Kind kind = tracked.kind;
   const Columns& cols = tracked.cols;
   std::string_view table = tracked.name;
@@ -133,10 +148,10 @@ Datum track_after(FunctionCallInfo fcinfo) {
     bool described = !folded || status == "completed";
     std::string entity = described ? get_text(row, desc, cols.id) : std::string();
     std::string summary = described ? core::summarize(text, kSummaryBytes) : std::string();
+    std::string type_copy;
     record_row(*session, project, event_kind, entity, summary,
-               core::json_object({{"table", table},
-                                  {"context_type", folded ? "" : get_text(row, desc, cols.context_type)},
-                                  {"status", status}}));
+               row_event_data(table, folded ? "" : get_text_view(row, desc, cols.context_type, type_copy),
+                              status));
     if (kind == core::Kind::Task && status == "completed")
       track_task_status("", status, entity, summary, table);
   } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {

@@ -28,6 +28,8 @@ extern "C" {
 #include "catalog/dependency.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
+#include "storage/bufmgr.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 }
 
@@ -37,6 +39,17 @@ namespace {
 
 // --- Direct writes. Everything from here to write_drained() runs inside
 // pg::call(): plain data only, no C++ object that owns memory. ---
+
+// Position of column `name` of `rel`.
+int column(Relation rel, const char* name) {
+  TupleDesc desc = RelationGetDescr(rel);
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute attr = TupleDescAttr(desc, i);
+    if (!attr->attisdropped && std::strcmp(NameStr(attr->attname), name) == 0) return i;
+  }
+  elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(rel));
+  return -1;
+}
 
 FlushTargets lookup_flush_targets() {
   FlushTargets found;
@@ -49,10 +62,25 @@ FlushTargets lookup_flush_targets() {
       elog(ERROR, "aidis_sessions: a session table is missing; reinstall the extension");
     found.activities_id_seq =
         getIdentitySequence(found.activities, get_attnum(found.activities, "id"), false);
+
+    static const char* const event_names[FlushTargets::kEventColumns] = {
+        "id", "session_id", "project_id", "occurred_at", "kind", "entity_id", "summary", "data"};
+    Relation rel = table_open(found.activities, AccessShareLock);
+    for (int c = 0; c < FlushTargets::kEventColumns; ++c) found.event_cols[c] = column(rel, event_names[c]);
+    table_close(rel, AccessShareLock);
+
+    static const char* const delta_names[FlushTargets::kDeltaColumns] = {
+        "session_id", "slot", "project_id", "last_activity_at"};
+    rel = table_open(found.deltas, AccessShareLock);
+    for (int c = 0; c < FlushTargets::kDeltaColumns; ++c) found.delta_cols[c] = column(rel, delta_names[c]);
+    for (std::size_t c = 0; c < core::kCounterCount; ++c)
+      found.counter_cols[c] = column(rel, core::kCounterColumns[c]);
+    table_close(rel, AccessShareLock);
   });
   return found;
 }
 
+// Cached per backend; an ALTER of either table invalidates it (module.cpp).
 FlushTargets flush_targets() {
   if (auto& cached = backend_cache().flush_targets) return *cached;
   FlushTargets found = lookup_flush_targets();
@@ -60,12 +88,13 @@ FlushTargets flush_targets() {
   return found;
 }
 
-// A relation opened for direct writes, with its indexes, and a row to fill.
+// A relation opened for direct writes, and a row to fill.
 struct WriteTarget {
   Relation rel;
   EState* estate;
   ResultRelInfo* info;
   TupleTableSlot* row;  // virtual: values and isnull set by the caller
+  bool indexes_open;
 };
 
 WriteTarget open_target(Oid relid) {
@@ -76,28 +105,24 @@ WriteTarget open_target(Oid relid) {
   // Range table index 0: in no range table, so an update's index insert
   // treats the keys as unchanged (true: we never update a key column).
   InitResultRelInfo(t.info, t.rel, 0, nullptr, 0);
-  ExecOpenIndices(t.info, false);
   t.row = MakeSingleTupleTableSlot(RelationGetDescr(t.rel), &TTSOpsVirtual);
+  t.indexes_open = false;
   return t;
+}
+
+// Indexes are opened when first needed: a HOT update of a delta row found
+// through its remembered TID needs none.
+void open_indexes(WriteTarget& t) {
+  if (t.indexes_open) return;
+  ExecOpenIndices(t.info, false);
+  t.indexes_open = true;
 }
 
 void close_target(WriteTarget& t) {
   ExecDropSingleTupleTableSlot(t.row);
-  ExecCloseIndices(t.info);
+  if (t.indexes_open) ExecCloseIndices(t.info);
   FreeExecutorState(t.estate);
   table_close(t.rel, NoLock);  // the lock is kept until commit, as for any write
-}
-
-// Position of column `name`, looked up by name so that the code does not
-// depend on attribute numbers.
-int column(const WriteTarget& t, const char* name) {
-  TupleDesc desc = RelationGetDescr(t.rel);
-  for (int i = 0; i < desc->natts; ++i) {
-    Form_pg_attribute attr = TupleDescAttr(desc, i);
-    if (!attr->attisdropped && std::strcmp(NameStr(attr->attname), name) == 0) return i;
-  }
-  elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(t.rel));
-  return -1;
 }
 
 // Clears the row: every column NULL until set.
@@ -126,6 +151,7 @@ void finish_row(WriteTarget& t) {
 
 void insert_row(WriteTarget& t, CommandId cid) {
   finish_row(t);
+  open_indexes(t);
   table_tuple_insert(t.rel, t.row, cid, 0, nullptr);
   ExecInsertIndexTuples(t.info, t.row, t.estate, false, false, nullptr, NIL);
 }
@@ -140,7 +166,8 @@ Datum text_value(const std::string& s) {
   return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
 }
 
-Relation index_of(const WriteTarget& t, Oid index) {
+Relation index_of(WriteTarget& t, Oid index) {
+  open_indexes(t);
   for (int i = 0; i < t.info->ri_NumIndices; ++i)
     if (RelationGetRelid(t.info->ri_IndexRelationDescs[i]) == index)
       return t.info->ri_IndexRelationDescs[i];
@@ -148,41 +175,68 @@ Relation index_of(const WriteTarget& t, Oid index) {
   return nullptr;
 }
 
+// This backend's delta row of `session` through the key index, into `old`.
+bool find_delta_row(WriteTarget& t, Oid key_index, Datum session, Snapshot snapshot, TupleTableSlot* old) {
+  ScanKeyData keys[2];
+  ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_UUID_EQ, session);
+  ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(MyBackendId));
+  IndexScanDesc scan = index_beginscan(t.rel, index_of(t, key_index), snapshot, 2, 0);
+  index_rescan(scan, keys, 2, nullptr, 0);
+  bool found = index_getnext_slot(scan, ForwardScanDirection, old);
+  index_endscan(scan);
+  if (found) slot_getallattrs(old);
+  return found;
+}
+
+// The tuple at `tid` when it is visible and is this backend's delta row of
+// `session` (a TID remembered from an earlier flush: the row may have been
+// folded away since, and its slot reused or truncated).
+bool fetch_remembered_row(WriteTarget& t, const FlushTargets& targets, ItemPointerData tid,
+                          BlockNumber nblocks, const core::Uuid& session, Snapshot snapshot,
+                          TupleTableSlot* old) {
+  if (!ItemPointerIsValid(&tid) || ItemPointerGetBlockNumber(&tid) >= nblocks) return false;
+  if (!table_tuple_fetch_row_version(t.rel, &tid, snapshot, old)) return false;
+  slot_getallattrs(old);
+  int session_col = targets.delta_cols[FlushTargets::kDeltaSession];
+  int slot_col = targets.delta_cols[FlushTargets::kSlot];
+  return !old->tts_isnull[session_col] && !old->tts_isnull[slot_col] &&
+         DatumGetInt32(old->tts_values[slot_col]) == MyBackendId &&
+         std::memcmp(DatumGetUUIDP(old->tts_values[session_col])->data, session.bytes.data(), UUID_LEN) == 0;
+}
+
 // Adds each session's deltas to this backend's row (session_id, slot =
 // MyBackendId), inserting it if there is none. Only this backend inserts or
 // increments that row; the fold (which deletes it) and reassign_project (which
 // moves it) may have changed it since we looked, so we look again: the same
 // outcome as INSERT ... ON CONFLICT DO UPDATE, whose retry loop this is.
+// remembered[i]: where deltas[i]'s row was last written (or invalid);
+// written[i] receives where it is now.
 void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelta>& deltas,
+                const std::vector<ItemPointerData>& remembered, std::vector<ItemPointerData>& written,
                 TimestampTz now) {
   call([&] {
     WriteTarget t = open_target(targets.deltas);
-    Relation key = index_of(t, targets.deltas_key);
-    int session_col = column(t, "session_id"), slot_col = column(t, "slot"),
-        project_col = column(t, "project_id"), last_col = column(t, "last_activity_at");
-    int counter_cols[core::kCounterCount];
-    for (std::size_t c = 0; c < core::kCounterCount; ++c) counter_cols[c] = column(t, core::kCounterColumns[c]);
+    const int* cols = targets.delta_cols;
+    const int* counter_cols = targets.counter_cols;
+    int last_col = cols[FlushTargets::kLastActivity];
     constexpr auto activity = static_cast<std::size_t>(core::Counter::ActivityCount);
     TupleTableSlot* old = table_slot_create(t.rel, nullptr);
     CommandId cid = GetCurrentCommandId(true);
+    BlockNumber nblocks = RelationGetNumberOfBlocks(t.rel);
 
-    for (const core::SessionDelta& d : deltas) {
+    for (std::size_t i = 0; i < deltas.size(); ++i) {
+      const core::SessionDelta& d = deltas[i];
       Datum session = uuid_value(d.session);
       bool active = d.counters.values[activity] > 0;
-      for (;;) {
+      for (bool first_try = true;; first_try = false) {
         Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-        ScanKeyData keys[2];
-        ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_UUID_EQ, session);
-        ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(MyBackendId));
-        IndexScanDesc scan = index_beginscan(t.rel, key, snapshot, 2, 0);
-        index_rescan(scan, keys, 2, nullptr, 0);
-        bool found = index_getnext_slot(scan, ForwardScanDirection, old);
-        index_endscan(scan);
-
+        bool found = (first_try && fetch_remembered_row(t, targets, remembered[i], nblocks, d.session,
+                                                        snapshot, old)) ||
+                     find_delta_row(t, targets.deltas_key, session, snapshot, old);
         start_row(t);
-        set(t, session_col, session);
-        set(t, slot_col, Int32GetDatum(MyBackendId));
-        set(t, project_col, uuid_value(d.project));
+        set(t, cols[FlushTargets::kDeltaSession], session);
+        set(t, cols[FlushTargets::kSlot], Int32GetDatum(MyBackendId));
+        set(t, cols[FlushTargets::kDeltaProject], uuid_value(d.project));
         if (!found) {
           for (std::size_t c = 0; c < core::kCounterCount; ++c)
             set(t, counter_cols[c], Int64GetDatum(d.counters.values[c]));
@@ -191,7 +245,6 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
           UnregisterSnapshot(snapshot);
           break;
         }
-        slot_getallattrs(old);
         for (std::size_t c = 0; c < core::kCounterCount; ++c)
           set(t, counter_cols[c],
               Int64GetDatum(DatumGetInt64(old->tts_values[counter_cols[c]]) + d.counters.values[c]));
@@ -207,13 +260,17 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
                                               true, &failure, &lock_mode, &update_indexes);
         UnregisterSnapshot(snapshot);
         if (result == TM_Ok) {
-          if (update_indexes) ExecInsertIndexTuples(t.info, t.row, t.estate, true, false, nullptr, NIL);
+          if (update_indexes) {
+            open_indexes(t);
+            ExecInsertIndexTuples(t.info, t.row, t.estate, true, false, nullptr, NIL);
+          }
           break;
         }
         if (result != TM_Updated && result != TM_Deleted)
           elog(ERROR, "aidis_sessions: unexpected result %d updating a delta row", static_cast<int>(result));
         // Folded or moved after we looked (we waited for that transaction): look again.
       }
+      written[i] = t.row->tts_tid;
     }
     ExecDropSingleTupleTableSlot(old);
     close_target(t);
@@ -223,29 +280,26 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
 // The strings of one timeline row, prepared before entering pg::call().
 struct EventText {
   std::string summary;  // empty: NULL
-  std::string data;     // a JSON object
+  Datum data_jsonb;
 };
 
 void insert_events(const FlushTargets& targets, const std::vector<core::Event>& events,
                    const std::vector<EventText>& texts) {
   call([&] {
     WriteTarget t = open_target(targets.activities);
-    int id_col = column(t, "id"), session_col = column(t, "session_id"),
-        project_col = column(t, "project_id"), at_col = column(t, "occurred_at"),
-        kind_col = column(t, "kind"), entity_col = column(t, "entity_id"),
-        summary_col = column(t, "summary"), data_col = column(t, "data");
+    const int* cols = targets.event_cols;
     CommandId cid = GetCurrentCommandId(true);
     for (std::size_t i = 0; i < events.size(); ++i) {
       const core::Event& e = events[i];
       start_row(t);
-      set(t, id_col, Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
-      set(t, session_col, uuid_value(e.session));
-      set(t, project_col, uuid_value(e.project));
-      set(t, at_col, TimestampTzGetDatum(e.occurred_at));
-      set(t, kind_col, text_value(e.kind));
-      if (!e.entity_id.empty()) set(t, entity_col, text_value(e.entity_id));
-      if (!texts[i].summary.empty()) set(t, summary_col, text_value(texts[i].summary));
-      set(t, data_col, DirectFunctionCall1(jsonb_in, CStringGetDatum(texts[i].data.c_str())));
+      set(t, cols[FlushTargets::kId], Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
+      set(t, cols[FlushTargets::kEventSession], uuid_value(e.session));
+      set(t, cols[FlushTargets::kEventProject], uuid_value(e.project));
+      set(t, cols[FlushTargets::kOccurredAt], TimestampTzGetDatum(e.occurred_at));
+      set(t, cols[FlushTargets::kKind], text_value(e.kind));
+      if (!e.entity_id.empty()) set(t, cols[FlushTargets::kEntity], text_value(e.entity_id));
+      if (!texts[i].summary.empty()) set(t, cols[FlushTargets::kSummary], text_value(texts[i].summary));
+      set(t, cols[FlushTargets::kData], texts[i].data_jsonb);
       insert_row(t, cid);
     }
     close_target(t);
@@ -318,6 +372,30 @@ void upsert_files(const std::vector<core::FileTouch>& files) {
   call([] { PopActiveSnapshot(); });
 }
 
+// An event's data as jsonb, in the current memory context. Consecutive
+// transactions mostly write the same data (one table, one context type), so
+// the last one parsed is kept in TopMemoryContext and copied.
+Datum event_data(const std::string& json) {
+  static std::string last_json;
+  static Datum last_jsonb = 0;
+  if (last_jsonb == 0 || json != last_json) {
+    if (last_jsonb != 0) pfree(DatumGetPointer(last_jsonb));
+    last_jsonb = 0;
+    last_json = json;  // may throw: then last_jsonb stays unset
+    last_jsonb = call([&]() -> Datum {
+      Datum parsed = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.c_str()));
+      MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+      Datum kept = datumCopy(parsed, false, -1);
+      MemoryContextSwitchTo(old);
+      return kept;
+    });
+  }
+  return call([] { return datumCopy(last_jsonb, false, -1); });
+}
+
+// Sessions whose delta row position a backend remembers, at most.
+constexpr std::size_t kRememberedDeltaRows = 1024;
+
 // Writes one drained buffer: deltas, events, files.
 void write_drained(core::Drained out) {
   if (out.deltas.empty() && out.events.empty() && out.files.empty()) return;
@@ -328,9 +406,9 @@ void write_drained(core::Drained out) {
   for (const auto& e : out.events) {
     std::string data = e.data_json.empty() ? "{}" : e.data_json;
     if (e.folded)
-      texts.push_back({core::folded_summary(e.kind, e.rows), core::json_with_number(data, "rows", e.rows)});
+      texts.push_back({core::folded_summary(e.kind, e.rows), event_data(core::json_with_number(data, "rows", e.rows))});
     else
-      texts.push_back({e.summary, std::move(data)});
+      texts.push_back({e.summary, event_data(data)});
   }
   call([] {
     // What SQL would refuse: a write in a read-only transaction or on a standby.
@@ -338,7 +416,19 @@ void write_drained(core::Drained out) {
     PreventCommandDuringRecovery("session tracking");
   });
   state.flushing = true;  // reset with the transaction state if this fails
-  if (!out.deltas.empty()) add_deltas(targets, out.deltas, GetCurrentTimestamp());
+  if (!out.deltas.empty()) {
+    auto& rows = backend_cache().delta_rows;
+    std::vector<ItemPointerData> remembered(out.deltas.size()), written(out.deltas.size());
+    for (std::size_t i = 0; i < out.deltas.size(); ++i) {
+      auto it = rows.find(out.deltas[i].session);
+      if (it != rows.end()) remembered[i] = it->second;
+      else ItemPointerSetInvalid(&remembered[i]);
+      ItemPointerSetInvalid(&written[i]);
+    }
+    add_deltas(targets, out.deltas, remembered, written, GetCurrentTimestamp());
+    if (rows.size() > kRememberedDeltaRows) rows.clear();
+    for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = written[i];
+  }
   if (!out.events.empty()) insert_events(targets, out.events, texts);
   if (!out.files.empty()) upsert_files(out.files);
   call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them

@@ -2,6 +2,7 @@
 // per-transaction buffer (flush before commit, forget on abort).
 #include "pg/flush.hpp"
 #include "pg/guard.hpp"
+#include "pg/tuple.hpp"
 #include "pg/tx_state.hpp"
 
 #include <cstring>
@@ -65,6 +66,9 @@ void on_bound_session_assign(const char*, void*) {
 void on_relcache_invalidation(Datum, Oid relid) {
   auto& cache = backend_cache();
   if (relid == InvalidOid || relid == cache.projects_relid) cache.clear();
+  if (cache.flush_targets && (relid == cache.flush_targets->activities || relid == cache.flush_targets->deltas))
+    cache.flush_targets.reset();
+  forget_tracked_table(relid);
 }
 
 void reset_transaction_state(bool aborted) noexcept {

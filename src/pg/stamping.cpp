@@ -38,7 +38,7 @@ class Replacements {
 
 Datum track_before(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
-  const TrackedTable& table = tracked_table(fcinfo, data);
+  const TrackedTable table = tracked_table(data);
   core::Kind kind = table.kind;
   const Columns& cols = table.cols;
   TupleDesc desc = RelationGetDescr(data->tg_relation);

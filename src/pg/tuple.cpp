@@ -1,3 +1,5 @@
+#include <unordered_map>
+
 #include "pg/tuple.hpp"
 
 namespace aidis::pg {
@@ -36,10 +38,18 @@ TriggerData* trigger_data(FunctionCallInfo fcinfo, bool before) {
   return data;
 }
 
-const TrackedTable& tracked_table(FunctionCallInfo fcinfo, const TriggerData* data) {
-  if (fcinfo->flinfo->fn_extra != nullptr) return *static_cast<TrackedTable*>(fcinfo->flinfo->fn_extra);
+namespace {
+std::unordered_map<Oid, TrackedTable>& tracked_tables() {  // by trigger oid
+  static std::unordered_map<Oid, TrackedTable> tables;
+  return tables;
+}
+}  // namespace
 
+TrackedTable tracked_table(const TriggerData* data) {
   const Trigger* trigger = data->tg_trigger;
+  auto& tables = tracked_tables();
+  if (auto it = tables.find(trigger->tgoid); it != tables.end()) return it->second;
+
   std::optional<core::Kind> kind;
   if (trigger->tgnargs == 1) kind = core::parse_kind(trigger->tgargs[0]);
   if (!kind)
@@ -47,19 +57,26 @@ const TrackedTable& tracked_table(FunctionCallInfo fcinfo, const TriggerData* da
                 "tracking trigger needs one argument: context, task or decision",
                 "", "Attach tracking with aidis.track(table, kind).");
   Relation rel = data->tg_relation;
-  auto* info = static_cast<TrackedTable*>(
-      call([&]() -> void* { return MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TrackedTable)); }));
-  info->kind = *kind;
-  info->cols = Columns::of(RelationGetDescr(rel), *kind);
-  info->name = call([&]() -> const char* {
-    MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-    const char* name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-                                                  RelationGetRelationName(rel));
-    MemoryContextSwitchTo(old);
-    return name;
+  TrackedTable table;
+  table.kind = *kind;
+  table.cols = Columns::of(RelationGetDescr(rel), *kind);
+  table.name = call([&]() -> const char* {
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                      RelationGetRelationName(rel));
   });
-  fcinfo->flinfo->fn_extra = info;
-  return *info;
+  table.relid = RelationGetRelid(rel);
+  tables.emplace(trigger->tgoid, table);
+  return table;
+}
+
+void forget_tracked_table(Oid relid) {
+  auto& tables = tracked_tables();
+  if (relid == InvalidOid) {
+    tables.clear();
+    return;
+  }
+  for (auto it = tables.begin(); it != tables.end();)
+    it = it->second.relid == relid ? tables.erase(it) : std::next(it);
 }
 
 std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum) {

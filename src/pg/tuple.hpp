@@ -27,15 +27,19 @@ struct Columns {
 // at the expected time.
 TriggerData* trigger_data(FunctionCallInfo fcinfo, bool before);
 
-// What a tracking trigger needs about its table, worked out on the first row
-// of a statement and kept in fn_extra for the others (plain data, allocated
-// in the function's memory context).
+// What a tracking trigger needs about its table. Worked out once per trigger
+// and backend, and forgotten when the table's relcache entry is invalidated
+// (ALTER TABLE, a new or dropped trigger): every row of every statement reads it.
 struct TrackedTable {
   core::Kind kind;
   Columns cols;
-  const char* name;  // schema-qualified, for timeline data
+  std::string name;  // schema-qualified, for timeline data
+  Oid relid;
 };
-const TrackedTable& tracked_table(FunctionCallInfo fcinfo, const TriggerData* data);
+// A copy: an invalidation may arrive while the trigger runs.
+TrackedTable tracked_table(const TriggerData* data);
+// Relcache invalidation callback's part (InvalidOid: everything).
+void forget_tracked_table(Oid relid);
 
 std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum);
 // Text form of a column ("" when NULL or absent).

@@ -39,17 +39,26 @@ struct TxState {
   bool flushing = false;
 };
 
-// What the flush writes directly (src/pg/flush.cpp).
+// What the flush writes directly (src/pg/flush.cpp), and where: column
+// positions by name, so that the code does not depend on attribute numbers.
 struct FlushTargets {
   Oid activities = InvalidOid;         // aidis.session_activities
   Oid activities_id_seq = InvalidOid;  // its identity sequence
   Oid deltas = InvalidOid;             // aidis.session_deltas
   Oid deltas_key = InvalidOid;         // its primary key (session_id, slot)
+  enum EventColumn { kId, kEventSession, kEventProject, kOccurredAt, kKind, kEntity, kSummary, kData, kEventColumns };
+  enum DeltaColumn { kDeltaSession, kSlot, kDeltaProject, kLastActivity, kDeltaColumns };
+  int event_cols[kEventColumns];
+  int delta_cols[kDeltaColumns];
+  int counter_cols[core::kCounterCount];
 };
 
 struct BackendCache {
   std::optional<Oid> owner;
   std::optional<FlushTargets> flush_targets;
+  // Where this backend last wrote each session's delta row: the next flush
+  // tries that tuple before the index (src/pg/flush.cpp checks it is still ours).
+  std::unordered_map<core::Uuid, ItemPointerData, core::UuidHash> delta_rows;
   Oid projects_relid = InvalidOid;  // the relation whose invalidation clears us
   std::optional<SessionRef> bound;  // the bound session, known to be active
   std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
@@ -59,6 +68,7 @@ struct BackendCache {
     projects_relid = InvalidOid;  // looked up again: the extension may have been recreated
     owner.reset();
     flush_targets.reset();
+    delta_rows.clear();
     bound.reset();
     session_project.clear();
     projects.clear();
