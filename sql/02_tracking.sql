@@ -180,6 +180,14 @@ SELECT count(*) AS events FROM aidis.session_timeline(:'rw') WHERE kind = 'conte
 COMMIT;
 SELECT contexts_created AS committed FROM aidis.sessions WHERE id = :'rw';
 
+-- A read-only transaction cannot record activity: its commit fails (25006)
+-- and nothing is recorded.
+SELECT activity_count AS activity_before FROM aidis.sessions WHERE id = :'rw';
+BEGIN READ ONLY;
+SELECT aidis.touch(:'rw');
+COMMIT;
+SELECT activity_count AS activity_after FROM aidis.sessions WHERE id = :'rw';
+
 -- Every counter equals its recount.
 SELECT * FROM aidis.check_counters();
 
