@@ -27,13 +27,13 @@ fingerprint() {
       SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
              || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
              || COALESCE(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-             || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity ELSE '' END
+             || CASE WHEN a.attidentity <> '' THEN ' identity ' || a.attidentity::text ELSE '' END
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE c.relnamespace = 'aidis'::regnamespace AND c.relkind IN ('r', 'v', 'S')
         AND a.attnum > 0 AND NOT a.attisdropped
       UNION ALL
-      SELECT 'relation ' || c.relname || ' ' || c.relkind || ' rls ' || c.relrowsecurity
+      SELECT 'relation ' || c.relname || ' ' || c.relkind::text || ' rls ' || c.relrowsecurity
              || ' options ' || COALESCE(c.reloptions::text, '') || ' acl ' || COALESCE(c.relacl::text, '')
       FROM pg_class c WHERE c.relnamespace = 'aidis'::regnamespace AND c.relkind <> 'i'
       UNION ALL
@@ -50,7 +50,7 @@ fingerprint() {
       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
       WHERE c.relnamespace = 'aidis'::regnamespace AND NOT t.tgisinternal
       UNION ALL
-      SELECT 'policy ' || c.relname || ' ' || p.polname || ' ' || p.polcmd || ' ' || p.polroles::text
+      SELECT 'policy ' || c.relname || ' ' || p.polname || ' ' || p.polcmd::text || ' ' || p.polroles::text
              || ' ' || COALESCE(pg_get_expr(p.polqual, p.polrelid), '') || ' '
              || COALESCE(pg_get_expr(p.polwithcheck, p.polrelid), '')
       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = 'aidis'::regnamespace
