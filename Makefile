@@ -1,6 +1,6 @@
 # aidis_sessions: PostgreSQL extension (PGXS, C++17).
 EXTENSION   = aidis_sessions
-EXTVERSION  = 0.1.0
+EXTVERSION  = 0.2.0
 MODULE_big  = aidis_sessions
 
 # Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.
@@ -10,10 +10,12 @@ PG_OBJS   = src/pg/module.o src/pg/guard.o src/pg/spi.o src/pg/session_cache.o s
             src/pg/stamping.o src/pg/counters.o src/pg/flush.o src/pg/project_guard.o src/pg/api.o src/pg/scoring.o
 OBJS      = $(CORE_OBJS) $(PG_OBJS)
 
-# The install script is assembled from one file per concept, in order.
+# The install script is assembled from one file per concept, in order. Earlier
+# releases ship frozen: their full scripts and one upgrade script per step
+# (test/integration/upgrade.sh checks each path against a fresh install).
 SQL_PARTS  = $(sort $(wildcard extension/sql/*.sql))
 DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(wildcard extension/$(EXTENSION)--*--*.sql)
+DATA       = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pg_trgm --load-extension=aidis_sessions
@@ -39,7 +41,7 @@ EXTRA_CLEAN += $(OBJS:.o=.d)
 # LLVM JIT bitcode: compile the C++ sources with the same language flags.
 BITCODE_CXXFLAGS += -std=c++17 -Wno-register
 
-$(EXTENSION).control: extension/$(EXTENSION).control.in
+$(EXTENSION).control: extension/$(EXTENSION).control.in Makefile
 	sed 's/@EXTVERSION@/$(EXTVERSION)/' $< > $@
 
 extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)

@@ -133,6 +133,89 @@ FROM unnest(ARRAY['parser rewrite', 'RD MANUAL', 'fast pars', 'perf', 'windsurf'
                   '12345678-9ABC', 'beta proj', 'flaky', '%', 'rd\_', 'no such thing']) AS q
 LEFT JOIN LATERAL aidis.list_sessions(q => q) l ON l.display_id LIKE 'SES-1999-%'
 GROUP BY q ORDER BY q;
+
+-- The word index behind q (docs/search.md) only narrows the candidates, each
+-- rechecked with the ILIKE: its query for a q must hold for every text that
+-- contains q. Checked for every piece (1 to 24 characters, cut anywhere) of
+-- texts with punctuation, other scripts, long words, several fields, in
+-- lower and upper case, against every text, in periods far apart.
+CREATE TEMP TABLE rd_texts (t text, started timestamptz);
+INSERT INTO rd_texts VALUES
+  ('Fix the login-form (API) N+1 query', '1999-03-01 10:00+00'),
+  (E'0042\nHarden rate limiter\nRate limiter for the cart\nperf\nclaude-code', '2026-11-21 10:00+00'),
+  ('École straße ÜBER naïve café-crème ΣΟΦΊΑ', '1900-01-01 00:00+00'),
+  (repeat('abcdefghij', 13) || ' x ' || repeat('0123456789', 11) || '-tail', '2150-06-01 00:00+00'),
+  ('snake_case 100% done, a\b c ''quoted'' "twice"   spaces', '2026-01-01 00:00+00');
+CREATE TEMP TABLE rd_pieces AS
+SELECT DISTINCT v.q
+FROM rd_texts t, generate_series(1, length(t.t)) i, generate_series(1, 24) n,
+     LATERAL (VALUES (substr(t.t, i, n)), (upper(substr(t.t, i, n)))) v(q)
+WHERE btrim(v.q) <> '';
+SELECT count(*) > 5000 AS many_pairs,
+       count(*) FILTER (WHERE x.terms IS NOT NULL) > 5000 AS many_with_index_terms,
+       count(*) FILTER (WHERE x.terms IS NOT NULL
+                          AND NOT aidis._search_words(x.t, x.started)
+                                  @@ aidis._search_query(x.terms, x.started - interval '20 days', x.started)) AS missed
+FROM (SELECT t.t, t.started, aidis._search_terms(p.pattern) AS terms
+      FROM rd_texts t, rd_pieces q,
+           LATERAL (SELECT '%' || replace(replace(replace(btrim(q.q, ' '), '\', '\\'), '%', '\%'), '_', '\_') || '%') p(pattern)
+      WHERE t.t ILIKE p.pattern) x;
+-- What the index looks for: pairs of neighbouring words (whole, or only their
+-- ends when q may cut them), else the longest word as the start of a suffix.
+SELECT q, aidis._search_terms('%' || q || '%') AS terms
+FROM unnest(ARRAY['Harden rate limiter', 'flaky test', ' rate limiter ', 'billing-2', 'a b', 'N+1 query',
+                  'checkout', 'ab', 'x', '(api)', 'snake_case 100%']) AS q;
+SELECT aidis._search_query(ARRAY['ate|lim', 'den|rat'], '2026-11-01 00:00+00', '2026-11-21 00:00+00') AS query;
+SELECT aidis._search_words('Harden rate-limiter', '2026-11-21 00:00+00') AS lexemes;
+SELECT aidis._search_words(repeat('word ', 20001), '2026-11-21 00:00+00') AS too_long,
+       aidis._search_words('', '2026-11-21 00:00+00') AS empty,
+       aidis._search_period('1900-01-01 00:00+00') = aidis._search_period('1999-12-01 00:00+00') AS early_periods_fold;
+
+-- list_sessions uses the index when matches are rare among the newest rows:
+-- 400 sessions of one project, a few with the rare words (and one whose text
+-- is too long for the index), compared with the plain query, for every path
+-- (frequent, rare, none, several pages), for the owner and for a reader.
+SELECT name FROM aidis.create_project('rd-many');
+INSERT INTO aidis.session_base (id, display_id, title, description, tags, project_id, agent, status, end_reason,
+                                started_at, last_activity_at, ended_at)
+SELECT md5('rd-many' || i)::uuid, format('SES-1998-%s', lpad(i::text, 4, '0')),
+       CASE WHEN i % 97 = 0 THEN 'Harden rate limiter' WHEN i % 20 = 0 THEN 'Fix checkout flow'
+            WHEN i % 3 = 0 THEN 'Rate limiter tuning' ELSE 'Routine work ' || i END,
+       CASE WHEN i % 50 = 7 THEN 'the quorum-sensing bug' END,
+       CASE WHEN i = 123 THEN ARRAY[repeat('long tag ', 12000), 'zebraword'] ELSE '{}' END,
+       p.id, 'rd-agent', 'inactive', 'ended',
+       timestamptz '1998-01-01 00:00+00' + i * interval '1 day', timestamptz '1998-01-01 00:00+00' + i * interval '1 day',
+       timestamptz '1998-01-01 01:00+00' + i * interval '1 day'
+FROM generate_series(1, 400) i, aidis.projects p WHERE p.name = 'rd-many';
+ANALYZE aidis.session_base;
+CREATE TEMP TABLE rd_cases AS
+SELECT c.q, c.lim, c.off FROM (VALUES ('rate limiter', 50, 0), ('Harden rate', 50, 0), ('harden RATE limiter', 3, 1),
+                                      ('checkout', 50, 0), ('checkout', 5, 10), ('quorum', 50, 0), ('sensing bug', 50, 0),
+                                      ('zebraword', 50, 0), ('g tag long', 50, 0), ('routine', 20, 200), ('nowhere at all', 50, 0),
+                                      ('e', 10, 0), ('ut', 10, 0)) c(q, lim, off);
+CREATE TEMP TABLE rd_expected AS
+SELECT c.q, c.lim, c.off, ARRAY(SELECT b.display_id FROM aidis.session_base b JOIN aidis.projects p ON p.id = b.project_id
+                               WHERE p.name = 'rd-many'
+                                 AND aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent)
+                                     ILIKE '%' || c.q || '%'
+                               ORDER BY b.started_at DESC, b.id LIMIT c.lim OFFSET c.off) AS found
+FROM rd_cases c;
+GRANT SELECT ON rd_cases, rd_expected TO aidis_reader;
+SELECT e.q, e.lim, e.off, cardinality(e.found) AS found,
+       e.found = ARRAY(SELECT display_id FROM aidis.list_sessions(e.q, project => 'rd-many', lim => e.lim, off => e.off))
+         AS same,
+       e.found = ARRAY(SELECT display_id FROM aidis.list_sessions(e.q, 'inactive', 'rd-many', e.lim, e.off))
+         AS same_with_status
+FROM rd_expected e ORDER BY e.q, e.off;
+SET ROLE aidis_reader;
+SELECT count(*) AS cases, count(*) FILTER (WHERE e.found = ARRAY(SELECT display_id FROM aidis.list_sessions(e.q, project => 'rd-many',
+                                                                                                           lim => e.lim, off => e.off)))
+         AS same_for_a_reader
+FROM rd_expected e;
+RESET ROLE;
+DELETE FROM aidis.session_base b USING aidis.projects p WHERE p.id = b.project_id AND p.name = 'rd-many';
+DELETE FROM aidis.projects WHERE name = 'rd-many';
+
 -- Blank q, status and project mean no filter.
 SELECT count(*) > 0 AS unfiltered FROM aidis.list_sessions(q => '  ', status => '', project => '');
 
