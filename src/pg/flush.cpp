@@ -40,15 +40,12 @@ namespace {
 // --- Direct writes. Everything from here to write_drained() runs inside
 // pg::call(): plain data only, no C++ object that owns memory. ---
 
-// Position of column `name` of `rel`.
+// Position (0-based) of user column `name` of `rel`.
 int column(Relation rel, const char* name) {
-  TupleDesc desc = RelationGetDescr(rel);
-  for (int i = 0; i < desc->natts; ++i) {
-    Form_pg_attribute attr = TupleDescAttr(desc, i);
-    if (!attr->attisdropped && std::strcmp(NameStr(attr->attname), name) == 0) return i;
-  }
-  elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(rel));
-  return -1;
+  int attnum = SPI_fnumber(RelationGetDescr(rel), name);
+  if (attnum <= 0)
+    elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(rel));
+  return attnum - 1;
 }
 
 FlushTargets lookup_flush_targets() {
@@ -156,6 +153,8 @@ void insert_row(WriteTarget& t, CommandId cid) {
   ExecInsertIndexTuples(t.info, t.row, t.estate, false, false, nullptr, NIL);
 }
 
+// uuid_datum() and a text datum without the guard, for use inside pg::call()
+// (a guarded call must not throw through an enclosing PG_TRY).
 Datum uuid_value(const core::Uuid& id) {
   auto* value = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
   std::memcpy(value->data, id.bytes.data(), UUID_LEN);
