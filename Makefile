@@ -1,6 +1,6 @@
 # aidis_sessions: PostgreSQL extension (PGXS, C++17).
 EXTENSION   = aidis_sessions
-EXTVERSION  = 0.2.0
+EXTVERSION  = 0.3.0
 MODULE_big  = aidis_sessions
 
 # Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.

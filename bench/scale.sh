@@ -62,17 +62,26 @@ for ((c = 0; c < chunks; c++)); do
   printf '    timeline: sessions %d..%d done (%ds)\n' "$lo" "$((hi < sessions ? hi : sessions))" $((SECONDS - t0))
 done
 q -c 'DROP TABLE bench.gen, bench.gen_files'
-# Ended sessions keep their derived score (aidis._close_session stores it): the
-# same here, in two streams.
+# Ended sessions keep their derived score and active seconds
+# (aidis._close_session stores them): the same here, in two streams.
 if [[ $(q -At -c "SELECT to_regprocedure('aidis._store_score(uuid)') IS NOT NULL") == t ]]; then
+  store_active=
+  if [[ $(q -At -c "SELECT count(*) FROM pg_attribute WHERE attrelid = 'aidis.session_base'::regclass
+                    AND attname = 'active_seconds'") == 1 ]]; then
+    store_active="UPDATE aidis.session_base b
+                  SET active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, b.last_activity_at)
+                  WHERE b.status <> 'active' AND (hashtext(b.id::text) & 1) = %s;"
+  fi
   pids=()
   for half in 0 1; do
+    # shellcheck disable=SC2059
     q -c "SELECT count(aidis._store_score(b.id)) FROM aidis.session_base b
-          WHERE b.status <> 'active' AND (hashtext(b.id::text) & 1) = $half" >/dev/null &
+          WHERE b.status <> 'active' AND (hashtext(b.id::text) & 1) = $half;
+          $(printf "$store_active" "$half")" >/dev/null &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
-  printf '    scores stored for ended sessions (%ds)\n' $((SECONDS - t0))
+  printf '    scores%s stored for ended sessions (%ds)\n' "${store_active:+ and active seconds}" $((SECONDS - t0))
 fi
 echo "--- VACUUM ANALYZE"
 q -c 'VACUUM (ANALYZE)'

@@ -88,6 +88,17 @@ UPDATE aidis.session_base SET score_breakdown = '{"score": 1, "version": "2000.1
 SELECT d ->> 'score_source' AS source, d -> 'score_breakdown' ->> 'version' AS version
 FROM aidis.session_details(:'s1') d;
 SELECT aidis._store_score(:'s1');
+-- Its active seconds are stored at the end too (after the end event), and
+-- session_details and session_stats read them from there.
+SELECT b.active_seconds IS NOT NULL AS stored_active,
+       b.active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, v.last_activity_at) AS same_as_computed
+FROM aidis.session_base b JOIN aidis.sessions v USING (id) WHERE b.id = :'s1';
+SELECT (st ->> 'total_active_seconds')::bigint AS total_before FROM aidis.session_stats('week', 'sc-alpha') st \gset
+UPDATE aidis.session_base SET active_seconds = active_seconds + 1000 WHERE id = :'s1';
+SELECT (aidis.session_details(:'s1') ->> 'active_seconds')::bigint = b.active_seconds AS details_reads_stored,
+       (aidis.session_stats('week', 'sc-alpha') ->> 'total_active_seconds')::bigint - :total_before AS stats_difference
+FROM aidis.session_base b WHERE b.id = :'s1';
+UPDATE aidis.session_base SET active_seconds = active_seconds - 1000 WHERE id = :'s1';
 
 -- session_stats of one project over the last day.
 SELECT st ->> 'period' AS period, st ->> 'project' AS project, st ->> 'sessions' AS sessions,

@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(328);
+SELECT plan(330);
 
 -- ---------------------------------------------------------------- schema
 SELECT has_schema('aidis', 'schema aidis exists');
@@ -63,6 +63,8 @@ SELECT col_type_is('aidis', 'session_base', 'ended_at', 'timestamp with time zon
 SELECT col_is_null('aidis', 'session_base', 'ended_at', 'session_base.ended_at is nullable (NULL while active)');
 SELECT col_type_is('aidis', 'session_base', 'rating', 'smallint', 'session_base.rating is smallint');
 SELECT col_type_is('aidis', 'session_base', 'score_breakdown', 'jsonb', 'session_base.score_breakdown is jsonb');
+SELECT col_type_is('aidis', 'session_base', 'active_seconds', 'bigint', 'session_base.active_seconds is bigint');
+SELECT col_is_null('aidis', 'session_base', 'active_seconds', 'session_base.active_seconds is nullable (stored when the session ends)');
 
 -- The view aidis.sessions carries every session column of DESIGN.md section 2.
 -- (extra columns are allowed by the contract, so each one is checked by name.)

@@ -64,6 +64,9 @@ CREATE TABLE aidis.session_base (
   score_breakdown       jsonb,
   created_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
   updated_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- Stored when the session ends (_close_session), like the score: readers
+  -- of many ended sessions (session_stats) then need not read their timelines.
+  active_seconds        bigint,
   CONSTRAINT sessions_display_id_key UNIQUE (display_id),
   CONSTRAINT sessions_display_id_format CHECK (display_id ~ '^SES-[0-9]{4}-[0-9]{4,}$'),
   CONSTRAINT sessions_title_length CHECK (pg_catalog.char_length(title) BETWEEN 1 AND 255),

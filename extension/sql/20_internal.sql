@@ -313,6 +313,10 @@ BEGIN
                                                          WHEN 'superseded' THEN 'superseded by a new session'
                                                          ELSE 'ended: project disconnected' END,
                            jsonb_build_object('end_reason', reason));
+  -- After the end event, which is one of its moments.
+  UPDATE aidis.session_base b
+  SET active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, b.last_activity_at)
+  WHERE b.id = sid;
   PERFORM aidis._notify(CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timeout'
                                     WHEN 'superseded' THEN 'superseded' ELSE 'disconnected' END, sid);
   PERFORM aidis._invalidate_caches();

@@ -799,7 +799,8 @@ BEGIN
     'project_name', proj.name,
     'project_status', proj.status,
     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
-    'active_seconds', aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at),
+    'active_seconds', COALESCE((SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid),
+                               aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at)),
     'top_files', files,
     'score', sc.breakdown -> 'score',
     'score_breakdown', sc.breakdown,
@@ -1235,8 +1236,10 @@ BEGIN
 
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
-           aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at) AS active
+           COALESCE(b.active_seconds,
+                    aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at)) AS active
     FROM aidis.sessions v
+    JOIN aidis.session_base b ON b.id = v.id
     WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
   ), totals AS (
     SELECT count(*) AS sessions,

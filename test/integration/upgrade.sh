@@ -65,7 +65,7 @@ fingerprint() {
     ) f(x) ORDER BY x"
 }
 
-echo "1..$((1 + 3 * ${#released[@]}))"
+echo "1..$((1 + 4 * ${#released[@]}))"
 createdb aidis_up_new && q aidis_up_new "SET client_min_messages = warning; CREATE EXTENSION aidis_sessions CASCADE"
 fingerprint aidis_up_new >"$work/new.txt"
 ok "$([[ -s $work/new.txt ]] && echo 0 || echo 1)" "a fresh install of $current ($(wc -l <"$work/new.txt") schema facts)"
@@ -77,7 +77,10 @@ for version in "${released[@]}"; do
   q "$db" "SET client_min_messages = warning; CREATE EXTENSION aidis_sessions VERSION '$version' CASCADE;
            SELECT aidis.create_project('upgrade-kept');
            SELECT aidis.start_session(agent => 'upgrade', project => 'upgrade-kept');
-           INSERT INTO aidis.contexts (content) VALUES ('written before the upgrade');" >/dev/null
+           INSERT INTO aidis.contexts (content) VALUES ('written before the upgrade');
+           SELECT aidis.start_session(agent => 'upgrade-ended', project => 'upgrade-kept');
+           INSERT INTO aidis.contexts (content) VALUES ('in a session that ends before the upgrade');
+           SELECT aidis.end_session();" >/dev/null
   q "$db" "ALTER EXTENSION aidis_sessions UPDATE"
   ok "$([[ $(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'aidis_sessions'") == "$current" ]] && echo 0 || echo 1)" \
     "$version updates to $current"
@@ -91,6 +94,11 @@ for version in "${released[@]}"; do
   kept=$(q "$db" "SELECT s.contexts_created || ' ' || (SELECT count(*) FROM aidis.check_counters())
                   FROM aidis.sessions s WHERE s.agent = 'upgrade'")
   ok "$([[ $kept == "1 0" ]] && echo 0 || echo 1)" "$version's data is kept and its counters check out after the update ($kept)"
+  # What the current version stores when a session ends, the update fills in.
+  ended=$(q "$db" "SELECT count(*) FILTER (WHERE b.active_seconds = aidis._active_seconds(b.id, b.started_at,
+                                                  b.ended_at, v.last_activity_at)) || ' of ' || count(*)
+                   FROM aidis.session_base b JOIN aidis.sessions v USING (id) WHERE b.ended_at IS NOT NULL")
+  ok "$([[ $ended == "1 of 1" ]] && echo 0 || echo 1)" "$version's ended sessions have their active seconds after the update ($ended)"
 done
 
 exit $((failed > 0))
