@@ -40,6 +40,14 @@ BEGIN
         arg := words[1 + (i + warmup) % cardinality(words)];
         t0 := clock_timestamp();
         PERFORM count(*) FROM aidis.list_sessions(arg);
+      WHEN 'list_sessions(q), as aidis_reader' THEN
+        -- A reader under row-level security (the role reset after the call).
+        arg := words[1 + (i + warmup) % cardinality(words)];
+        PERFORM set_config('role', 'aidis_reader', true);
+        t0 := clock_timestamp();
+        PERFORM count(*) FROM aidis.list_sessions(arg);
+        elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
+        PERFORM set_config('role', 'none', true);
       WHEN 'list_sessions(status)' THEN
         arg := statuses[1 + (i + warmup) % cardinality(statuses)];
         t0 := clock_timestamp();
@@ -83,7 +91,9 @@ BEGIN
       ELSE
         RAISE EXCEPTION 'unknown label %', label;
     END CASE;
-    elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    IF label NOT LIKE '%, as aidis_reader' THEN
+      elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    END IF;
     IF i >= 1 THEN
       INSERT INTO bench.latency VALUES (label, i, arg, elapsed);
     END IF;

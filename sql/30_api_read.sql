@@ -213,8 +213,31 @@ SELECT count(*) AS cases, count(*) FILTER (WHERE e.found = ARRAY(SELECT display_
          AS same_for_a_reader
 FROM rd_expected e;
 RESET ROLE;
-DELETE FROM aidis.session_base b USING aidis.projects p WHERE p.id = b.project_id AND p.name = 'rd-many';
-DELETE FROM aidis.projects WHERE name = 'rd-many';
+-- A reader's q search goes through the index as the owner
+-- (_list_connected_session_ids) and still finds nothing of a disconnected
+-- project; an admin's finds it.
+SELECT name FROM aidis.create_project('rd-gone');
+INSERT INTO aidis.session_base (id, display_id, title, project_id, agent, status, end_reason,
+                                started_at, last_activity_at, ended_at)
+SELECT md5('rd-gone')::uuid, 'SES-1998-9999', 'Harden rate limiter, gone', p.id, 'rd-agent', 'inactive', 'ended',
+       '1998-06-01 00:00+00', '1998-06-01 00:00+00', '1998-06-01 01:00+00'
+FROM aidis.projects p WHERE p.name = 'rd-gone';
+SELECT status FROM aidis.disconnect_project('rd-gone');
+SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS owner_sees_gone,
+       count(*) AS owner_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
+SET ROLE aidis_reader;
+SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS reader_sees_gone,
+       count(*) AS reader_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
+SELECT md5('rd-gone')::uuid = ANY (aidis._list_connected_session_ids(NULL, NULL, 'gone', 1000, 0)) AS definer_returns_gone,
+       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, 'gone', 1000, 0, false)) AS invoker_returns_gone,
+       cardinality(aidis._list_connected_session_ids(NULL, NULL, 'Harden rate', 1000, 0)) AS definer_matches;
+SET ROLE aidis_admin;
+SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS admin_sees_gone,
+       count(*) AS admin_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
+RESET ROLE;
+SELECT status FROM aidis.reconnect_project('rd-gone');
+DELETE FROM aidis.session_base b USING aidis.projects p WHERE p.id = b.project_id AND p.name IN ('rd-many', 'rd-gone');
+DELETE FROM aidis.projects WHERE name IN ('rd-many', 'rd-gone');
 
 -- Blank q, status and project mean no filter.
 SELECT count(*) > 0 AS unfiltered FROM aidis.list_sessions(q => '  ', status => '', project => '');

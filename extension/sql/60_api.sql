@@ -427,8 +427,10 @@ CREATE TYPE aidis.session_summary AS (
 -- either on in list order, rechecking row by row, or the index within time
 -- windows sized to the matches still missing (all of it when none matched).
 -- In list order only when the index cannot serve (see below).
+-- connected_only: only sessions of projects that are not disconnected (for
+-- _list_connected_session_ids).
 CREATE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid, needle text,
-                                         lim integer, off integer)
+                                         lim integer, off integer, connected_only boolean DEFAULT false)
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -509,6 +511,10 @@ BEGIN
   IF pid IS NOT NULL THEN
     filter := filter || ' AND b.project_id = $2';
     loose_filter := loose_filter || ' AND (b.project_id = $2) IS TRUE';
+  END IF;
+  IF connected_only THEN  -- the condition of the policy connected_projects (90_security.sql)
+    filter := filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
+    loose_filter := loose_filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
   END IF;
   pattern := '%' || replace(replace(replace(needle, '\', '\\'), '%', '\%'), '_', '\_') || '%';
 
@@ -722,6 +728,22 @@ BEGIN
 END
 $$;
 
+-- The q search of _list_session_ids for readers and writers. Under row-level
+-- security PostgreSQL uses no index for a condition that is not leakproof
+-- (neither @@ nor ILIKE), so their q search would read sessions in list
+-- order; this runs it as the extension owner, whom no policy applies to,
+-- restricted to what the policy connected_projects shows readers and
+-- writers. It returns only ids, the caller reads the rows through the
+-- policy, and a caller can get nothing from it that the policy hides.
+CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
+                                                   lim integer, off integer)
+  RETURNS uuid[]
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, true)
+$$;
+
 -- Newest first. Filters and sorting run on session_base with its indexes
 -- (_list_session_ids); the counters (base plus pending deltas, as in the view
 -- aidis.sessions) are added only for the rows of the page.
@@ -734,7 +756,12 @@ CREATE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NUL
 AS $$
 DECLARE
   wanted_status text := NULLIF(lower(btrim(status)), '');
+  needle text := NULLIF(btrim(q), '');
   pid uuid;
+  -- A q search by a reader or writer, whom the policy connected_projects
+  -- applies to (an admin's policy shows everything: searched as is).
+  connected_only boolean := needle IS NOT NULL AND row_security_active('aidis.session_base')
+                            AND NOT pg_has_role('aidis_admin', 'USAGE');
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
@@ -755,8 +782,12 @@ BEGIN
            v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
            v.loc_removed, v.files_touched, v.rating, v.score::numeric
     -- (A subquery: unnest() would run the function once more to estimate its rows.)
-    FROM unnest((SELECT aidis._list_session_ids(wanted_status, pid, NULLIF(btrim(q), ''),
-                                                COALESCE(lim, 50), COALESCE(off, 0)))) WITH ORDINALITY AS page (id, ord)
+    FROM unnest((SELECT CASE WHEN connected_only
+                             THEN aidis._list_connected_session_ids(wanted_status, pid, needle,
+                                                                    COALESCE(lim, 50), COALESCE(off, 0))
+                             ELSE aidis._list_session_ids(wanted_status, pid, needle,
+                                                          COALESCE(lim, 50), COALESCE(off, 0)) END))
+      WITH ORDINALITY AS page (id, ord)
     JOIN aidis.sessions v ON v.id = page.id
     JOIN aidis.projects p ON p.id = v.project_id
     ORDER BY page.ord;
@@ -799,7 +830,8 @@ BEGIN
     'project_name', proj.name,
     'project_status', proj.status,
     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
-    'active_seconds', COALESCE((SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid),
+    'active_seconds', COALESCE((SELECT b.active_seconds FROM aidis.session_base b
+                                WHERE b.id = sid AND b.ended_at IS NOT NULL),
                                aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at)),
     'top_files', files,
     'score', sc.breakdown -> 'score',
@@ -1236,7 +1268,7 @@ BEGIN
 
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
-           COALESCE(b.active_seconds,
+           COALESCE(CASE WHEN b.ended_at IS NOT NULL THEN b.active_seconds END,
                     aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at)) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id

@@ -351,6 +351,10 @@ SET started_at = f.t0, created_at = f.t0, updated_at = f.t0,
                           AND a.id <= (SELECT max(e.id) FROM aidis.session_activities e
                                        WHERE e.session_id = b.id AND e.kind IN ('session_ended', 'session_timeout')))
 FROM fixed f WHERE f.id = b.id;
+-- What _close_session stored was measured on the old timestamps.
+UPDATE aidis.session_base b
+SET active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, b.last_activity_at)
+WHERE b.ended_at IS NOT NULL;
 UPDATE aidis.session_files x SET first_at = f.t0 + interval '1 minute', last_at = f.t0 + interval '10 minutes'
 FROM fixed f WHERE f.id = x.session_id;
 UPDATE aidis.contexts x SET created_at = f.t0 + interval '1 minute' FROM fixed f WHERE f.id = x.session_id;
