@@ -233,6 +233,9 @@ DECLARE
   ids uuid[];
 BEGIN
   IF needle IS NULL THEN
+    IF connected_only THEN
+      RETURN '{}';  -- only the q search applies the policy's condition
+    END IF;
     IF wanted_status IS NULL AND pid IS NULL THEN
       RETURN ARRAY(SELECT b.id FROM aidis.session_base b
                    ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
@@ -477,10 +480,16 @@ $$;
 CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
                                                    lim integer, off integer)
   RETURNS uuid[]
-  LANGUAGE sql STABLE SECURITY DEFINER
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, true)
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  IF NULLIF(btrim(needle), '') IS NULL THEN
+    RETURN '{}';
+  END IF;
+  RETURN aidis._list_session_ids(wanted_status, pid, needle, COALESCE(lim, 50), COALESCE(off, 0), true);
+END
 $$;
 
 CREATE OR REPLACE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NULL,

@@ -225,12 +225,35 @@ FROM aidis.projects p WHERE p.name = 'rd-gone';
 SELECT status FROM aidis.disconnect_project('rd-gone');
 SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS owner_sees_gone,
        count(*) AS owner_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
-SET ROLE aidis_reader;
+-- Every path of the search finds it for the owner (words, display id, uuid
+-- prefix, project name)...
+CREATE TEMP TABLE rd_gone_q AS
+SELECT q FROM unnest(ARRAY['limiter, gone', 'SES-1998-9999', left(md5('rd-gone'), 8), 'rd-gone']) q;
+GRANT SELECT ON rd_gone_q TO aidis_reader;
+SELECT q, md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, q, 1000, 0)) AS owner_finds_gone
+FROM rd_gone_q;
+-- ...and none for a reader: neither through list_sessions, which sends a
+-- reader's q search to _list_connected_session_ids (counted below), nor by
+-- calling either function directly, with q or without.
+SET track_functions = 'all';
+BEGIN;
+SET LOCAL ROLE aidis_reader;
 SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS reader_sees_gone,
        count(*) AS reader_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
-SELECT md5('rd-gone')::uuid = ANY (aidis._list_connected_session_ids(NULL, NULL, 'gone', 1000, 0)) AS definer_returns_gone,
-       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, 'gone', 1000, 0, false)) AS invoker_returns_gone,
-       cardinality(aidis._list_connected_session_ids(NULL, NULL, 'Harden rate', 1000, 0)) AS definer_matches;
+SELECT f.calls AS definer_calls FROM pg_stat_xact_user_functions f
+WHERE f.schemaname = 'aidis' AND f.funcname = '_list_connected_session_ids';
+COMMIT;
+RESET track_functions;
+SET ROLE aidis_reader;
+SELECT q, md5('rd-gone')::uuid = ANY (aidis._list_connected_session_ids(NULL, NULL, q, 1000, 0)) AS definer_returns_gone,
+       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, q, 1000, 0, false)) AS invoker_returns_gone
+FROM rd_gone_q;
+SELECT cardinality(aidis._list_connected_session_ids(NULL, p.id, NULL, NULL, 0)) AS definer_without_q,
+       cardinality(aidis._list_connected_session_ids(NULL, p.id, '  ', NULL, 0)) AS definer_blank_q,
+       cardinality(aidis._list_session_ids(NULL, p.id, NULL, 1000, 0, true)) AS connected_only_without_q,
+       cardinality(aidis._list_connected_session_ids(NULL, NULL, 'Harden rate', 1000, 0)) AS definer_matches,
+       public.sqlstate_of($$SELECT aidis._list_connected_session_ids(NULL, NULL, 'x', 5000, 0)$$) AS definer_checks_lim
+FROM aidis.projects p WHERE p.name = 'rd-gone';
 SET ROLE aidis_admin;
 SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS admin_sees_gone,
        count(*) AS admin_matches FROM aidis.list_sessions('Harden rate', lim => 1000);

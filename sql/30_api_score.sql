@@ -99,6 +99,27 @@ SELECT (aidis.session_details(:'s1') ->> 'active_seconds')::bigint = b.active_se
        (aidis.session_stats('week', 'sc-alpha') ->> 'total_active_seconds')::bigint - :total_before AS stats_difference
 FROM aidis.session_base b WHERE b.id = :'s1';
 UPDATE aidis.session_base SET active_seconds = active_seconds - 1000 WHERE id = :'s1';
+-- With known times: started 10:00, events at 10:05, 10:10 and 11:00, ended
+-- at 11:30. Gaps 5 + 5 + 15 (50 capped) min, and 15 (30 capped) to the end
+-- event: 2400 s (1500 without the end event).
+INSERT INTO aidis.session_base (id, display_id, title, project_id, agent, status, started_at, last_activity_at)
+SELECT 'abcdef02-0000-4000-8000-000000000001', 'SES-1999-0501', 'Known times', p.id, 'sc-agent', 'active',
+       '1999-05-01 10:00+00', '1999-05-01 11:00+00'
+FROM aidis.projects p WHERE p.name = 'sc-alpha';
+INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind)
+SELECT b.id, b.project_id, t, 'context_added'
+FROM aidis.session_base b, unnest(ARRAY['1999-05-01 10:05+00', '1999-05-01 10:10+00', '1999-05-01 11:00+00']::timestamptz[]) t
+WHERE b.display_id = 'SES-1999-0501';
+SELECT aidis._close_session('abcdef02-0000-4000-8000-000000000001', 'inactive', 'ended', '1999-05-01 11:30+00');
+SELECT b.active_seconds AS stored, (aidis.session_details('SES-1999-0501') ->> 'active_seconds')::bigint AS details
+FROM aidis.session_base b WHERE b.display_id = 'SES-1999-0501';
+-- Reopened by hand (not through the API), a session is computed again: the
+-- stored value is only read while it has ended.
+UPDATE aidis.session_base SET status = 'active', end_reason = NULL, ended_at = NULL, active_seconds = 999999
+WHERE display_id = 'SES-1999-0501';
+SELECT (aidis.session_details('SES-1999-0501') ->> 'active_seconds')::bigint < 999999 AS computed_while_active;
+DELETE FROM aidis.session_activities WHERE session_id = 'abcdef02-0000-4000-8000-000000000001';
+DELETE FROM aidis.session_base WHERE display_id = 'SES-1999-0501';
 
 -- session_stats of one project over the last day.
 SELECT st ->> 'period' AS period, st ->> 'project' AS project, st ->> 'sessions' AS sessions,

@@ -10,7 +10,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(63);
+SELECT plan(67);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 CREATE TEMP TABLE fx (a uuid, b uuid, s uuid, s2 uuid, gone uuid, gs uuid);
@@ -61,6 +61,14 @@ SELECT is((SELECT count(*)::int FROM pg_proc p JOIN pg_namespace n ON n.oid = p.
                  'compare_sessions', 'session_brief', 'update_session', 'rate_session', 'reassign_project')
              AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)),
           13, 'every API function pins search_path');
+-- The one read helper that runs as the owner (docs/search.md).
+SELECT ok((SELECT p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
+           FROM pg_proc p WHERE p.oid = 'aidis._list_connected_session_ids(text, uuid, text, integer, integer)'::regprocedure),
+          '_list_connected_session_ids is SECURITY DEFINER with a pinned search_path');
+SELECT ok(NOT has_function_privilege('tap_api_nobody', 'aidis._list_connected_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
+          'PUBLIC cannot execute aidis._list_connected_session_ids');
+SELECT ok(has_function_privilege('aidis_reader', 'aidis._list_connected_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
+          'aidis_reader can execute aidis._list_connected_session_ids');
 
 -- ---------------------------------------------------------------- PUBLIC: nothing
 SELECT ok(NOT has_function_privilege('tap_api_nobody', p.oid, 'EXECUTE'),
@@ -77,6 +85,8 @@ RESET ROLE;
 SET LOCAL ROLE aidis_reader;
 SELECT lives_ok(call, 'reader can call ' || name) FROM reads ORDER BY name;
 SELECT is((SELECT count(*)::int FROM aidis.list_sessions(project => 'tap-api-a')), 2, 'reader lists the sessions');
+SELECT is((SELECT count(*)::int FROM aidis.list_sessions(q => 'tap-api')), 2,
+          'reader searching q finds the two sessions and not the disconnected project''s one');
 SELECT is(aidis.session_details((SELECT s::text FROM fx)) ->> 'title', 'tap api', 'reader reads the details');
 SELECT throws_ok($$SELECT aidis.update_session((SELECT s::text FROM fx), title => 'by reader')$$,
                  '42501', NULL, 'reader cannot edit (42501)');

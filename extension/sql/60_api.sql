@@ -3,8 +3,10 @@
 -- comparison and the AI brief.
 --
 -- Read functions are SECURITY INVOKER, so row-level security hides the
--- sessions of disconnected projects from non-admin roles; write functions are
--- SECURITY DEFINER and check everything themselves. Every function pins
+-- sessions of disconnected projects from non-admin roles (one helper of
+-- list_sessions, _list_connected_session_ids, runs as the owner and applies
+-- that policy's condition itself); write functions are SECURITY DEFINER and
+-- check everything themselves. Every function pins
 -- search_path but aidis._search_text (an index expression, see there) and
 -- aidis._wall_seconds (inlined, see there).
 -- Grants: 95_api_grants.sql (after 90_security.sql revokes).
@@ -487,6 +489,9 @@ DECLARE
   ids uuid[];
 BEGIN
   IF needle IS NULL THEN
+    IF connected_only THEN
+      RETURN '{}';  -- only the q search applies the policy's condition
+    END IF;
     IF wanted_status IS NULL AND pid IS NULL THEN
       RETURN ARRAY(SELECT b.id FROM aidis.session_base b
                    ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
@@ -734,14 +739,22 @@ $$;
 -- order; this runs it as the extension owner, whom no policy applies to,
 -- restricted to what the policy connected_projects shows readers and
 -- writers. It returns only ids, the caller reads the rows through the
--- policy, and a caller can get nothing from it that the policy hides.
+-- policy, and no result of it includes a session the policy hides (the
+-- candidates it rechecks may: only its run time depends on them). Without
+-- q, nothing: the other filters need no index that the policy disables.
 CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
                                                    lim integer, off integer)
   RETURNS uuid[]
-  LANGUAGE sql STABLE SECURITY DEFINER
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, true)
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  IF NULLIF(btrim(needle), '') IS NULL THEN
+    RETURN '{}';
+  END IF;
+  RETURN aidis._list_session_ids(wanted_status, pid, needle, COALESCE(lim, 50), COALESCE(off, 0), true);
+END
 $$;
 
 -- Newest first. Filters and sorting run on session_base with its indexes

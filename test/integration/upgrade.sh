@@ -80,7 +80,10 @@ for version in "${released[@]}"; do
            INSERT INTO aidis.contexts (content) VALUES ('written before the upgrade');
            SELECT aidis.start_session(agent => 'upgrade-ended', project => 'upgrade-kept');
            INSERT INTO aidis.contexts (content) VALUES ('in a session that ends before the upgrade');
-           SELECT aidis.end_session();" >/dev/null
+           SELECT aidis.end_session();
+           SELECT aidis.create_project('upgrade-gone');
+           SELECT aidis.start_session(agent => 'upgrade-gone', project => 'upgrade-gone');
+           SELECT aidis.disconnect_project('upgrade-gone');" >/dev/null
   q "$db" "ALTER EXTENSION aidis_sessions UPDATE"
   ok "$([[ $(q "$db" "SELECT extversion FROM pg_extension WHERE extname = 'aidis_sessions'") == "$current" ]] && echo 0 || echo 1)" \
     "$version updates to $current"
@@ -94,11 +97,16 @@ for version in "${released[@]}"; do
   kept=$(q "$db" "SELECT s.contexts_created || ' ' || (SELECT count(*) FROM aidis.check_counters())
                   FROM aidis.sessions s WHERE s.agent = 'upgrade'")
   ok "$([[ $kept == "1 0" ]] && echo 0 || echo 1)" "$version's data is kept and its counters check out after the update ($kept)"
-  # What the current version stores when a session ends, the update fills in.
+  # What the current version stores when a session ends, the update fills in
+  # (not for a disconnected project, whose rows nothing may write).
   ended=$(q "$db" "SELECT count(*) FILTER (WHERE b.active_seconds = aidis._active_seconds(b.id, b.started_at,
                                                   b.ended_at, v.last_activity_at)) || ' of ' || count(*)
-                   FROM aidis.session_base b JOIN aidis.sessions v USING (id) WHERE b.ended_at IS NOT NULL")
-  ok "$([[ $ended == "1 of 1" ]] && echo 0 || echo 1)" "$version's ended sessions have their active seconds after the update ($ended)"
+                          || ', ' || count(*) FILTER (WHERE b.active_seconds IS NULL AND p.status = 'disconnected')
+                          || ' disconnected left to compute'
+                   FROM aidis.session_base b JOIN aidis.sessions v USING (id) JOIN aidis.projects p ON p.id = b.project_id
+                   WHERE b.ended_at IS NOT NULL")
+  ok "$([[ $ended == "1 of 2, 1 disconnected left to compute" ]] && echo 0 || echo 1)" \
+    "$version's ended sessions have their active seconds after the update ($ended)"
 done
 
 exit $((failed > 0))
