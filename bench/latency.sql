@@ -40,10 +40,10 @@ BEGIN
         arg := words[1 + (i + warmup) % cardinality(words)];
         t0 := clock_timestamp();
         PERFORM count(*) FROM aidis.list_sessions(arg);
-      WHEN 'list_sessions(q), as aidis_reader' THEN
-        -- A reader under row-level security (the role reset after the call).
+      WHEN 'list_sessions(q), as aidis_reader', 'list_sessions(q), as aidis_admin' THEN
+        -- A role under row-level security (reset after the call).
         arg := words[1 + (i + warmup) % cardinality(words)];
-        PERFORM set_config('role', 'aidis_reader', true);
+        PERFORM set_config('role', split_part(label, 'as ', 2), true);
         t0 := clock_timestamp();
         PERFORM count(*) FROM aidis.list_sessions(arg);
         elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
@@ -91,7 +91,7 @@ BEGIN
       ELSE
         RAISE EXCEPTION 'unknown label %', label;
     END CASE;
-    IF label NOT LIKE '%, as aidis_reader' THEN
+    IF label NOT LIKE '%, as aidis_%' THEN
       elapsed := extract(epoch FROM clock_timestamp() - t0) * 1000;
     END IF;
     IF i >= 1 THEN

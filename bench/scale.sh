@@ -107,6 +107,7 @@ measurements=(
   "list_sessions()|list_sessions|$calls|5"
   "list_sessions(q)|list_sessions|$calls|5"
   "list_sessions(q), as aidis_reader|list_sessions|$calls|5"
+  "list_sessions(q), as aidis_admin|list_sessions|$calls|5"
   "list_sessions(status)|list_sessions|$calls|5"
   "list_sessions(project)|list_sessions|$calls|5"
   "list_sessions(q, status, project)|list_sessions|$calls|5"
@@ -170,9 +171,9 @@ while IFS='|' read -r label arg tgt; do
   case $label in
     'list_sessions()') call="SELECT count(*) FROM aidis.list_sessions()" ;;
     'list_sessions(q)') call="SELECT count(*) FROM aidis.list_sessions($lit)" ;;
-    'list_sessions(q), as aidis_reader')
+    'list_sessions(q), as aidis_reader' | 'list_sessions(q), as aidis_admin')
       # (the argument depends on the role switch, so that it comes first)
-      call="SELECT count(*) FROM (SELECT set_config('role', 'aidis_reader', true) AS r) x,
+      call="SELECT count(*) FROM (SELECT set_config('role', '${label##*as }', true) AS r) x,
             LATERAL aidis.list_sessions($lit || left(x.r, 0)) l" ;;
     'list_sessions(status)') call="SELECT count(*) FROM aidis.list_sessions(NULL, $lit)" ;;
     'list_sessions(project)') call="SELECT count(*) FROM aidis.list_sessions(NULL, NULL, $lit)" ;;

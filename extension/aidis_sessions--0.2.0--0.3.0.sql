@@ -2,8 +2,8 @@
 -- - an ended session's active seconds are stored when it ends, like its
 --   score, so that session_stats need not read the timelines of the period's
 --   ended sessions (docs/performance.md);
--- - the q search of readers and writers goes through the word index
---   (_list_connected_session_ids, docs/search.md).
+-- - the q search under row-level security goes through the word index
+--   (_list_connected_session_ids, _list_all_session_ids; docs/search.md).
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.3.0'" to load this file. \quit
 
 ALTER TABLE aidis.session_base ADD COLUMN active_seconds bigint;
@@ -176,7 +176,7 @@ $$;
 
 DROP FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer);
 CREATE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid, needle text,
-                                         lim integer, off integer, connected_only boolean DEFAULT false)
+                                         lim integer, off integer, as_policy text DEFAULT NULL)
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -232,8 +232,20 @@ DECLARE
   r record;
   ids uuid[];
 BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  lim := COALESCE(lim, 50);
+  off := COALESCE(off, 0);
+  needle := NULLIF(btrim(needle), '');
+  -- (Separate statements: EXECUTE on each is checked only when it runs, and
+  -- only admins may run the second.)
+  IF needle IS NOT NULL AND as_policy IS NULL AND row_security_active('aidis.session_base') THEN
+    IF pg_has_role('aidis_admin', 'USAGE') THEN
+      RETURN aidis._list_all_session_ids(wanted_status, pid, needle, lim, off);
+    END IF;
+    RETURN aidis._list_connected_session_ids(wanted_status, pid, needle, lim, off);
+  END IF;
   IF needle IS NULL THEN
-    IF connected_only THEN
+    IF as_policy = 'connected_projects' THEN
       RETURN '{}';  -- only the q search applies the policy's condition
     END IF;
     IF wanted_status IS NULL AND pid IS NULL THEN
@@ -261,7 +273,7 @@ BEGIN
     filter := filter || ' AND b.project_id = $2';
     loose_filter := loose_filter || ' AND (b.project_id = $2) IS TRUE';
   END IF;
-  IF connected_only THEN  -- the condition of the policy connected_projects (90_security.sql)
+  IF as_policy = 'connected_projects' THEN  -- that policy's condition (90_security.sql)
     filter := filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
     loose_filter := loose_filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
   END IF;
@@ -480,69 +492,27 @@ $$;
 CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
                                                    lim integer, off integer)
   RETURNS uuid[]
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-  PERFORM aidis._check_page(lim, off, 1000);
-  IF NULLIF(btrim(needle), '') IS NULL THEN
-    RETURN '{}';
-  END IF;
-  RETURN aidis._list_session_ids(wanted_status, pid, needle, COALESCE(lim, 50), COALESCE(off, 0), true);
-END
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'connected_projects')
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NULL,
-                                    project text DEFAULT NULL, lim integer DEFAULT 50,
-                                    off integer DEFAULT 0)
-  RETURNS SETOF aidis.session_summary
-  LANGUAGE plpgsql VOLATILE
+CREATE FUNCTION aidis._list_all_session_ids(wanted_status text, pid uuid, needle text,
+                                             lim integer, off integer)
+  RETURNS uuid[]
+  LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  wanted_status text := NULLIF(lower(btrim(status)), '');
-  needle text := NULLIF(btrim(q), '');
-  pid uuid;
-  -- A q search by a reader or writer, whom the policy connected_projects
-  -- applies to (an admin's policy shows everything: searched as is).
-  connected_only boolean := needle IS NOT NULL AND row_security_active('aidis.session_base')
-                            AND NOT pg_has_role('aidis_admin', 'USAGE');
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  PERFORM aidis._check_page(lim, off, 1000);
-  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', status
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-  END IF;
-
-  -- One statement (one snapshot), planned once per backend.
-  RETURN QUERY
-    SELECT v.id, v.display_id, v.title, v.status, v.end_reason, v.project_id, p.name, v.agent,
-           v.ai_model, v.tags, v.started_at, v.last_activity_at, v.ended_at,
-           v.contexts_created, v.tasks_created, v.tasks_completed, v.tasks_reopened,
-           v.decisions_created, v.activity_count, v.input_tokens, v.output_tokens,
-           v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
-           v.loc_removed, v.files_touched, v.rating, v.score::numeric
-    -- (A subquery: unnest() would run the function once more to estimate its rows.)
-    FROM unnest((SELECT CASE WHEN connected_only
-                             THEN aidis._list_connected_session_ids(wanted_status, pid, needle,
-                                                                    COALESCE(lim, 50), COALESCE(off, 0))
-                             ELSE aidis._list_session_ids(wanted_status, pid, needle,
-                                                          COALESCE(lim, 50), COALESCE(off, 0)) END))
-      WITH ORDINALITY AS page (id, ord)
-    JOIN aidis.sessions v ON v.id = page.id
-    JOIN aidis.projects p ON p.id = v.project_id
-    ORDER BY page.ord;
-END
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'admin_all')
 $$;
 
-REVOKE ALL ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, boolean),
-                       aidis._list_connected_session_ids(text, uuid, text, integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, boolean),
+REVOKE ALL ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, text),
+                       aidis._list_connected_session_ids(text, uuid, text, integer, integer),
+                       aidis._list_all_session_ids(text, uuid, text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, text),
                           aidis._list_connected_session_ids(text, uuid, text, integer, integer) TO aidis_reader;
+GRANT EXECUTE ON FUNCTION aidis._list_all_session_ids(text, uuid, text, integer, integer) TO aidis_admin;
 
 -- Sessions that ended before: computed once here. Those of disconnected
 -- projects stay NULL (nothing may write their rows) and are computed when read.

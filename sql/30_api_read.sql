@@ -235,29 +235,48 @@ FROM rd_gone_q;
 -- ...and none for a reader: neither through list_sessions, which sends a
 -- reader's q search to _list_connected_session_ids (counted below), nor by
 -- calling either function directly, with q or without.
+-- (Calls counted by track_functions, as differences within one transaction:
+-- the pending counts of earlier transactions may not be flushed yet.)
+CREATE FUNCTION pg_temp.calls(fn text) RETURNS bigint LANGUAGE sql AS $$
+  SELECT COALESCE((SELECT f.calls FROM pg_stat_xact_user_functions f
+                   WHERE f.schemaname = 'aidis' AND f.funcname = fn), 0)
+$$;
+GRANT EXECUTE ON FUNCTION pg_temp.calls(text) TO aidis_reader;
 SET track_functions = 'all';
 BEGIN;
 SET LOCAL ROLE aidis_reader;
+SELECT pg_temp.calls('_list_connected_session_ids') AS connected_before,
+       pg_temp.calls('_list_all_session_ids') AS all_before \gset
 SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS reader_sees_gone,
        count(*) AS reader_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
-SELECT f.calls AS definer_calls FROM pg_stat_xact_user_functions f
-WHERE f.schemaname = 'aidis' AND f.funcname = '_list_connected_session_ids';
+SELECT pg_temp.calls('_list_connected_session_ids') - :connected_before AS connected_calls,
+       pg_temp.calls('_list_all_session_ids') - :all_before AS all_calls;
 COMMIT;
-RESET track_functions;
 SET ROLE aidis_reader;
 SELECT q, md5('rd-gone')::uuid = ANY (aidis._list_connected_session_ids(NULL, NULL, q, 1000, 0)) AS definer_returns_gone,
-       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, q, 1000, 0, false)) AS invoker_returns_gone
+       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, q, 1000, 0)) AS invoker_returns_gone,
+       md5('rd-gone')::uuid = ANY (aidis._list_session_ids(NULL, NULL, q, 1000, 0, 'admin_all')) AS invoker_as_admin_all_returns_gone
 FROM rd_gone_q;
 SELECT cardinality(aidis._list_connected_session_ids(NULL, p.id, NULL, NULL, 0)) AS definer_without_q,
        cardinality(aidis._list_connected_session_ids(NULL, p.id, '  ', NULL, 0)) AS definer_blank_q,
-       cardinality(aidis._list_session_ids(NULL, p.id, NULL, 1000, 0, true)) AS connected_only_without_q,
+       cardinality(aidis._list_session_ids(NULL, p.id, NULL, 1000, 0, 'connected_projects')) AS connected_only_without_q,
        cardinality(aidis._list_connected_session_ids(NULL, NULL, 'Harden rate', 1000, 0)) AS definer_matches,
-       public.sqlstate_of($$SELECT aidis._list_connected_session_ids(NULL, NULL, 'x', 5000, 0)$$) AS definer_checks_lim
+       public.sqlstate_of($$SELECT aidis._list_connected_session_ids(NULL, NULL, 'x', 5000, 0)$$) AS definer_checks_lim,
+       public.sqlstate_of($$SELECT aidis._list_all_session_ids(NULL, NULL, 'gone', 1000, 0)$$) AS admins_only
 FROM aidis.projects p WHERE p.name = 'rd-gone';
-SET ROLE aidis_admin;
+RESET ROLE;
+-- An admin's policy shows everything: an admin's q search runs as the
+-- owner unrestricted (_list_all_session_ids, counted).
+BEGIN;
+SET LOCAL ROLE aidis_admin;
+SELECT pg_temp.calls('_list_connected_session_ids') AS connected_before,
+       pg_temp.calls('_list_all_session_ids') AS all_before \gset
 SELECT count(*) FILTER (WHERE display_id = 'SES-1998-9999') AS admin_sees_gone,
        count(*) AS admin_matches FROM aidis.list_sessions('Harden rate', lim => 1000);
-RESET ROLE;
+SELECT pg_temp.calls('_list_connected_session_ids') - :connected_before AS connected_calls,
+       pg_temp.calls('_list_all_session_ids') - :all_before AS all_calls;
+COMMIT;
+RESET track_functions;
 SELECT status FROM aidis.reconnect_project('rd-gone');
 DELETE FROM aidis.session_base b USING aidis.projects p WHERE p.id = b.project_id AND p.name IN ('rd-many', 'rd-gone');
 DELETE FROM aidis.projects WHERE name IN ('rd-many', 'rd-gone');

@@ -10,7 +10,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(67);
+SELECT plan(71);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 CREATE TEMP TABLE fx (a uuid, b uuid, s uuid, s2 uuid, gone uuid, gs uuid);
@@ -69,6 +69,15 @@ SELECT ok(NOT has_function_privilege('tap_api_nobody', 'aidis._list_connected_se
           'PUBLIC cannot execute aidis._list_connected_session_ids');
 SELECT ok(has_function_privilege('aidis_reader', 'aidis._list_connected_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
           'aidis_reader can execute aidis._list_connected_session_ids');
+SELECT ok((SELECT p.prosecdef AND 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
+           FROM pg_proc p WHERE p.oid = 'aidis._list_all_session_ids(text, uuid, text, integer, integer)'::regprocedure),
+          '_list_all_session_ids is SECURITY DEFINER with a pinned search_path');
+SELECT ok(NOT has_function_privilege('tap_api_nobody', 'aidis._list_all_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
+          'PUBLIC cannot execute aidis._list_all_session_ids');
+SELECT ok(NOT has_function_privilege('aidis_writer', 'aidis._list_all_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
+          'aidis_writer cannot execute aidis._list_all_session_ids (it shows every project)');
+SELECT ok(has_function_privilege('aidis_admin', 'aidis._list_all_session_ids(text, uuid, text, integer, integer)', 'EXECUTE'),
+          'aidis_admin can execute aidis._list_all_session_ids');
 
 -- ---------------------------------------------------------------- PUBLIC: nothing
 SELECT ok(NOT has_function_privilege('tap_api_nobody', p.oid, 'EXECUTE'),

@@ -4,8 +4,8 @@
 --
 -- Read functions are SECURITY INVOKER, so row-level security hides the
 -- sessions of disconnected projects from non-admin roles (one helper of
--- list_sessions, _list_connected_session_ids, runs as the owner and applies
--- that policy's condition itself); write functions are SECURITY DEFINER and
+-- list_sessions, the q search under a policy, runs as the owner and applies
+-- the caller's policy itself); write functions are SECURITY DEFINER and
 -- check everything themselves. Every function pins
 -- search_path but aidis._search_text (an index expression, see there) and
 -- aidis._wall_seconds (inlined, see there).
@@ -429,10 +429,13 @@ CREATE TYPE aidis.session_summary AS (
 -- either on in list order, rechecking row by row, or the index within time
 -- windows sized to the matches still missing (all of it when none matched).
 -- In list order only when the index cannot serve (see below).
--- connected_only: only sessions of projects that are not disconnected (for
--- _list_connected_session_ids).
+-- A q search under row-level security is handed to the function that runs
+-- it as the owner restricted to the caller's policy (see
+-- _list_connected_session_ids), which calls back with as_policy set:
+-- 'connected_projects' adds that policy's condition, 'admin_all' none.
+-- lim and off are checked here too, for direct callers.
 CREATE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid, needle text,
-                                         lim integer, off integer, connected_only boolean DEFAULT false)
+                                         lim integer, off integer, as_policy text DEFAULT NULL)
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -488,8 +491,20 @@ DECLARE
   r record;
   ids uuid[];
 BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  lim := COALESCE(lim, 50);
+  off := COALESCE(off, 0);
+  needle := NULLIF(btrim(needle), '');
+  -- (Separate statements: EXECUTE on each is checked only when it runs, and
+  -- only admins may run the second.)
+  IF needle IS NOT NULL AND as_policy IS NULL AND row_security_active('aidis.session_base') THEN
+    IF pg_has_role('aidis_admin', 'USAGE') THEN
+      RETURN aidis._list_all_session_ids(wanted_status, pid, needle, lim, off);
+    END IF;
+    RETURN aidis._list_connected_session_ids(wanted_status, pid, needle, lim, off);
+  END IF;
   IF needle IS NULL THEN
-    IF connected_only THEN
+    IF as_policy = 'connected_projects' THEN
       RETURN '{}';  -- only the q search applies the policy's condition
     END IF;
     IF wanted_status IS NULL AND pid IS NULL THEN
@@ -517,7 +532,7 @@ BEGIN
     filter := filter || ' AND b.project_id = $2';
     loose_filter := loose_filter || ' AND (b.project_id = $2) IS TRUE';
   END IF;
-  IF connected_only THEN  -- the condition of the policy connected_projects (90_security.sql)
+  IF as_policy = 'connected_projects' THEN  -- that policy's condition (90_security.sql)
     filter := filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
     loose_filter := loose_filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
   END IF;
@@ -733,28 +748,34 @@ BEGIN
 END
 $$;
 
--- The q search of _list_session_ids for readers and writers. Under row-level
--- security PostgreSQL uses no index for a condition that is not leakproof
--- (neither @@ nor ILIKE), so their q search would read sessions in list
--- order; this runs it as the extension owner, whom no policy applies to,
--- restricted to what the policy connected_projects shows readers and
--- writers. It returns only ids, the caller reads the rows through the
--- policy, and no result of it includes a session the policy hides (the
--- candidates it rechecks may: only its run time depends on them). Without
--- q, nothing: the other filters need no index that the policy disables.
+-- The q search under row-level security. PostgreSQL uses no index there
+-- for a condition that is not leakproof (neither @@ nor ILIKE), so a q
+-- search under a policy would read sessions in list order. These two run it
+-- as the extension owner, whom no policy applies to, each restricted to what
+-- one policy shows (90_security.sql), and _list_session_ids picks the
+-- caller's: _list_connected_session_ids for aidis_reader and aidis_writer
+-- (connected_projects: its condition is added to every query that yields
+-- ids; without q, nothing), _list_all_session_ids for aidis_admin only
+-- (admin_all: everything; granted to no one else). They return ids only:
+-- the caller reads the rows through its policy. No result includes a
+-- session the caller's policy hides (the candidates rechecked may: only
+-- the run time depends on them).
 CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
                                                    lim integer, off integer)
   RETURNS uuid[]
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-  PERFORM aidis._check_page(lim, off, 1000);
-  IF NULLIF(btrim(needle), '') IS NULL THEN
-    RETURN '{}';
-  END IF;
-  RETURN aidis._list_session_ids(wanted_status, pid, needle, COALESCE(lim, 50), COALESCE(off, 0), true);
-END
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'connected_projects')
+$$;
+
+CREATE FUNCTION aidis._list_all_session_ids(wanted_status text, pid uuid, needle text,
+                                             lim integer, off integer)
+  RETURNS uuid[]
+  LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'admin_all')
 $$;
 
 -- Newest first. Filters and sorting run on session_base with its indexes
@@ -769,12 +790,7 @@ CREATE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NUL
 AS $$
 DECLARE
   wanted_status text := NULLIF(lower(btrim(status)), '');
-  needle text := NULLIF(btrim(q), '');
   pid uuid;
-  -- A q search by a reader or writer, whom the policy connected_projects
-  -- applies to (an admin's policy shows everything: searched as is).
-  connected_only boolean := needle IS NOT NULL AND row_security_active('aidis.session_base')
-                            AND NOT pg_has_role('aidis_admin', 'USAGE');
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
@@ -795,12 +811,8 @@ BEGIN
            v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
            v.loc_removed, v.files_touched, v.rating, v.score::numeric
     -- (A subquery: unnest() would run the function once more to estimate its rows.)
-    FROM unnest((SELECT CASE WHEN connected_only
-                             THEN aidis._list_connected_session_ids(wanted_status, pid, needle,
-                                                                    COALESCE(lim, 50), COALESCE(off, 0))
-                             ELSE aidis._list_session_ids(wanted_status, pid, needle,
-                                                          COALESCE(lim, 50), COALESCE(off, 0)) END))
-      WITH ORDINALITY AS page (id, ord)
+    FROM unnest((SELECT aidis._list_session_ids(wanted_status, pid, NULLIF(btrim(q), ''),
+                                                COALESCE(lim, 50), COALESCE(off, 0)))) WITH ORDINALITY AS page (id, ord)
     JOIN aidis.sessions v ON v.id = page.id
     JOIN aidis.projects p ON p.id = v.project_id
     ORDER BY page.ord;

@@ -23,7 +23,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._search_terms(text),
   aidis._search_query(text[], timestamptz, timestamptz),
   aidis._search_since(timestamptz, double precision, timestamptz),
-  aidis._list_session_ids(text, uuid, text, integer, integer, boolean),
+  aidis._list_session_ids(text, uuid, text, integer, integer, text),
   aidis._list_connected_session_ids(text, uuid, text, integer, integer),
   aidis._check_page(integer, bigint, integer),
   aidis._wall_seconds(timestamptz, timestamptz),
@@ -41,3 +41,5 @@ GRANT EXECUTE ON FUNCTION
 
 -- Moving a session to another project.
 GRANT EXECUTE ON FUNCTION aidis.reassign_project(text, text, text) TO aidis_admin;
+-- The q search as the owner, unrestricted: for the role whose policy shows everything.
+GRANT EXECUTE ON FUNCTION aidis._list_all_session_ids(text, uuid, text, integer, integer) TO aidis_admin;
