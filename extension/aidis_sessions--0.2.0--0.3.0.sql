@@ -8,6 +8,14 @@
 
 ALTER TABLE aidis.session_base ADD COLUMN active_seconds bigint;
 
+CREATE FUNCTION aidis._shown_active_seconds(sid uuid, started timestamptz, ended timestamptz,
+                                            last_activity timestamptz, stored bigint) RETURNS bigint
+  LANGUAGE sql STABLE
+AS $$
+  SELECT COALESCE(CASE WHEN ended IS NOT NULL THEN stored END,
+                  aidis._active_seconds(sid, started, ended, last_activity))
+$$;
+
 CREATE OR REPLACE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at timestamptz)
   RETURNS void
   LANGUAGE plpgsql VOLATILE
@@ -64,9 +72,8 @@ BEGIN
     'project_name', proj.name,
     'project_status', proj.status,
     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
-    'active_seconds', COALESCE((SELECT b.active_seconds FROM aidis.session_base b
-                                WHERE b.id = sid AND b.ended_at IS NOT NULL),
-                               aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at)),
+    'active_seconds', aidis._shown_active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at,
+                                                  (SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid)),
     'top_files', files,
     'score', sc.breakdown -> 'score',
     'score_breakdown', sc.breakdown,
@@ -101,8 +108,7 @@ BEGIN
 
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
-           COALESCE(CASE WHEN b.ended_at IS NOT NULL THEN b.active_seconds END,
-                    aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at)) AS active
+           aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id
     WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
@@ -507,10 +513,12 @@ AS $$
   SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'admin_all')
 $$;
 
-REVOKE ALL ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, text),
+REVOKE ALL ON FUNCTION aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
+                       aidis._list_session_ids(text, uuid, text, integer, integer, text),
                        aidis._list_connected_session_ids(text, uuid, text, integer, integer),
                        aidis._list_all_session_ids(text, uuid, text, integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._list_session_ids(text, uuid, text, integer, integer, text),
+GRANT EXECUTE ON FUNCTION aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
+                          aidis._list_session_ids(text, uuid, text, integer, integer, text),
                           aidis._list_connected_session_ids(text, uuid, text, integer, integer) TO aidis_reader;
 GRANT EXECUTE ON FUNCTION aidis._list_all_session_ids(text, uuid, text, integer, integer) TO aidis_admin;
 

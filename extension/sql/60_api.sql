@@ -7,8 +7,8 @@
 -- list_sessions, the q search under a policy, runs as the owner and applies
 -- the caller's policy itself); write functions are SECURITY DEFINER and
 -- check everything themselves. Every function pins
--- search_path but aidis._search_text (an index expression, see there) and
--- aidis._wall_seconds (inlined, see there).
+-- search_path but aidis._search_text (an index expression, see there),
+-- aidis._wall_seconds and aidis._shown_active_seconds (inlined, see there).
 -- Grants: 95_api_grants.sql (after 90_security.sql revokes).
 
 ------------------------------------------------------------------------------
@@ -261,6 +261,18 @@ AS $$
                 AND a.occurred_at >= started AND a.occurred_at <= COALESCE(ended, now())
               UNION ALL SELECT started
               UNION ALL SELECT GREATEST(started, LEAST(last_activity, COALESCE(ended, now())))) x) g
+$$;
+
+-- What readers show: the value _close_session stored when the session ended
+-- (`stored`, the row's active_seconds), else computed. No SET clause, so
+-- that it is inlined (session_stats calls it per session): every name in it
+-- is qualified instead.
+CREATE FUNCTION aidis._shown_active_seconds(sid uuid, started timestamptz, ended timestamptz,
+                                            last_activity timestamptz, stored bigint) RETURNS bigint
+  LANGUAGE sql STABLE
+AS $$
+  SELECT COALESCE(CASE WHEN ended IS NOT NULL THEN stored END,
+                  aidis._active_seconds(sid, started, ended, last_activity))
 $$;
 
 ------------------------------------------------------------------------------
@@ -855,9 +867,8 @@ BEGIN
     'project_name', proj.name,
     'project_status', proj.status,
     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
-    'active_seconds', COALESCE((SELECT b.active_seconds FROM aidis.session_base b
-                                WHERE b.id = sid AND b.ended_at IS NOT NULL),
-                               aidis._active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at)),
+    'active_seconds', aidis._shown_active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at,
+                                                  (SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid)),
     'top_files', files,
     'score', sc.breakdown -> 'score',
     'score_breakdown', sc.breakdown,
@@ -1293,8 +1304,7 @@ BEGIN
 
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
-           COALESCE(CASE WHEN b.ended_at IS NOT NULL THEN b.active_seconds END,
-                    aidis._active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at)) AS active
+           aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id
     WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)

@@ -28,6 +28,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._check_page(integer, bigint, integer),
   aidis._wall_seconds(timestamptz, timestamptz),
   aidis._active_seconds(uuid, timestamptz, timestamptz, timestamptz),
+  aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
   aidis._score_signals(uuid),
   aidis._compute_score(uuid),
   aidis._current_score(uuid, text, jsonb)

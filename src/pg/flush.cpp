@@ -20,6 +20,7 @@
 #include "core/event_data.hpp"
 #include "pg/guard.hpp"
 #include "pg/spi.hpp"
+#include "pg/tuple.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -40,10 +41,10 @@ namespace {
 // --- Direct writes. Everything from here to write_drained() runs inside
 // pg::call(): plain data only, no C++ object that owns memory. ---
 
-// Position (0-based) of user column `name` of `rel`.
-int column(Relation rel, const char* name) {
-  int attnum = SPI_fnumber(RelationGetDescr(rel), name);
-  if (attnum <= 0)
+// Position (0-based) of user column `name` of `rel`, which must have it.
+int position(Relation rel, const char* name) {
+  int attnum = column(RelationGetDescr(rel), name);
+  if (attnum == 0)
     elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(rel));
   return attnum - 1;
 }
@@ -54,25 +55,27 @@ FlushTargets lookup_flush_targets() {
     Oid ns = get_namespace_oid("aidis", false);
     found.activities = get_relname_relid("session_activities", ns);
     found.deltas = get_relname_relid("session_deltas", ns);
-    found.deltas_key = get_relname_relid("session_deltas_pkey", ns);
-    if (!OidIsValid(found.activities) || !OidIsValid(found.deltas) || !OidIsValid(found.deltas_key))
+    if (!OidIsValid(found.activities) || !OidIsValid(found.deltas))
       elog(ERROR, "aidis_sessions: a session table is missing; reinstall the extension");
-    found.activities_id_seq =
-        getIdentitySequence(found.activities, get_attnum(found.activities, "id"), false);
 
     static const char* const event_names[FlushTargets::kEventColumns] = {
         "id", "session_id", "project_id", "occurred_at", "kind", "entity_id", "summary", "data"};
     Relation rel = table_open(found.activities, AccessShareLock);
-    for (int c = 0; c < FlushTargets::kEventColumns; ++c) found.event_cols[c] = column(rel, event_names[c]);
+    for (int c = 0; c < FlushTargets::kEventColumns; ++c) found.event_cols[c] = position(rel, event_names[c]);
     table_close(rel, AccessShareLock);
+    found.activities_id_seq =
+        getIdentitySequence(found.activities, found.event_cols[FlushTargets::kId] + 1, false);
 
     static const char* const delta_names[FlushTargets::kDeltaColumns] = {
         "session_id", "slot", "project_id", "last_activity_at"};
     rel = table_open(found.deltas, AccessShareLock);
-    for (int c = 0; c < FlushTargets::kDeltaColumns; ++c) found.delta_cols[c] = column(rel, delta_names[c]);
+    for (int c = 0; c < FlushTargets::kDeltaColumns; ++c) found.delta_cols[c] = position(rel, delta_names[c]);
     for (std::size_t c = 0; c < core::kCounterCount; ++c)
-      found.counter_cols[c] = column(rel, core::kCounterColumns[c]);
+      found.counter_cols[c] = position(rel, core::kCounterColumns[c]);
+    found.deltas_key = RelationGetPrimaryKeyIndex(rel);  // (session_id, slot)
     table_close(rel, AccessShareLock);
+    if (!OidIsValid(found.deltas_key))
+      elog(ERROR, "aidis_sessions: aidis.session_deltas has no primary key; reinstall the extension");
   });
   return found;
 }
@@ -153,14 +156,8 @@ void insert_row(WriteTarget& t, CommandId cid) {
   ExecInsertIndexTuples(t.info, t.row, t.estate, false, false, nullptr, NIL);
 }
 
-// uuid_datum() and a text datum without the guard, for use inside pg::call()
-// (a guarded call must not throw through an enclosing PG_TRY).
-Datum uuid_value(const core::Uuid& id) {
-  auto* value = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
-  std::memcpy(value->data, id.bytes.data(), UUID_LEN);
-  return UUIDPGetDatum(value);
-}
-
+// A text datum without the guard, for use inside pg::call() (a guarded call
+// must not throw through an enclosing PG_TRY), like uuid_value().
 Datum text_value(const std::string& s) {
   return PointerGetDatum(cstring_to_text_with_len(s.data(), static_cast<int>(s.size())));
 }
@@ -208,11 +205,10 @@ bool fetch_remembered_row(WriteTarget& t, const FlushTargets& targets, ItemPoint
 // increments that row; the fold (which deletes it) and reassign_project (which
 // moves it) may have changed it since we looked, so we look again: the same
 // outcome as INSERT ... ON CONFLICT DO UPDATE, whose retry loop this is.
-// remembered[i]: where deltas[i]'s row was last written (or invalid);
-// written[i] receives where it is now.
+// row_at[i]: where deltas[i]'s row was last written (or invalid); receives
+// where it is now.
 void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelta>& deltas,
-                const std::vector<ItemPointerData>& remembered, std::vector<ItemPointerData>& written,
-                TimestampTz now) {
+                std::vector<ItemPointerData>& row_at, TimestampTz now) {
   call([&] {
     WriteTarget t = open_target(targets.deltas);
     const int* cols = targets.delta_cols;
@@ -226,16 +222,17 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
     for (std::size_t i = 0; i < deltas.size(); ++i) {
       const core::SessionDelta& d = deltas[i];
       Datum session = uuid_value(d.session);
+      Datum project = uuid_value(d.project);
       bool active = d.counters.values[activity] > 0;
       for (bool first_try = true;; first_try = false) {
         Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-        bool found = (first_try && fetch_remembered_row(t, targets, remembered[i], nblocks, d.session,
+        bool found = (first_try && fetch_remembered_row(t, targets, row_at[i], nblocks, d.session,
                                                         snapshot, old)) ||
                      find_delta_row(t, targets.deltas_key, session, snapshot, old);
         start_row(t);
         set(t, cols[FlushTargets::kDeltaSession], session);
         set(t, cols[FlushTargets::kSlot], Int32GetDatum(MyBackendId));
-        set(t, cols[FlushTargets::kDeltaProject], uuid_value(d.project));
+        set(t, cols[FlushTargets::kDeltaProject], project);
         if (!found) {
           for (std::size_t c = 0; c < core::kCounterCount; ++c)
             set(t, counter_cols[c], Int64GetDatum(d.counters.values[c]));
@@ -269,7 +266,7 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
           elog(ERROR, "aidis_sessions: unexpected result %d updating a delta row", static_cast<int>(result));
         // Folded or moved after we looked (we waited for that transaction): look again.
       }
-      written[i] = t.row->tts_tid;
+      row_at[i] = t.row->tts_tid;
     }
     ExecDropSingleTupleTableSlot(old);
     close_target(t);
@@ -351,10 +348,9 @@ Statement files_statement{
 
 void upsert_files(const std::vector<core::FileTouch>& files) {
   using core::FileTouch;
-  auto uuid_of = [](const core::Uuid& id) { return uuid_datum(id); };
   Datum args[8] = {
-      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.session); }),
-      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_of(f.project); }),
+      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_datum(f.session); }),
+      array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_datum(f.project); }),
       array_of(files, TEXTOID, [](const FileTouch& f) {
         return call([&] { return text_value(f.path); });
       }),
@@ -417,16 +413,15 @@ void write_drained(core::Drained out) {
   state.flushing = true;  // reset with the transaction state if this fails
   if (!out.deltas.empty()) {
     auto& rows = backend_cache().delta_rows;
-    std::vector<ItemPointerData> remembered(out.deltas.size()), written(out.deltas.size());
+    std::vector<ItemPointerData> row_at(out.deltas.size());
     for (std::size_t i = 0; i < out.deltas.size(); ++i) {
       auto it = rows.find(out.deltas[i].session);
-      if (it != rows.end()) remembered[i] = it->second;
-      else ItemPointerSetInvalid(&remembered[i]);
-      ItemPointerSetInvalid(&written[i]);
+      if (it != rows.end()) row_at[i] = it->second;
+      else ItemPointerSetInvalid(&row_at[i]);
     }
-    add_deltas(targets, out.deltas, remembered, written, GetCurrentTimestamp());
+    add_deltas(targets, out.deltas, row_at, GetCurrentTimestamp());
     if (rows.size() > kRememberedDeltaRows) rows.clear();
-    for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = written[i];
+    for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = row_at[i];
   }
   if (!out.events.empty()) insert_events(targets, out.events, texts);
   if (!out.files.empty()) upsert_files(out.files);

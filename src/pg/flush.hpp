@@ -2,8 +2,6 @@
 // the transaction's buffer (src/pg/counters.cpp); these write it.
 #pragma once
 
-#include "pg/tx_state.hpp"
-
 namespace aidis::pg {
 
 // Called from the pre-commit callback.

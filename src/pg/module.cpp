@@ -47,10 +47,14 @@ core::Uuid to_uuid(Datum datum) {
   return id;
 }
 
-Datum uuid_datum(const core::Uuid& id) {
-  auto* value = static_cast<pg_uuid_t*>(call([]() -> void* { return palloc(sizeof(pg_uuid_t)); }));
+Datum uuid_value(const core::Uuid& id) {
+  auto* value = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t)));
   std::memcpy(value->data, id.bytes.data(), UUID_LEN);
   return UUIDPGetDatum(value);
+}
+
+Datum uuid_datum(const core::Uuid& id) {
+  return call([&] { return uuid_value(id); });
 }
 
 namespace {

@@ -4,12 +4,10 @@
 
 namespace aidis::pg {
 
-namespace {
 int column(TupleDesc desc, const char* name) {
   int attnum = SPI_fnumber(desc, name);
   return attnum > 0 ? attnum : 0;
 }
-}  // namespace
 
 Columns Columns::of(TupleDesc desc, core::Kind kind) {
   Columns c;

@@ -8,6 +8,9 @@
 
 namespace aidis::pg {
 
+// Attribute number of column `name` (0 = the table has no such column).
+int column(TupleDesc desc, const char* name);
+
 // Attribute numbers (0 = the table has no such column).
 struct Columns {
   int id = 0;
