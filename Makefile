@@ -1,6 +1,6 @@
 # aidis_sessions: PostgreSQL extension (PGXS, C++17).
 EXTENSION   = aidis_sessions
-EXTVERSION  = 0.3.0
+EXTVERSION  = 0.4.0
 MODULE_big  = aidis_sessions
 
 # Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.
@@ -11,8 +11,9 @@ PG_OBJS   = src/pg/module.o src/pg/guard.o src/pg/spi.o src/pg/session_cache.o s
 OBJS      = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is assembled from one file per concept, in order. Earlier
-# releases ship frozen: their full scripts and one upgrade script per step
-# (test/integration/upgrade.sh checks each path against a fresh install).
+# releases ship as one frozen base script (0.1.0) and one upgrade script per
+# step: CREATE EXTENSION ... VERSION of an old release runs the base and the
+# chain (test/integration/upgrade.sh checks each path against a fresh install).
 SQL_PARTS  = $(sort $(wildcard extension/sql/*.sql))
 DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
 DATA       = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))

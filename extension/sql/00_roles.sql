@@ -1,5 +1,6 @@
 -- aidis_sessions install script, assembled from extension/sql/*.sql in name order.
 -- Everything is schema-qualified; functions pin search_path.
+\echo Use "CREATE EXTENSION aidis_sessions" to load this file. \quit
 
 -- Roles are cluster-wide: create them once, reuse them in every database.
 DO $roles$

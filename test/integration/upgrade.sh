@@ -6,9 +6,10 @@
 set -uo pipefail
 : "${PGHOST:?cluster env needed}" "${REPO_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 current=$(sed -n 's/^EXTVERSION *= *//p' "$REPO_ROOT/Makefile")
-# Released versions: the frozen full install scripts shipped next to the upgrades.
-mapfile -t released < <(cd "$REPO_ROOT/extension" && ls aidis_sessions--*.sql | grep -v -- '--.*--' |
-                        sed 's/aidis_sessions--\(.*\)\.sql/\1/' | grep -vx "$current")
+# Released versions: the frozen base script and every version the upgrade chain
+# reaches (PostgreSQL installs those as the base plus the chain).
+mapfile -t released < <(cd "$REPO_ROOT/extension" && ls aidis_sessions--*.sql |
+                        sed -E 's/^aidis_sessions--(.*)\.sql$/\1/; s/^.*--//' | sort -uV | grep -vx "$current")
 work=$(mktemp -d)
 trap 'rm -rf "$work"; for db in aidis_up_new "${dbs[@]}"; do dropdb --if-exists "$db" >/dev/null 2>&1; done' EXIT
 dbs=()
