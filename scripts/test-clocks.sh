@@ -7,7 +7,8 @@
 #   scripts/test-clocks.sh             the whole matrix below (about 10 full runs)
 #   scripts/test-clocks.sh --quick     one run per weekday, only the suites that
 #                                      format dates (pg_regress, the CLI goldens)
-# Environment: AIDIS_SUITES as for scripts/test.sh (overrides --quick's choice).
+# Environment: AIDIS_CLOCK_SUITES, a regex of suite names (as AIDIS_SUITES of
+# scripts/test.sh) for every run of the matrix.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ MATRIX=(
 )
 if [[ ${1:-} == --quick ]]; then
   MATRIX=("${MATRIX[@]:0:7}")
-  export AIDIS_SUITES=${AIDIS_SUITES:-pg_regress|cli_commands}
+  AIDIS_CLOCK_SUITES=${AIDIS_CLOCK_SUITES:-pg_regress|cli_commands}
 elif [[ $# -gt 0 ]]; then
   echo "usage: $0 [--quick]" >&2; exit 2
 fi
@@ -39,7 +40,7 @@ for line in "${MATRIX[@]}"; do
   IFS='|' read -r clock zone why <<<"$line"
   echo "=== clock $clock, TZ=$zone ($why)"
   log=$(mktemp /tmp/aidis-clock.XXXXXX.log)
-  if AIDIS_TEST_CLOCK=$clock TZ=$zone bash scripts/test.sh >"$log" 2>&1; then
+  if AIDIS_TEST_CLOCK=$clock TZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
     passed=$((passed + 1)); echo "--- ok: $(tail -n 1 "$log")"; rm -f "$log"
   else
     failed=$((failed + 1)); failures+=("$clock $zone: $log")
