@@ -14,7 +14,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(64);
+SELECT plan(67);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 UPDATE aidis.session_base SET status = 'inactive', end_reason = 'ended', ended_at = last_activity_at
@@ -277,6 +277,26 @@ RESET ROLE;
 SELECT is(pg_temp.run('tap_own_owner', $$DROP SCHEMA tap_own_schema CASCADE$$), 'ok', 'DROP SCHEMA ... CASCADE of a tracked table');
 SELECT is((SELECT count(*) FROM aidis.tracked_tables t WHERE NOT t.shipped), 1::bigint, '... it left the registry');
 SELECT is((SELECT count(*) FROM aidis.check_counters()), 0::bigint, '... and the counters');
+
+-- A move across partitions (a DELETE and an INSERT) is not activity either.
+CREATE TABLE public.tap_own_parts (id serial, project_id uuid NOT NULL, session_id uuid, body text)
+  PARTITION BY LIST (project_id);
+SELECT format('CREATE TABLE public.tap_own_part_%s PARTITION OF public.tap_own_parts FOR VALUES IN (%L)',
+              right(p.name, 1), p.id)
+FROM aidis.projects p WHERE p.name IN ('tap-own-a', 'tap-own-b') \gexec
+SELECT aidis.track('public.tap_own_parts', 'context') \g /dev/null
+INSERT INTO public.tap_own_parts (project_id, session_id, body)
+SELECT s.project_id, s.id, b FROM aidis.sessions s, unnest(ARRAY['p1', 'p2']) b WHERE s.agent = 'tap-own';
+SELECT pg_temp.created('contexts_created') AS contexts, pg_temp.created('activity_count') AS activity \gset
+SELECT is(pg_temp.run('tap_own_admin', $$SELECT aidis.reassign_project(
+            (SELECT s.display_id FROM aidis.sessions s WHERE s.agent = 'tap-own'), 'tap-own-a',
+            (SELECT aidis.reassign_project((SELECT s.display_id FROM aidis.sessions s WHERE s.agent = 'tap-own'),
+                                           'tap-own-a') ->> 'confirm'))$$), 'ok',
+          'reassigning a session with rows in a table partitioned by project');
+SELECT is((SELECT string_agg(DISTINCT t.tableoid::regclass::text, ',') FROM public.tap_own_parts t),
+          'tap_own_part_a', '... moves them to the other partition');
+SELECT is(pg_temp.created('contexts_created') || ' ' || pg_temp.created('activity_count'), :'contexts' || ' ' || :'activity',
+          '... uncounted');
 
 -- A table holding rows of a disconnected project stays, as with TRUNCATE.
 SELECT aidis.create_project('tap-own-c') \g /dev/null

@@ -23,6 +23,7 @@ namespace {
 
 // The row move in progress (aidis._host_move), if any.
 struct Move {
+  Oid relid;
   core::Uuid session, from, to;
 };
 std::optional<Move> active_move;
@@ -173,7 +174,7 @@ Datum host_rows(FunctionCallInfo fcinfo) {
 // filed under project source to project target; returns how many.
 Datum host_move(FunctionCallInfo fcinfo) {
   Oid relid = PG_GETARG_OID(0);
-  Move move{to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3))};
+  Move move{relid, to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3))};
   HostTable table = open_host_table(relid, RowExclusiveLock);
   std::string sql = "UPDATE " + table.name +
                     " t SET project_id = $3 WHERE t.session_id OPERATOR(pg_catalog.=) $1"
@@ -201,7 +202,15 @@ Datum host_move(FunctionCallInfo fcinfo) {
 bool is_host_move(const TriggerData* data, const Columns& cols) {
   if (!active_move) return false;
   const Move& move = *active_move;
-  TupleDesc desc = RelationGetDescr(data->tg_relation);
+  // Only rows of the moved table (or of its partitions): code the owner runs
+  // meanwhile writes other tables tracked as usual.
+  Relation rel = data->tg_relation;
+  if (RelationGetRelid(rel) != move.relid &&
+      !(rel->rd_rel->relispartition && call([&]() -> bool {
+          return list_member_oid(get_partition_ancestors(RelationGetRelid(rel)), move.relid);
+        })))
+    return false;
+  TupleDesc desc = RelationGetDescr(rel);
   HeapTuple old_row = TRIGGER_FIRED_BY_INSERT(data->tg_event) ? nullptr : data->tg_trigtuple;
   HeapTuple new_row = TRIGGER_FIRED_BY_INSERT(data->tg_event)   ? data->tg_trigtuple
                       : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
