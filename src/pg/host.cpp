@@ -114,34 +114,23 @@ class AsTableOwner {
   int nest_level_ = 0;
 };
 
-std::optional<core::Uuid> uuid_arg(FunctionCallInfo fcinfo, int n) {
-  if (PG_ARGISNULL(n)) return std::nullopt;
-  return to_uuid(PG_GETARG_DATUM(n));
-}
-
 // aidis._host_rows(tbl, sid, pid): (session_id, project_id, n) for the rows
 // of tbl, grouped, optionally only those of session sid and project pid.
 Datum host_rows(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(0)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table must not be NULL");
-  Oid relid = PG_GETARG_OID(0);
-  auto session = uuid_arg(fcinfo, 1);
-  auto project = uuid_arg(fcinfo, 2);
   call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
-  HostTable table = open_host_table(relid, AccessShareLock);
+  HostTable table = open_host_table(PG_GETARG_OID(0), AccessShareLock);
   std::string sql = "SELECT t.session_id, t.project_id, pg_catalog.count(*) FROM " + table.name + " t";
   Datum values[2];
   Oid types[2] = {UUIDOID, UUIDOID};
   int nargs = 0;
-  const char* conditions[2] = {"t.session_id", "t.project_id"};
-  const std::optional<core::Uuid>* filters[2] = {&session, &project};
-  for (int i = 0; i < 2; ++i) {
-    if (!*filters[i]) continue;
-    values[nargs] = uuid_datum(**filters[i]);
-    sql += (nargs == 0 ? " WHERE " : " AND ") + std::string(conditions[i]) +
-           " OPERATOR(pg_catalog.=) $" + std::to_string(nargs + 1);
-    ++nargs;
+  for (int arg = 1; arg <= 2; ++arg) {
+    if (PG_ARGISNULL(arg)) continue;
+    values[nargs++] = PG_GETARG_DATUM(arg);
+    sql += (nargs == 1 ? " WHERE t." : " AND t.") + std::string(arg == 1 ? "session_id" : "project_id") +
+           " OPERATOR(pg_catalog.=) $" + std::to_string(nargs);
   }
   sql += " GROUP BY 1, 2";
 
