@@ -347,17 +347,20 @@ CREATE FUNCTION aidis.check_counters()
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  row_counts text;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT string_agg(format('SELECT %L::text AS kind, t.session_id, count(*) AS n FROM %s t WHERE t.session_id IS NOT NULL GROUP BY t.session_id',
-                           tt.kind, tt.tbl), ' UNION ALL ')
-  INTO row_counts FROM aidis.tracked_tables tt;
-  row_counts := COALESCE(row_counts, 'SELECT NULL::text, NULL::uuid, NULL::bigint WHERE false');
-  -- One aggregate per table and per event kind, joined once (not a recount per session).
-  RETURN QUERY EXECUTE format($q$
-    WITH rows AS MATERIALIZED (%s),
+  -- One aggregate per table (counted as its owner, _host_rows) and per event
+  -- kind, joined once (not a recount per session). A registry entry whose
+  -- table is gone (dropped in replica mode) has no rows.
+  RETURN QUERY
+    WITH rows AS MATERIALIZED (
+      SELECT tt.kind, h.session_id, sum(h.n)::bigint AS n
+      FROM aidis.tracked_tables tt
+      JOIN pg_class c ON c.oid = tt.tbl::oid
+      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
+      WHERE h.session_id IS NOT NULL
+      GROUP BY tt.kind, h.session_id
+    ),
     per_session AS (
       SELECT r.session_id,
              COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
@@ -384,13 +387,12 @@ BEGIN
       ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
       ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
     WHERE c.recorded IS DISTINCT FROM c.actual
-    ORDER BY s.display_id, c.counter $q$, row_counts);
-  -- Rows attached to a session that does not exist.
-  RETURN QUERY EXECUTE format($q$
-    WITH rows AS (%s)
+    UNION ALL
+    -- Rows attached to a session that does not exist (listed last).
     SELECT r.session_id, NULL::text, r.kind || ' rows of a missing session', 0::bigint, sum(r.n)::bigint
     FROM rows r WHERE NOT EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = r.session_id)
-    GROUP BY r.session_id, r.kind $q$, row_counts);
+    GROUP BY r.session_id, r.kind
+    ORDER BY 2 NULLS LAST, 3, 1;
 END
 $$;
 

@@ -1099,21 +1099,22 @@ $$;
 -- The session's rows that a reassignment moves: tracked rows filed under the
 -- session's current project, every timeline event, file and pending delta.
 CREATE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t record;
-  n bigint;
-  by_kind jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  by_kind record;
 BEGIN
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE x.session_id = $1 AND x.project_id = $2', t.tbl)
-      INTO n USING sid, source;
-    by_kind := jsonb_set(by_kind, ARRAY[t.kind], to_jsonb((by_kind ->> t.kind)::bigint + n));
-  END LOOP;
+  -- Counted as each table's owner (_host_rows).
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
   RETURN jsonb_build_object(
-    'contexts', by_kind -> 'context', 'tasks', by_kind -> 'task', 'decisions', by_kind -> 'decision',
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
     'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
     'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
 END
@@ -1138,7 +1139,6 @@ DECLARE
   moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
   events bigint;
   files bigint;
-  replication_role text;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
@@ -1202,18 +1202,15 @@ BEGIN
   GET DIAGNOSTICS events = ROW_COUNT;
   UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid;
   GET DIAGNOSTICS files = ROW_COUNT;
-  -- Tracked rows move with their triggers off: moving a row is not activity
-  -- (it would count as one and move last_activity_at) and does not touch
-  -- tasks.updated_at. Only for these statements, and restored right after.
-  replication_role := current_setting('session_replication_role');
-  PERFORM set_config('session_replication_role', 'replica', true);
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
-    EXECUTE format('UPDATE %s x SET project_id = $1 WHERE x.session_id = $2 AND x.project_id = $3', t.tbl)
-      USING dst.id, sid, src.id;
-    GET DIAGNOSTICS n = ROW_COUNT;
+  -- Tracked rows move as their table's owner (_host_move). The tracking
+  -- triggers let the moved rows through: moving a row is not activity (it
+  -- would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
     moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
   END LOOP;
-  PERFORM set_config('session_replication_role', replication_role, true);
 
   moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
                               'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);

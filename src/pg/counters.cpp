@@ -6,6 +6,7 @@
 #include "core/event_data.hpp"
 #include "core/text_signals.hpp"
 #include "pg/guard.hpp"
+#include "pg/host.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
 
@@ -118,6 +119,7 @@ Datum track_after(FunctionCallInfo fcinfo) {
   std::string_view table = tracked.name;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
   Counter created = core::created_counter(kind);
+  if (is_host_move(data, cols)) return PointerGetDatum(nullptr);  // moving is not activity
 
   if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
     HeapTuple row = data->tg_trigtuple;
