@@ -12,7 +12,7 @@ namespace aidis::pg {
 int column(TupleDesc desc, const char* name);
 
 // The one rule for what tracking reads as text (a task's status): text,
-// varchar, or a domain over either. aidis.track() accepts the same types.
+// varchar, or a domain over either (keep aidis.track() in step).
 bool is_text_like(Oid type);
 
 // How the C++ code reads a column (docs/security.md, "Hostile column types and
