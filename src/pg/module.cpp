@@ -1,5 +1,6 @@
 // Module setup: GUCs, and the transaction callbacks that drive the
 // per-transaction buffer (flush before commit, forget on abort).
+#include "core/interrupts.hpp"
 #include "pg/flush.hpp"
 #include "pg/guard.hpp"
 #include "pg/tuple.hpp"
@@ -143,6 +144,8 @@ void _PG_init(void) {
       "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
       nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, on_bound_session_assign, nullptr);
   MarkGUCPrefixReserved("aidis");
+  // The core's long loops over user data poll through this (src/core/interrupts.hpp).
+  aidis::core::interrupt_hook = check_for_interrupts;
   RegisterXactCallback(on_xact, nullptr);
   RegisterSubXactCallback(on_subxact, nullptr);
   CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr));
