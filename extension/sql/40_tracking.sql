@@ -52,7 +52,7 @@ DECLARE
   missing text;
 BEGIN
   IF tbl IS NULL OR kind IS NULL OR kind NOT IN ('context', 'task', 'decision') THEN
-    RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(aidis._clip(kind)), 'NULL')
+    RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(kind), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = track.tbl) THEN
