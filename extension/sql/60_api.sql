@@ -1060,10 +1060,6 @@ BEGIN
         HINT = 'Give the agent''s name, e.g. claude-code.';
     END IF;
     new_agent := aidis.normalize_agent(agent);
-    IF char_length(new_agent) > 100 THEN
-      RAISE EXCEPTION 'agent is % characters long; at most 100 are allowed', char_length(new_agent)
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     -- One active session per (agent, client_key): say so rather than fail on the index.
     IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (
          SELECT 1 FROM aidis.session_base b
