@@ -23,12 +23,12 @@
 #
 # Environment: FUZZ_QUERIES (sqlsmith queries per role, default 4000),
 # FUZZ_CALLS (sweep calls per function, default 30), FUZZ_SEED (default 11),
-# FUZZ_SECONDS (time bound of one run, default 150; reaching it only ends that
+# FUZZ_SECONDS (time bound of one run, default 60; reaching it only ends that
 # run early).
 set -uo pipefail
 : "${PGHOST:?cluster env needed}" "${PGPORT:?}"
 export PGDATABASE=aidis_fuzz
-queries=${FUZZ_QUERIES:-4000} calls=${FUZZ_CALLS:-30} seed=${FUZZ_SEED:-11} seconds=${FUZZ_SECONDS:-150}
+queries=${FUZZ_QUERIES:-4000} calls=${FUZZ_CALLS:-30} seed=${FUZZ_SEED:-11} seconds=${FUZZ_SECONDS:-60}
 log=$PGHOST/server.log
 work=$(mktemp -d)
 drop_all() {
