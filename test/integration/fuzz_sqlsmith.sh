@@ -172,7 +172,7 @@ SELECT format('BEGIN; SELECT aidis.%I(%s); ROLLBACK;', p.proname,
                                              % cardinality(k.vals)] END, a.t), ', ' ORDER BY a.n)
                FROM unnest(p.proargtypes::regtype[]) WITH ORDINALITY a(t, n) LEFT JOIN pick k ON k.typ = a.t))
 FROM pg_proc p, generate_series(0, :calls - 1) c
-WHERE p.pronamespace = 'aidis'::regnamespace AND p.prorettype <> 'trigger'::regtype
+WHERE p.pronamespace = 'aidis'::regnamespace AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
   AND has_function_privilege(:'role', p.oid, 'EXECUTE')
 ORDER BY p.oid::regprocedure::text, c;
 SQL
