@@ -38,13 +38,13 @@ fi
 passed=0 failed=0 failures=()
 for line in "${MATRIX[@]}"; do
   IFS='|' read -r clock zone why <<<"$line"
-  echo "=== clock $clock, TZ=$zone ($why)"
+  echo "  clock $clock, TZ=$zone ($why)"
   log=$(mktemp /tmp/aidis-clock.XXXXXX.log)
   if AIDIS_TEST_CLOCK=$clock TZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
-    passed=$((passed + 1)); echo "--- ok: $(tail -n 1 "$log")"; rm -f "$log"
+    passed=$((passed + 1)); echo "    ok: $(tail -n 1 "$log")"; rm -f "$log"
   else
     failed=$((failed + 1)); failures+=("$clock $zone: $log")
-    echo "--- FAILED: $(tail -n 1 "$log") (log: $log)"
+    echo "    FAILED: $(tail -n 1 "$log") (log: $log)"
     grep -E '^(not ok|--- FAILED)' "$log" | head -n 20 | sed 's/^/    /'
   fi
 done
