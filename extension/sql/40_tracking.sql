@@ -44,6 +44,18 @@ BEGIN
 END
 $$;
 
+-- text, varchar(n), or a domain over either.
+CREATE FUNCTION aidis._text_like(typ oid) RETURNS boolean
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE t(oid, base) AS (
+    SELECT y.oid, y.typbasetype FROM pg_type y WHERE y.oid = typ
+    UNION ALL
+    SELECT y.oid, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.base)
+  SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
+$$;
+
 CREATE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -61,12 +73,14 @@ BEGIN
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
     RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
   END IF;
+  -- status: any text-like type (a host's varchar(50) status, say).
   SELECT string_agg(need.col || ' ' || need.typ, ', ') INTO missing
   FROM (VALUES ('project_id', 'uuid'), ('session_id', 'uuid'), ('status', 'text')) AS need(col, typ)
   WHERE (need.col <> 'status' OR kind = 'task')
     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
                     WHERE a.attrelid = tbl AND a.attname = need.col AND NOT a.attisdropped
-                      AND a.atttypid = need.typ::regtype);
+                      AND (a.atttypid = need.typ::regtype
+                           OR need.typ = 'text' AND aidis._text_like(a.atttypid)));
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION '% cannot be tracked as %: it needs the columns %', tbl, kind, missing
       USING ERRCODE = 'undefined_column';
