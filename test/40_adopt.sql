@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(81);
+SELECT plan(87);
 \ir fixtures/adopt_host.sql
 
 -- A fingerprint of the host tables and of the extension's tables.
@@ -74,6 +74,13 @@ SELECT is(aidis.adopt('host.projects', 'host.sessions') #>> '{conflicts,project_
 SELECT * FROM pg_temp.refused($$SELECT aidis.adopt('host.projects', 'host.sessions', apply => true)$$,
                               '23505', 'apply with a project name taken');
 DELETE FROM aidis.projects WHERE name = 'aidis-ui';
+-- The same project (same id and name), disconnected in the extension: its
+-- host sessions cannot be imported (checked once, before the bulk writes).
+INSERT INTO aidis.projects (id, name, status) VALUES ('a0000000-0000-4000-8000-000000000002', 'aidis-ui', 'disconnected');
+UPDATE before SET d = pg_temp.digest();
+SELECT * FROM pg_temp.refused($$SELECT aidis.adopt('host.projects', 'host.sessions', apply => true)$$,
+                              '55000', 'apply with host sessions in a disconnected project');
+DELETE FROM aidis.projects WHERE name = 'aidis-ui';
 UPDATE before SET d = pg_temp.digest();
 
 -- ------------------------------------------------------------ the dry run
@@ -127,6 +134,16 @@ SELECT set_eq($$SELECT id, name FROM aidis.projects$$, $$SELECT id, name::text F
 SELECT is_empty($$SELECT * FROM aidis.check_counters()$$, 'check_counters() finds nothing');
 SELECT is_empty($$SELECT 1 FROM aidis.session_base WHERE (status = 'active') <> (ended_at IS NULL)$$,
                 'active <=> not ended');
+SELECT is_empty($$SELECT 1 FROM aidis.session_base
+                  WHERE active_seconds IS DISTINCT FROM
+                        CASE WHEN ended_at IS NOT NULL THEN aidis._active_seconds(id, started_at, ended_at, last_activity_at) END$$,
+                'ended sessions store the active seconds of their timeline, as when a session ends');
+SELECT is((SELECT active_seconds FROM aidis.session_base WHERE display_id = 'SES-2024-0001'), 5700::bigint,
+          'a historic session''s active seconds');
+SELECT is(current_setting('aidis.importing'), 'off', 'the guard of the session tables is back on after the import');
+SET LOCAL ROLE aidis_admin;
+SELECT throws_ok($$SET aidis.importing = on$$, '42501', NULL, 'only a superuser can turn that guard off');
+RESET ROLE;
 SELECT is((SELECT array_agg(display_id || ':' || p.name ORDER BY display_id) FROM aidis.session_base s
            JOIN aidis.projects p ON p.id = s.project_id WHERE display_id IN ('SES-2024-0003', 'SES-2025-0001', 'SES-2025-0002')),
           ARRAY['SES-2024-0003:aidis-ui', 'SES-2025-0001:__unassigned__', 'SES-2025-0002:__unassigned__'],

@@ -56,8 +56,10 @@ AS $$
   SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
 $$;
 
-CREATE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- track() without counting the rows already there: aidis.adopt() writes the
+-- sessions with those counts.
+CREATE FUNCTION aidis._track_install(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -67,7 +69,7 @@ BEGIN
     RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(kind), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = track.tbl) THEN
+  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = _track_install.tbl) THEN
     RAISE EXCEPTION '% is already tracked', tbl USING ERRCODE = 'duplicate_object';
   END IF;
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
@@ -95,6 +97,15 @@ BEGIN
   EXECUTE format('CREATE TRIGGER zz_aidis_track_truncate BEFORE TRUNCATE ON %s
                   FOR EACH STATEMENT EXECUTE FUNCTION aidis._track_truncate(%L)', tbl, kind);
   INSERT INTO aidis.tracked_tables (tbl, kind) VALUES (tbl, kind);
+END
+$$;
+
+CREATE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._track_install(tbl, kind);
   -- Rows already there count for the sessions they name.
   PERFORM aidis._adjust_created(tbl, kind, 1);
 END
