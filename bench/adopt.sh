@@ -35,11 +35,16 @@ echo "host: $(q -Atc "SELECT (SELECT count(*) FROM host.sessions) || ' sessions,
   || (SELECT count(*) FROM host.contexts) + (SELECT count(*) FROM host.tasks)
      + (SELECT count(*) FROM host.technical_decisions) || ' rows'") (generated in $(echo "$(date +%s.%N) - $start" | bc | cut -c1-6) s)"
 
+# The backend's CPU time (user + system, /proc/self/stat) next to the wall
+# time: on a shared machine it is the closer measure of the work done.
+cpu="(SELECT (x[12]::bigint + x[13]::bigint) / $(getconf CLK_TCK)::numeric
+      FROM (SELECT string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS x) y)"
 adopt() {  # adopt APPLY: seconds inside the server, and a summary of the report
   q -At -c "SET client_min_messages = warning" -c "
-    SELECT round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2) || ' s; sessions ' || (r #>> '{import,sessions}')
+    SELECT round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2) || ' s (backend CPU '
+           || round($cpu - c0, 2) || ' s); sessions ' || (r #>> '{import,sessions}')
            || ', events ' || (r #>> '{import,timeline_events}') || ', applied ' || (r ->> 'applied')
-    FROM (SELECT clock_timestamp() AS t0) t,
+    FROM (SELECT clock_timestamp() AS t0, $cpu AS c0) t,
          LATERAL (SELECT aidis.adopt('host.projects', 'host.sessions', 'host.contexts', 'host.tasks',
                                      'host.technical_decisions', apply => $1) AS r) a"
 }

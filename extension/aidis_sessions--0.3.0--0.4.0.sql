@@ -16,9 +16,11 @@ AS $$
   SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
 $$;
 
--- track(): status may be any text-like type.
-CREATE OR REPLACE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- track(): status may be any text-like type; split in two so that adopt()
+-- need not recount. track() without counting the rows already there:
+-- aidis.adopt() writes the sessions with those counts.
+CREATE FUNCTION aidis._track_install(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -28,7 +30,7 @@ BEGIN
     RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(kind), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = track.tbl) THEN
+  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = _track_install.tbl) THEN
     RAISE EXCEPTION '% is already tracked', tbl USING ERRCODE = 'duplicate_object';
   END IF;
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
@@ -56,6 +58,16 @@ BEGIN
   EXECUTE format('CREATE TRIGGER zz_aidis_track_truncate BEFORE TRUNCATE ON %s
                   FOR EACH STATEMENT EXECUTE FUNCTION aidis._track_truncate(%L)', tbl, kind);
   INSERT INTO aidis.tracked_tables (tbl, kind) VALUES (tbl, kind);
+END
+$$;
+
+-- track() counts the rows already there.
+CREATE OR REPLACE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._track_install(tbl, kind);
   -- Rows already there count for the sessions they name.
   PERFORM aidis._adjust_created(tbl, kind, 1);
 END
@@ -568,61 +580,70 @@ BEGIN
 END
 $$;
 
--- The writes of adopt(apply => true), from what _adopt_stage read.
-CREATE FUNCTION aidis._adopt_apply(projects regclass, sessions regclass, contexts regclass,
-                                   tasks regclass, decisions regclass, report jsonb)
-  RETURNS void
+-- The bulk of adopt(apply => true): the sessions with their counters and
+-- stored active seconds, and their timelines, each one set-based INSERT.
+-- aidis.importing (superuser only, restored when this returns or fails) lets
+-- the rows past the per-row disconnected-project guard of the session tables:
+-- _adopt_apply checked their projects as a whole before calling this.
+CREATE FUNCTION aidis._adopt_write() RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
+  SET aidis.importing = on
 AS $$
-DECLARE
-  tbls regclass[] := ARRAY[contexts, tasks, decisions];
-  kinds text[] := ARRAY['context', 'task', 'decision'];
-  conflict record;
-  fkey record;
-  fkeys jsonb;
-  i integer;
 BEGIN
-  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(report -> 'conflicts') c
-                  WHERE (c.value ->> 'count')::bigint > 0 ORDER BY c.key LOOP
-    RAISE EXCEPTION 'cannot adopt: % (%)', replace(conflict.key, '_', ' '), conflict.value ->> 'count'
-      USING ERRCODE = CASE conflict.key WHEN 'rows_of_unknown_sessions' THEN 'foreign_key_violation'
-                                        ELSE 'unique_violation' END,
-            DETAIL = 'For example: ' || (conflict.value -> 'ids')::text,
-            HINT = 'The "conflicts" of aidis.adopt() without apply list them.';
-  END LOOP;
+  -- Active seconds of the ended sessions, as _close_session stores them
+  -- (aidis._active_seconds over the moments of the timeline written below),
+  -- for all of them in one pass.
+  CREATE TEMP TABLE adopt_active ON COMMIT DROP AS
+  SELECT g.session_id,
+         COALESCE(floor(sum(LEAST(g.gap, 900)) FILTER (WHERE g.gap IS NOT NULL)), 0)::bigint AS secs
+  FROM (SELECT m.session_id,
+               extract(epoch FROM m.t - lag(m.t) OVER (PARTITION BY m.session_id ORDER BY m.t)) AS gap
+        FROM (SELECT e.session_id, e.t
+              FROM (SELECT r.session_id, COALESCE(r.created_at, s.started) AS t, s.started, s.ended_at
+                    FROM pg_temp.adopt_rows r JOIN pg_temp.adopt_sessions s ON s.id = r.session_id
+                    WHERE s.ended_at IS NOT NULL
+                    UNION ALL
+                    SELECT r.session_id, GREATEST(r.completed_at, COALESCE(r.created_at, s.started)), s.started, s.ended_at
+                    FROM pg_temp.adopt_rows r JOIN pg_temp.adopt_sessions s ON s.id = r.session_id
+                    WHERE s.ended_at IS NOT NULL AND r.kind = 'task' AND r.status = 'completed'
+                    UNION ALL
+                    SELECT s.id, x.t, s.started, s.ended_at
+                    FROM pg_temp.adopt_sessions s CROSS JOIN LATERAL (VALUES (s.started), (s.ended_at)) x(t)
+                    WHERE s.ended_at IS NOT NULL) e
+              WHERE e.t >= e.started AND e.t <= e.ended_at
+              UNION ALL
+              SELECT s.id, x.t
+              FROM pg_temp.adopt_sessions s
+              CROSS JOIN LATERAL (VALUES (s.started), (GREATEST(s.started, LEAST(s.last_at, s.ended_at)))) x(t)
+              WHERE s.ended_at IS NOT NULL) m) g
+  GROUP BY g.session_id;
+  CREATE UNIQUE INDEX ON pg_temp.adopt_active (session_id);
 
-  -- 1. Projects: the host's become the extension's (same ids and names), and
-  -- the extension's (__unassigned__ at least) go into the host's table.
-  INSERT INTO aidis.projects AS p (id, name, status, root_directory, created_at, updated_at)
-  SELECT h.id, h.name, aidis._host_project_status(h.status), h.root_directory,
-         COALESCE(h.created_at, now()), now()
-  FROM pg_temp.adopt_projects h
-  ON CONFLICT (id) DO UPDATE
-    SET name = excluded.name, root_directory = COALESCE(excluded.root_directory, p.root_directory),
-        status = CASE WHEN p.status = 'disconnected' THEN p.status ELSE excluded.status END,
-        updated_at = excluded.updated_at;
-  PERFORM aidis._host_insert_project(projects, p.id, p.name, p.root_directory)
-  FROM aidis.projects p
-  WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
-
-  -- 2. Sessions. The created counters are added by track() below, from the rows.
+  -- The sessions as they are at the end of their history: counters from
+  -- their rows (rows in another project than their session's included).
   INSERT INTO aidis.session_base (id, display_id, title, description, goal, tags, project_id, agent,
                                   ai_model, client_key, status, end_reason, started_at,
-                                  last_activity_at, ended_at, tasks_completed, activity_count,
-                                  input_tokens, output_tokens, estimated_tokens, created_at, updated_at)
+                                  last_activity_at, ended_at, contexts_created, tasks_created,
+                                  tasks_completed, decisions_created, activity_count,
+                                  input_tokens, output_tokens, estimated_tokens, active_seconds,
+                                  created_at, updated_at)
   SELECT s.id, s.display_id, s.title, left(s.description, 2000), left(s.goal, 2000), s.tags,
          s.project_id, s.agent, s.ai_model, s.client_key, s.status, s.end_reason, s.started, s.last_at,
-         s.ended_at, s.completed, s.contexts + s.tasks + s.completed + s.decisions,
-         s.input_tokens, s.output_tokens, s.tokens, s.started, now()
-  FROM pg_temp.adopt_sessions s ORDER BY s.id;
+         s.ended_at, s.contexts, s.tasks, s.completed, s.decisions,
+         s.contexts + s.tasks + s.completed + s.decisions,
+         s.input_tokens, s.output_tokens, s.tokens, a.secs, s.started, now()
+  FROM pg_temp.adopt_sessions s LEFT JOIN pg_temp.adopt_active a ON a.session_id = s.id
+  ORDER BY s.id;
+  DROP TABLE pg_temp.adopt_active;
+
   -- New display ids continue after the highest of each year.
   INSERT INTO aidis.display_id_counters AS k (year, last_seq)
   SELECT substr(s.display_id, 5, 4)::integer, max(substr(s.display_id, 10)::integer)
   FROM pg_temp.adopt_sessions s GROUP BY 1
   ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(k.last_seq, excluded.last_seq);
 
-  -- 3. The timeline: start and end of each session, an event per row at its
+  -- The timeline: start and end of each session, an event per row at its
   -- created_at and one per completed task at its completed_at; in time order
   -- within each session, as the tracking trigger would have written them.
   INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, entity_id, summary, data)
@@ -651,25 +672,69 @@ BEGIN
                                            ELSE 'superseded by a new session' END,
            jsonb_build_object('end_reason', s.end_reason)
     FROM pg_temp.adopt_sessions s WHERE s.ended_at IS NOT NULL) e
-  ORDER BY e.session_id, e.phase, e.occurred_at, e.entity_id, e.step;
+  ORDER BY e.session_id, e.phase, e.occurred_at, e.entity_id COLLATE "C", e.step;
+END
+$$;
 
-  -- 4. Active seconds of the ended sessions, as _close_session stores them
-  -- (aidis._active_seconds, for all of them at once).
-  UPDATE aidis.session_base b SET active_seconds = x.secs
-  FROM (SELECT g.session_id,
-               COALESCE(floor(sum(LEAST(g.gap, 900)) FILTER (WHERE g.gap IS NOT NULL)), 0)::bigint AS secs
-        FROM (SELECT m.session_id,
-                     extract(epoch FROM m.t - lag(m.t) OVER (PARTITION BY m.session_id ORDER BY m.t)) AS gap
-              FROM (SELECT a.session_id, a.occurred_at AS t
-                    FROM aidis.session_activities a JOIN pg_temp.adopt_sessions s ON s.id = a.session_id
-                    WHERE s.ended_at IS NOT NULL AND a.occurred_at >= s.started AND a.occurred_at <= s.ended_at
-                    UNION ALL
-                    SELECT s.id, s.started FROM pg_temp.adopt_sessions s WHERE s.ended_at IS NOT NULL
-                    UNION ALL
-                    SELECT s.id, GREATEST(s.started, LEAST(s.last_at, s.ended_at))
-                    FROM pg_temp.adopt_sessions s WHERE s.ended_at IS NOT NULL) m) g
-        GROUP BY g.session_id) x
-  WHERE b.id = x.session_id;
+-- The writes of adopt(apply => true), from what _adopt_stage read.
+CREATE FUNCTION aidis._adopt_apply(projects regclass, sessions regclass, contexts regclass,
+                                   tasks regclass, decisions regclass, report jsonb)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  tbls regclass[] := ARRAY[contexts, tasks, decisions];
+  kinds text[] := ARRAY['context', 'task', 'decision'];
+  conflict record;
+  disconnected text;
+  fkey record;
+  fkeys jsonb;
+  i integer;
+BEGIN
+  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(report -> 'conflicts') c
+                  WHERE (c.value ->> 'count')::bigint > 0 ORDER BY c.key LOOP
+    RAISE EXCEPTION 'cannot adopt: % (%)', replace(conflict.key, '_', ' '), conflict.value ->> 'count'
+      USING ERRCODE = CASE conflict.key WHEN 'rows_of_unknown_sessions' THEN 'foreign_key_violation'
+                                        ELSE 'unique_violation' END,
+            DETAIL = 'For example: ' || (conflict.value -> 'ids')::text,
+            HINT = 'The "conflicts" of aidis.adopt() without apply list them.';
+  END LOOP;
+
+  -- 1. Projects: the host's become the extension's (same ids and names), and
+  -- the extension's (__unassigned__ at least) go into the host's table.
+  INSERT INTO aidis.projects AS p (id, name, status, root_directory, created_at, updated_at)
+  SELECT h.id, h.name, aidis._host_project_status(h.status), h.root_directory,
+         COALESCE(h.created_at, now()), now()
+  FROM pg_temp.adopt_projects h
+  ON CONFLICT (id) DO UPDATE
+    SET name = excluded.name, root_directory = COALESCE(excluded.root_directory, p.root_directory),
+        status = CASE WHEN p.status = 'disconnected' THEN p.status ELSE excluded.status END,
+        updated_at = excluded.updated_at;
+  PERFORM aidis._host_insert_project(projects, p.id, p.name, p.root_directory)
+  FROM aidis.projects p
+  WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
+
+  -- 2. Sessions and their timelines, written with the guard of the session
+  -- tables off (_adopt_write): one check of their projects here instead.
+  SELECT p.name INTO disconnected
+  FROM aidis.projects p
+  WHERE p.status = 'disconnected'
+    AND p.id IN (SELECT s.project_id FROM pg_temp.adopt_sessions s)
+  ORDER BY p.name LIMIT 1;
+  IF disconnected IS NOT NULL THEN
+    RAISE EXCEPTION 'project "%" is disconnected', disconnected
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Host sessions of a disconnected project cannot be imported.',
+            HINT = 'An aidis_admin can run aidis.reconnect_project() first.';
+  END IF;
+  PERFORM aidis._adopt_write();
+  -- Rows naming sessions the extension had before count for them too.
+  UPDATE aidis.session_base b
+  SET contexts_created = b.contexts_created + c.contexts, tasks_created = b.tasks_created + c.tasks,
+      decisions_created = b.decisions_created + c.decisions
+  FROM pg_temp.adopt_counts c
+  WHERE b.id = c.session_id AND NOT EXISTS (SELECT 1 FROM pg_temp.adopt_sessions s WHERE s.id = c.session_id);
 
   -- 5. The row tables' foreign keys to the host's sessions give way to the
   -- tracking trigger's check (same 23503); their definitions are kept.
@@ -679,10 +744,11 @@ BEGIN
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fkey.tbl, fkey.name);
   END LOOP;
 
-  -- 6. The host tables, tracked in place: their rows count for their sessions.
+  -- 6. The host tables, tracked in place. Their rows are counted already
+  -- (the sessions were written with their counters).
   FOR i IN 1..3 LOOP
     CONTINUE WHEN tbls[i] IS NULL;
-    PERFORM aidis.track(tbls[i], kinds[i]);
+    PERFORM aidis._track_install(tbls[i], kinds[i]);
   END LOOP;
 
   -- 7. One concept of projects from now on.
@@ -759,7 +825,8 @@ REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._e
   aidis._adopt_stage(regclass, regclass, regclass, regclass, regclass, boolean),
   aidis._adopt_session_fkeys(regclass[]), aidis._adopt_set(bigint, text[]),
   aidis._adopt_report(regclass, regclass, regclass, regclass, regclass),
-  aidis._adopt_apply(regclass, regclass, regclass, regclass, regclass, jsonb),
+  aidis._adopt_apply(regclass, regclass, regclass, regclass, regclass, jsonb), aidis._adopt_write(),
+  aidis._track_install(regclass, text),
   aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean)
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean) TO aidis_admin;
