@@ -10,6 +10,7 @@ PACKAGES=(
   libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   cmake make g++ clang-14 llvm-14 git
+  libfaketime # scripts/test-clocks.sh: the suite with the clock moved
 )
 
 missing=()
