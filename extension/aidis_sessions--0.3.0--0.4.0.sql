@@ -2140,7 +2140,10 @@ BEGIN
                     CASE typ WHEN 'text' THEN 'text or varchar' WHEN 'bigint' THEN 'an integer' ELSE typ END
       USING ERRCODE = 'datatype_mismatch';
   END IF;
-  RETURN format('t.%I::%s', col, CASE typ WHEN 'any' THEN 'text' ELSE typ END);
+  IF typ = 'any' THEN  -- its output function, never a cast its owner may have added
+    RETURN format('pg_catalog.format(%L, t.%I)', '%s', col);
+  END IF;
+  RETURN format('t.%I::%s', col, typ);
 END
 $$;
 
@@ -2152,20 +2155,31 @@ CREATE FUNCTION aidis._host_project_status(status text) RETURNS text
 AS $$ SELECT CASE WHEN status IS NULL OR lower(btrim(status)) = 'active' THEN 'active' ELSE 'archived' END $$;
 
 -- A project the extension creates goes into the host's table (its trigger
--- then adds it to aidis.projects), with the columns the host has.
+-- then adds it to aidis.projects), as that table's owner in a
+-- security-restricted operation (src/pg/host.cpp): the host's own triggers
+-- and checks never run with the extension owner's rights.
 CREATE FUNCTION aidis._host_insert_project(host regclass, id uuid, name text, root_directory text)
   RETURNS void
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_host_insert_project';
+
+-- The columns of a host projects row that the triggers below read, through
+-- adopt's checked expressions (uuid, text-like, timestamptz): no cast or
+-- output function the table's owner chose runs as the extension owner, as
+-- it could with to_jsonb() of the whole row.
+CREATE FUNCTION aidis._host_project_fields(host regclass, r anyelement, OUT id uuid, OUT name text,
+                                           OUT status text, OUT root_directory text,
+                                           OUT created_at timestamptz)
+  LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  with_root boolean := EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = host
-                                 AND a.attname = 'root_directory' AND NOT a.attisdropped);
 BEGIN
-  EXECUTE format('INSERT INTO %s (id, name%s) VALUES ($1, $2%s)', host,
-                 CASE WHEN with_root THEN ', root_directory' ELSE '' END,
-                 CASE WHEN with_root THEN ', $3' ELSE '' END)
-  USING id, name, root_directory;
+  EXECUTE format('SELECT %s, %s, %s, %s, %s FROM (SELECT ($1).*) t',
+                 aidis._adopt_column(host, 'id', 'uuid'), aidis._adopt_column(host, 'name', 'text'),
+                 aidis._adopt_column(host, 'status', 'text', false),
+                 aidis._adopt_column(host, 'root_directory', 'text', false),
+                 aidis._adopt_column(host, 'created_at', 'timestamptz', false))
+  INTO id, name, status, root_directory, created_at USING r;
 END
 $$;
 
@@ -2178,7 +2192,7 @@ CREATE FUNCTION aidis._host_project_guard() RETURNS trigger
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pid uuid := (to_jsonb(OLD) ->> 'id')::uuid;
+  pid uuid := (aidis._host_project_fields(TG_RELID, OLD)).id;
   proj aidis.projects;
   t regclass;
   used boolean;
@@ -2191,7 +2205,7 @@ BEGIN
             HINT = 'An aidis_admin can run aidis.reconnect_project().';
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    IF (to_jsonb(NEW) ->> 'id')::uuid IS DISTINCT FROM pid THEN
+    IF (aidis._host_project_fields(TG_RELID, NEW)).id IS DISTINCT FROM pid THEN
       RAISE EXCEPTION 'the id of project "%" cannot change', proj.name
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = 'Sessions and their timelines name the project by its id.';
@@ -2205,7 +2219,7 @@ BEGIN
   used := EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.project_id = pid);
   FOR t IN SELECT x.tbl FROM aidis.tracked_tables x ORDER BY x.tbl::oid LOOP
     EXIT WHEN used;
-    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s r WHERE r.project_id = $1)', t) INTO used USING pid;
+    used := EXISTS (SELECT 1 FROM aidis._host_rows(t, NULL, pid));  -- read as the table's owner
   END LOOP;
   IF used THEN
     RAISE EXCEPTION 'project "%" has sessions or tracked rows and cannot be deleted', COALESCE(proj.name, pid::text)
@@ -2224,17 +2238,17 @@ CREATE FUNCTION aidis._host_project_mirror() RETURNS trigger
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  r jsonb;
+  r record;
   changed integer;
 BEGIN
   IF TG_OP = 'DELETE' THEN  -- the guard let it through: nothing uses it
-    DELETE FROM aidis.projects p WHERE p.id = (to_jsonb(OLD) ->> 'id')::uuid;
+    DELETE FROM aidis.projects p WHERE p.id = (aidis._host_project_fields(TG_RELID, OLD)).id;
     RETURN NULL;
   END IF;
-  r := to_jsonb(NEW);
+  r := aidis._host_project_fields(TG_RELID, NEW);
   INSERT INTO aidis.projects AS p (id, name, status, root_directory, created_at, updated_at)
-  VALUES ((r ->> 'id')::uuid, r ->> 'name', aidis._host_project_status(r ->> 'status'),
-          r ->> 'root_directory', COALESCE((r ->> 'created_at')::timestamptz, now()), clock_timestamp())
+  VALUES (r.id, r.name, aidis._host_project_status(r.status),
+          r.root_directory, COALESCE(r.created_at, now()), clock_timestamp())
   ON CONFLICT (id) DO UPDATE
     SET name = excluded.name, status = excluded.status, root_directory = excluded.root_directory,
         updated_at = excluded.updated_at
@@ -2791,7 +2805,8 @@ $$;
 
 REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._estimate_tokens(text),
   aidis._adopt_column(regclass, text, text, boolean), aidis._host_project_status(text),
-  aidis._host_insert_project(regclass, uuid, text, text), aidis._host_project_guard(),
+  aidis._host_insert_project(regclass, uuid, text, text), aidis._host_project_fields(regclass, anyelement),
+  aidis._host_project_guard(),
   aidis._host_project_mirror(), aidis._host_project_truncate(),
   aidis._adopt_stage(regclass, regclass, regclass, regclass, regclass, boolean),
   aidis._adopt_session_fkeys(regclass[]), aidis._adopt_set(bigint, text[]),

@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(87);
+SELECT plan(89);
 \ir fixtures/adopt_host.sql
 
 -- A fingerprint of the host tables and of the extension's tables.
@@ -238,6 +238,21 @@ SELECT is((SELECT id::text || root_directory FROM host.projects WHERE name = 'ma
           (SELECT id::text || '/srv/x' FROM aidis.projects WHERE name = 'made-by-aidis'),
           'create_project puts the project into the host table, same id');
 SELECT throws_ok($$TRUNCATE host.projects CASCADE$$, '55000', NULL, 'TRUNCATE of the adopted projects is refused');
+
+-- The host's own code runs as the host table's owner, never as the extension's.
+CREATE ROLE aidis_tap_host_owner;
+GRANT USAGE ON SCHEMA host TO aidis_tap_host_owner;
+CREATE TABLE host.who (who text);
+ALTER TABLE host.who OWNER TO aidis_tap_host_owner;
+CREATE FUNCTION host.record_who() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO host.who VALUES (current_user); RETURN NULL; END $$;
+CREATE TRIGGER record_who AFTER INSERT OR DELETE ON host.projects FOR EACH ROW EXECUTE FUNCTION host.record_who();
+ALTER TABLE host.projects OWNER TO aidis_tap_host_owner;
+SELECT aidis.create_project('made-as-owner');
+SELECT is((SELECT array_agg(who) FROM host.who), ARRAY['aidis_tap_host_owner']::text[],
+          'create_project inserts into the host table as its owner: the host''s triggers run with the owner''s rights');
+SELECT is((SELECT p.name FROM aidis.projects p JOIN host.projects h USING (id) WHERE h.name = 'made-as-owner'), 'made-as-owner',
+          'and the project is mirrored into aidis.projects');
 
 SELECT * FROM finish();
 ROLLBACK;
