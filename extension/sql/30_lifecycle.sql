@@ -1,4 +1,4 @@
--- Session lifecycle (DESIGN.md section 3, rules 1-3, 6-8).
+-- Session lifecycle (rules 1-3 and 6-8 of docs/design.md).
 
 CREATE FUNCTION aidis.create_project(name text, root_directory text DEFAULT NULL,
                                      is_default boolean DEFAULT false)
