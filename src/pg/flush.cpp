@@ -19,6 +19,7 @@
 
 #include "core/event_data.hpp"
 #include "pg/guard.hpp"
+#include "pg/session_cache.hpp"
 #include "pg/spi.hpp"
 #include "pg/tuple.hpp"
 
@@ -411,6 +412,7 @@ void write_drained(core::Drained out) {
     PreventCommandDuringRecovery("session tracking");
   });
   state.flushing = true;  // reset with the transaction state if this fails
+  TimestampTz now = GetCurrentTimestamp();
   if (!out.deltas.empty()) {
     auto& rows = backend_cache().delta_rows;
     std::vector<ItemPointerData> row_at(out.deltas.size());
@@ -419,7 +421,7 @@ void write_drained(core::Drained out) {
       if (it != rows.end()) row_at[i] = it->second;
       else ItemPointerSetInvalid(&row_at[i]);
     }
-    add_deltas(targets, out.deltas, row_at, GetCurrentTimestamp());
+    add_deltas(targets, out.deltas, row_at, now);
     if (rows.size() > kRememberedDeltaRows) rows.clear();
     for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = row_at[i];
   }
@@ -427,6 +429,7 @@ void write_drained(core::Drained out) {
   if (!out.files.empty()) upsert_files(out.files);
   call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them
   state.flushing = false;
+  note_written_sessions(out.deltas, now);
 }
 
 }  // namespace
