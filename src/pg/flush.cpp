@@ -413,6 +413,7 @@ void write_drained(core::Drained out) {
   });
   state.flushing = true;  // reset with the transaction state if this fails
   TimestampTz now = GetCurrentTimestamp();
+  note_written_sessions(out.deltas, now);  // before the writes, which it must not see
   if (!out.deltas.empty()) {
     auto& rows = backend_cache().delta_rows;
     std::vector<ItemPointerData> row_at(out.deltas.size());
@@ -429,7 +430,6 @@ void write_drained(core::Drained out) {
   if (!out.files.empty()) upsert_files(out.files);
   call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them
   state.flushing = false;
-  note_written_sessions(out.deltas, now);
 }
 
 }  // namespace
