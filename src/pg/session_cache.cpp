@@ -120,8 +120,14 @@ void note_written_sessions(const std::vector<core::SessionDelta>& deltas, Timest
   if (count == 0) return;
 
   auto& cache = backend_cache_for_filling();
+  bool same_as_before = count == 1 && cache.last_written == written->session;
+  cache.last_written = count == 1 ? std::optional<core::Uuid>(written->session) : std::nullopt;
   if (count == 1) {
-    if (!cache.latest) {  // ask once, rather than tell every backend on every write
+    // Not knowing the latest session: when this backend writes the session it
+    // wrote last, that is probably still the latest, so ask (once) rather
+    // than tell every backend, which would make them all tell each other on
+    // every write. When it switches sessions, tell without asking.
+    if (!cache.latest && same_as_before) {
       std::uint64_t generation = cache.generation;
       // At commit no statement has a snapshot: take one for the query (an
       // error aborts the transaction, which pops it).

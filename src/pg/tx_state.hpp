@@ -84,6 +84,7 @@ struct BackendCache {
   };
   std::optional<Latest> latest;
   std::unordered_map<core::Uuid, SessionRef, core::UuidHash> latest_in_project;
+  std::optional<core::Uuid> last_written;  // the session of this backend's last flush
   // Invalidations this backend sent that it has not received back yet: its
   // own are not news (src/pg/module.cpp).
   int pending_echoes = 0;
@@ -106,6 +107,7 @@ struct BackendCache {
     inactive_binding.reset();
     session_project.clear();
     projects.clear();
+    last_written.reset();
     pending_echoes = 0;  // an echo still coming only makes us forget more
     forget_latest();
   }
