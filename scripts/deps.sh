@@ -10,7 +10,8 @@ PACKAGES=(
   libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   cmake make g++ clang-14 llvm-14 git
-  pgbouncer nodejs npm
+  libfaketime # scripts/test-clocks.sh: the suite with the clock moved
+  pgbouncer nodejs npm # test/integration/pools.sh: PgBouncer and node-postgres
 )
 # Satisfied by a command of that name too: NodeSource's nodejs package ships
 # npm (and conflicts with Debian's npm package).

@@ -3,7 +3,15 @@
 # Builds and installs the extension first and runs the database suites against a
 # throwaway cluster (scripts/cluster.sh) that is removed on exit, pass or fail.
 # A failing suite does not stop the others; the last line is "N passed, N failed".
-# Environment: AIDIS_SUITE_TIMEOUT (seconds per suite, default 1800).
+# Environment:
+#   AIDIS_SUITE_TIMEOUT  seconds per suite (default 1800)
+#   AIDIS_TEST_CLOCK     run the cluster and every suite with the clock moved to this
+#                        moment (any `date -d` string, e.g. "2027-01-01 09:30 UTC"); the
+#                        clock keeps ticking from there (libfaketime, an offset).
+#   TZ                   the cluster's time zone (initdb takes it) and the clients'.
+#   AIDIS_SUITES         run only the suites whose name matches this extended regex.
+# scripts/test-clocks.sh runs the whole suite across weekdays, zones, a year
+# boundary and a DST change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO_ROOT=$PWD
@@ -31,6 +39,7 @@ SUITE_PID=
 run_suite() {
   local name=$1 rc=0
   shift
+  [[ -z ${AIDIS_SUITES:-} ]] || grep -qE -- "$AIDIS_SUITES" <<<"$name" || { echo "skip (AIDIS_SUITES): $name"; return 0; }
   echo
   echo "=== $name"
   timeout -k 30 "${AIDIS_SUITE_TIMEOUT:-1800}" "$@" </dev/null &
@@ -68,6 +77,15 @@ if [[ -f CMakeLists.txt ]]; then
     fail "cmake build"
 fi
 [[ ! -x build/aidis ]] || export AIDIS_BIN=$REPO_ROOT/build/aidis
+
+# --- the moved clock (after the build: make compares file times with now) ---
+if [[ -n ${AIDIS_TEST_CLOCK:-} ]]; then
+  target=$(date -u -d "$AIDIS_TEST_CLOCK" +%s) || { echo "AIDIS_TEST_CLOCK: not a date: $AIDIS_TEST_CLOCK" >&2; exit 2; }
+  # An offset, not a start time: every process (server, psql, aidis, node) sees one clock.
+  export FAKETIME="$(printf '%+d' $((target - $(date -u +%s))))" FAKETIME_DONT_FAKE_MONOTONIC=1
+  export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+fi
+echo "=== clock: $(date '+%Y-%m-%d %H:%M:%S %Z (%A)'), TZ=${TZ:-unset}"
 
 # --- throwaway cluster ---
 echo; echo "=== cluster"
@@ -112,6 +130,12 @@ fi
 
 if [[ -f bench/run.sh ]]; then
   run_suite "bench smoke" bash bench/run.sh --smoke || true
+fi
+
+# The suites that print dates, once per weekday in zones around the date line
+# (each in its own cluster with a moved clock); not when this run is one of them.
+if [[ -z ${AIDIS_TEST_CLOCK:-} ]]; then
+  run_suite "clock matrix (scripts/test-clocks.sh --quick)" bash scripts/test-clocks.sh --quick || true
 fi
 
 echo

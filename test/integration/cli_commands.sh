@@ -67,10 +67,23 @@ db_state() {
           UNION ALL SELECT to_jsonb(k)::text FROM aidis.tasks k) x(t)"
 }
 
+# --- the fixture's own calendar -------------------------------------------------------
+# Section 3 dates every session to fixed times of yesterday (UTC); what the
+# reports say of those dates (the weekday, its ISO number, the two days its
+# events span) is taken from the fixture after it is dated, and only those
+# values are replaced by names: any other weekday or date still shows in a diff.
+FIX_DAY0=none FIX_DAY1=none FIX_WEEKDAY=none FIX_ISODOW=none
+fixture_days() {
+  if [[ $FIX_DAY0 == none ]]; then cat; return; fi
+  sed -E -e "s/\b$FIX_WEEKDAY\b/<fixture-weekday>/g" \
+         -e "s/\"isodow\": $FIX_ISODOW\b/\"isodow\": <fixture-isodow>/g"
+}
+
 # --- running commands and comparing goldens ---------------------------------------
 # Normalization: MODE volatile strips every timestamp and duration (sessions of
 # this run); MODE frozen keeps times of day and durations (the timestamps were
-# set to fixed times of yesterday, see freeze below) and strips only dates.
+# set to fixed times of yesterday, see section 3) and names the fixture's two
+# dates (day 0 and day 1) instead of showing today's calendar.
 normalize() {
   local mode=$1
   sed -E \
@@ -80,8 +93,8 @@ normalize() {
     -e 's/(display id like SES-)[0-9]{4}-/\1YYYY-/g' \
     -e 's/"[0-9]{1,12}\.[0-9a-f]{32}"/"<token>"/g' \
     -e 's/(git diff )[0-9a-f]{12}/\1<commit>/g' \
-    -e 's/\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b/<weekday>/g' \
     -e "s#$WORK#<work>#g" |
+    fixture_days |
     if [[ $mode == volatile ]]; then
       sed -E \
         -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}(:[0-9]{2})?/<ts>/g' \
@@ -91,7 +104,7 @@ normalize() {
         -e 's/(from|peak [0-9]+ per column\)|to) [0-9]{2}:[0-9]{2}/\1 <hh:mm>/g' \
         -e 's/^( *[0-9]+ +)(<ts>|[0-9]{2}:[0-9]{2}:[0-9]{2})/\1<time>/'
     else
-      sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}/YYYY-MM-DD/g' # same width: tables stay aligned
+      sed -E -e "s/$FIX_DAY0/YYYY-MM-D0/g; s/$FIX_DAY1/YYYY-MM-D1/g" # same width: tables stay aligned
     fi
 }
 
@@ -364,6 +377,11 @@ FROM fixed f WHERE f.id = x.session_id;
 UPDATE aidis.decisions x SET created_at = f.t0 + interval '5 minutes' FROM fixed f WHERE f.id = x.session_id;
 SQL
 is "$(q -c "SELECT count(*) FROM aidis.sessions WHERE status = 'active'")" 0 "all sessions ended before reading"
+read -r FIX_DAY0 FIX_DAY1 FIX_WEEKDAY FIX_ISODOW < <(q -F' ' -c "
+  SELECT to_char(d, 'YYYY-MM-DD'), to_char(d + 1, 'YYYY-MM-DD'), to_char(d, 'FMDay'), extract(isodow FROM d)
+  FROM (SELECT (min(started_at) AT TIME ZONE 'UTC')::date AS d FROM aidis.sessions) x")
+is "$(q -c "SELECT count(*) FROM aidis.sessions WHERE (started_at AT TIME ZONE 'UTC')::date <> '$FIX_DAY0'")" 0 \
+  "every session of the fixture starts on its day 0 ($FIX_WEEKDAY $FIX_DAY0)"
 
 golden list frozen sessions list
 golden list_json frozen --json sessions list
@@ -375,7 +393,7 @@ golden list_empty frozen sessions list --q "no such thing"
 golden details frozen session "$S1"
 golden details_json frozen --json session "${S1:0:13}"
 valid_json details_json
-golden details_display_id frozen session SES-"$(date -u +%Y)"-0002
+golden details_display_id frozen session "SES-$YEAR-0002"
 golden timeline frozen session "$S1" timeline
 golden timeline_page frozen session timeline "$S1" --limit 3 --after 2
 golden timeline_json frozen --json session "$S2" timeline
