@@ -85,6 +85,35 @@ AS $$
                                        WHERE d.session_id OPERATOR(pg_catalog.=) $1))
 $$;
 
+-- The most recently active session (of `project` when given), as the rule
+-- ranks them (last activity, then the newest start, then the id), without
+-- ranking them all: the newest last activity is the newest of the base rows
+-- (the partial index on active sessions) and of the deltas not folded yet (a
+-- few rows per active session); only the sessions at that instant are ranked.
+CREATE FUNCTION aidis._latest_session(project uuid)
+  RETURNS TABLE (session_id uuid, project_id uuid)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH newest AS (
+    SELECT GREATEST(
+      (SELECT max(b.last_activity_at) FROM aidis.session_base b
+       WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project)),
+      (SELECT max(d.last_activity_at) FROM aidis.session_deltas d
+       JOIN aidis.session_base b ON b.id = d.session_id
+       WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project))) AS at
+  ), at_newest AS (
+    SELECT b.id FROM aidis.session_base b, newest n
+    WHERE b.status = 'active' AND b.last_activity_at = n.at
+    UNION
+    SELECT d.session_id FROM aidis.session_deltas d, newest n WHERE d.last_activity_at = n.at
+  )
+  SELECT b.id, b.project_id FROM at_newest x JOIN aidis.session_base b ON b.id = x.id
+  WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project)
+  ORDER BY b.started_at DESC, b.id
+  LIMIT 1
+$$;
+
 -- Rule 3, with the project rule for rows that name one: the bound session
 -- while it is active; else, for a project, its most recently active session;
 -- else the most recently active session; else (autostart) a new session, on
@@ -102,18 +131,10 @@ BEGIN
     IF FOUND THEN RETURN; END IF;
   END IF;
   IF project IS NOT NULL THEN
-    RETURN QUERY
-      SELECT b.id, b.project_id FROM aidis.session_base b
-      WHERE b.status = 'active' AND b.project_id = project
-      ORDER BY aidis._effective_last_activity(b.id, b.last_activity_at) DESC, b.started_at DESC, b.id
-      LIMIT 1;
+    RETURN QUERY SELECT l.session_id, l.project_id FROM aidis._latest_session(project) l;
     IF FOUND THEN RETURN; END IF;
   END IF;
-  RETURN QUERY
-    SELECT b.id, b.project_id FROM aidis.session_base b
-    WHERE b.status = 'active'
-    ORDER BY aidis._effective_last_activity(b.id, b.last_activity_at) DESC, b.started_at DESC, b.id
-    LIMIT 1;
+  RETURN QUERY SELECT l.session_id, l.project_id FROM aidis._latest_session(NULL) l;
   IF FOUND OR NOT autostart THEN RETURN; END IF;
   RETURN QUERY SELECT s.id, s.project_id
                FROM aidis.start_session(agent => agent, project => project::text, bind => 'transaction') s;
