@@ -60,8 +60,8 @@ q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round in
 bench_machine
 bench_version
 
-# The variants measured with pgbench: every write path (DESIGN.md section
-# 10) and the two references. The paths: explicit session_id; NULL
+# The variants measured with pgbench: every write path (docs/connections.md)
+# and the two references. The paths: explicit session_id; NULL
 # session_id on a connection bound to the session; NULL on an unbound
 # connection (the current session), without and with a project_id, with 2
 # and 100 active sessions; explicit ids through PgBouncer in transaction
