@@ -1,5 +1,5 @@
 -- pgTAP: every refusal of the SQL API has its documented SQLSTATE (README,
--- "SQLSTATEs") and changes nothing (DESIGN.md section 4: "Every bad input gets
+-- "SQLSTATEs") and changes nothing (docs/api.md: "Every bad input gets
 -- an ERROR with a clear message and a documented SQLSTATE, and changes nothing").
 -- pg_temp.refused(sql, sqlstate, description) is two tests: the SQLSTATE, and
 -- that a fingerprint of every table of the extension, the triggers and the
@@ -221,7 +221,7 @@ SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_plain', 'cont
                               'track of a table without project_id and session_id');
 SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_notask', 'task')$$, '42703',
                               'track as task of a table without status');
-SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_texttypes', 'context')$$, '42703',
+SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_texttypes', 'context')$$, '42804',
                               'track of a table whose project_id and session_id are not uuid');
 SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_host', 'context')$$, '42710',
                               'track of a table that is already tracked');

@@ -1,4 +1,4 @@
--- pg_cron fallback for the timeout sweep (DESIGN.md §4, docs/worker.md).
+-- pg_cron fallback for the timeout sweep (docs/worker.md).
 -- Installations that run no `aidis worker` let pg_cron call
 -- aidis.expire_idle_sessions() on a schedule instead. pg_cron's finest
 -- schedule is one minute, so sessions end up to a minute after their deadline;
@@ -13,8 +13,8 @@ CREATE FUNCTION aidis.enable_cron(schedule text DEFAULT '* * * * *') RETURNS big
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' THEN
-    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'''
+  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' OR pg_catalog.char_length(schedule) > 100 THEN
+    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN

@@ -15,7 +15,8 @@ GRANT INSERT, UPDATE, DELETE ON aidis.contexts, aidis.tasks, aidis.decisions TO 
 GRANT EXECUTE ON FUNCTION
   aidis.normalize_agent(text), aidis.current_session(), aidis.next_timeout_at(),
   aidis._current_session_id(), aidis._flush_pending(), aidis._session_timeout(), aidis._effective_last_activity(uuid, timestamptz),
-  aidis._find_session(text), aidis._find_project(text)
+  aidis._find_session(text), aidis._find_project(text), aidis._clip(text),
+  aidis._connection_role(), aidis._connection_sees_hidden()
   TO aidis_reader;
 -- What the MCP server needs.
 GRANT EXECUTE ON FUNCTION
@@ -29,8 +30,10 @@ GRANT EXECUTE ON FUNCTION
 -- Administration.
 GRANT EXECUTE ON FUNCTION
   aidis.disconnect_project(text), aidis.reconnect_project(text),
-  aidis.check_counters(), aidis.track(regclass, text), aidis.untrack(regclass)
+  aidis.check_counters(), aidis.track(regclass, text), aidis.untrack(regclass),
+  aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean)
   TO aidis_admin;
+GRANT SELECT ON aidis.adoption TO aidis_admin;
 
 -- Rows of disconnected projects are invisible to readers and writers; admins
 -- (and the owner, which the SECURITY DEFINER functions run as) see everything.

@@ -1,4 +1,4 @@
-// The C++ <-> PostgreSQL boundary (DESIGN.md section 7).
+// The C++ <-> PostgreSQL boundary (docs/design.md, "The C++ boundary").
 //
 // * pg::call(fn) runs PostgreSQL code; an ereport(ERROR) inside it becomes a
 //   C++ exception (PgError) instead of a longjmp through C++ frames.
@@ -72,6 +72,13 @@ auto call(F&& fn) -> std::invoke_result_t<F&> {
     if (error != nullptr) throw PgError(error);
     return result;
   }
+}
+
+// CHECK_FOR_INTERRUPTS for C++ frames: a pending cancel or timeout becomes a
+// PgError. Enters PG_TRY only when something is pending. Inside a pg::call
+// lambda use CHECK_FOR_INTERRUPTS() itself (no exception may leave a PG_TRY).
+inline void check_for_interrupts() {
+  if (INTERRUPTS_PENDING_CONDITION()) call([] { CHECK_FOR_INTERRUPTS(); });
 }
 
 // Raises the error described by the arguments; never returns.

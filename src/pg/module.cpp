@@ -1,5 +1,6 @@
 // Module setup: GUCs, and the transaction callbacks that drive the
 // per-transaction buffer (flush before commit, forget on abort).
+#include "core/interrupts.hpp"
 #include "pg/flush.hpp"
 #include "pg/guard.hpp"
 #include "pg/tuple.hpp"
@@ -19,6 +20,7 @@ void _PG_init(void);
 namespace aidis::pg {
 
 int session_timeout_seconds = 2 * 60 * 60;
+bool importing = false;
 static char* bound_session_setting = nullptr;
 
 TxState& tx_state() {
@@ -167,11 +169,15 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
 
 void _PG_init(void) {
   using namespace aidis::pg;
+  // Policy, not a caller's preference: the sweep ends every project's idle
+  // sessions by it, so only the configuration (postgresql.conf, ALTER
+  // DATABASE/ROLE ... SET by a superuser) or a superuser's SET may change it
+  // (docs/timeout.md).
   DefineCustomIntVariable(
       "aidis.session_timeout",
       "Inactivity after which an active session times out.",
       "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
-      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_S, nullptr,
+      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
       nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection or transaction.",
@@ -181,7 +187,15 @@ void _PG_init(void) {
   struct config_generic** gucs = get_guc_variables();
   for (int i = 0, n = GetNumConfigOptions(); i < n; ++i)
     if (std::strcmp(gucs[i]->name, "aidis.session_id") == 0) bound_session_guc = gucs[i];
+  // Superuser only, and set only by the SET clause of aidis._adopt_write():
+  // restored when that function returns or fails.
+  DefineCustomBoolVariable(
+      "aidis.importing", "Internal: aidis.adopt() is writing rows it has checked as a whole.",
+      "The disconnected-project guard of the session tables lets those rows through.", &importing,
+      false, PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("aidis");
+  // The core's long loops over user data poll through this (src/core/interrupts.hpp).
+  aidis::core::interrupt_hook = check_for_interrupts;
   RegisterXactCallback(on_xact, nullptr);
   RegisterSubXactCallback(on_subxact, nullptr);
   CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr));

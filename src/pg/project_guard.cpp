@@ -1,7 +1,5 @@
 // BEFORE ROW trigger of the session tables: the disconnected-project guard
 // (rule 8). Tracked tables get the same check from their stamping trigger.
-#include <algorithm>
-
 #include "pg/project_guard.hpp"
 
 #include "pg/guard.hpp"
@@ -14,6 +12,8 @@ Datum aidis_guard_row(PG_FUNCTION_ARGS);
 }
 
 namespace aidis::pg {
+
+extern bool importing;  // aidis.importing (src/pg/module.cpp)
 
 void check_row_writable(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row) {
   if (auto project = get_uuid(row, desc, project_col)) check_project_writable(*project);
@@ -29,11 +29,13 @@ Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
   if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
-  TupleDesc desc = RelationGetDescr(data->tg_relation);
-  int project_col = SPI_fnumber(desc, "project_id");
-  if (project_col <= 0)
-    throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
-  int session_col = std::max(SPI_fnumber(desc, "session_id"), 0);  // session_base has none
+  if (importing) return PointerGetDatum(result);             // adopt checked its projects at once
+  Relation rel = data->tg_relation;
+  TupleDesc desc = RelationGetDescr(rel);
+  int project_col = required_column(rel, "project_id", ColumnType::Uuid, TableRole::Extension);
+  int session_col = column(desc, "session_id") == 0  // session_base has none
+                        ? 0
+                        : required_column(rel, "session_id", ColumnType::Uuid, TableRole::Extension);
 
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
     check_row_writable(data->tg_trigtuple, desc, project_col, session_col, false);

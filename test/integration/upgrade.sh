@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Upgrade path: every released version, updated with ALTER EXTENSION ... UPDATE,
 # ends with the same schema as a fresh install of the current version (functions,
-# columns, defaults, indexes, constraints, views, triggers, policies, grants,
-# dump configuration), and keeps its data. Prints TAP.
+# columns, defaults, indexes, constraints, views, triggers, event triggers,
+# policies, grants, dump configuration), and keeps its data. Prints TAP.
 set -uo pipefail
 : "${PGHOST:?cluster env needed}" "${REPO_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 current=$(sed -n 's/^EXTVERSION *= *//p' "$REPO_ROOT/Makefile")
@@ -59,6 +59,12 @@ fingerprint() {
       SELECT 'dumped ' || c.relname || ' ' || COALESCE(e.extcondition[i], '')
       FROM pg_extension e, generate_subscripts(e.extconfig, 1) i, pg_class c
       WHERE e.extname = 'aidis_sessions' AND c.oid = e.extconfig[i]
+      UNION ALL
+      SELECT 'event trigger ' || t.evtname || ' ' || t.evtevent || ' ' || t.evtenabled::text || ' '
+             || COALESCE(t.evttags::text, '') || ' ' || t.evtfoid::regprocedure::text
+      FROM pg_event_trigger t
+      JOIN pg_depend d ON d.classid = 'pg_event_trigger'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+      JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'aidis_sessions'
       UNION ALL
       SELECT 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid)
       FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
