@@ -11,10 +11,15 @@ PACKAGES=(
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev sqlsmith
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
+  pgbouncer nodejs npm # test/integration/pools.sh: PgBouncer and node-postgres
 )
+# Satisfied by a command of that name too: NodeSource's nodejs package ships
+# npm (and conflicts with Debian's npm package).
+declare -A BY_COMMAND=([nodejs]=node [npm]=npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
+  [[ -n ${BY_COMMAND[$pkg]:-} ]] && command -v "${BY_COMMAND[$pkg]}" >/dev/null && continue
   # `dpkg -s` also succeeds for removed packages whose config is left: check the status.
   dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$pkg")
 done
