@@ -54,7 +54,7 @@ public:
                 conn_ = Connection::open(params_, -1, connect_timeout());
             } catch (const PgError& e) {
                 log(fmt::format("could not connect: {}", e.what()));
-                return {false, {}, "", fmt::format("could not connect to the database: {}", e.what()), "", ""};
+                return mcp::SqlOutcome::failure("", fmt::format("could not connect to the database: {}", e.what()));
             }
             log(fmt::format("connected: {}", conn_->describe()));
         }
@@ -63,16 +63,17 @@ public:
         Result r(PQexecParams(conn_->raw(), call.sql.c_str(), static_cast<int>(values.size()), nullptr,
                               values.data(), nullptr, nullptr, 0));
         PGresult* raw = r.raw();
-        if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK && r.rows() == 1) return {true, r.opt_text(0, 0), "", "", "", ""};
+        if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK && r.rows() == 1) return mcp::SqlOutcome::success(r.opt_text(0, 0));
         if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK)
-            return {false, {}, "", fmt::format("expected one row from the server, got {}", r.rows()), "", ""};
+            return mcp::SqlOutcome::failure("", fmt::format("expected one row from the server, got {}", r.rows()));
         auto field = [&](int code) {
             const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
             return std::string(v ? v : "");
         };
         std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
         if (msg.empty()) msg = one_line(PQerrorMessage(conn_->raw()));
-        return {false, {}, field(PG_DIAG_SQLSTATE), msg, field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_MESSAGE_HINT)};
+        return mcp::SqlOutcome::failure(field(PG_DIAG_SQLSTATE), msg, field(PG_DIAG_MESSAGE_DETAIL),
+                                        field(PG_DIAG_MESSAGE_HINT));
     }
 
 private:

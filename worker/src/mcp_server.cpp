@@ -272,7 +272,7 @@ SqlOutcome Server::start_session() {
     SqlOutcome o = exec_(start_call(context(), std::nullopt, std::nullopt, false));
     if (!o.ok || !o.value) {
         log_(fmt::format("could not start a session for {}: {}", client_name_, describe(o)));
-        if (o.ok) o = {false, {}, "", "start_session returned no session", "", ""};
+        if (o.ok) o = SqlOutcome::failure("", "start_session returned no session");
         return o;
     }
     Json row = Json::parse(*o.value);

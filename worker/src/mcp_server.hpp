@@ -45,6 +45,12 @@ struct SqlOutcome {
     std::optional<std::string> value;
     std::string sqlstate;  // empty: not from the server (e.g. no connection)
     std::string message, detail, hint;
+
+    static SqlOutcome success(std::optional<std::string> value) { return {true, std::move(value), "", "", "", ""}; }
+    static SqlOutcome failure(std::string sqlstate, std::string message, std::string detail = "",
+                              std::string hint = "") {
+        return {false, std::nullopt, std::move(sqlstate), std::move(message), std::move(detail), std::move(hint)};
+    }
 };
 using Executor = std::function<SqlOutcome(const SqlCall&)>;
 
