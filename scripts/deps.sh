@@ -11,7 +11,10 @@ PACKAGES=(
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
+  nodejs      # test/mcp: the MCP SDK client (npm ci, node --test)
 )
+# Debian's nodejs comes without npm; NodeSource's includes it (and conflicts with Debian's npm).
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
