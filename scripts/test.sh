@@ -37,10 +37,11 @@ fail() { echo "--- FAILED: $1"; failed=$((failed + 1)); failed_names+=("$1"); }
 # child ends; `timeout` gives the suite its own process group and kills all of it on
 # time-out or when cleanup() stops it.
 SUITE_PID=
+suite_wanted() { [[ -z ${AIDIS_SUITES:-} ]] || grep -qE -- "$AIDIS_SUITES" <<<"$1"; }
 run_suite() {
   local name=$1 rc=0
   shift
-  [[ -z ${AIDIS_SUITES:-} ]] || grep -qE -- "$AIDIS_SUITES" <<<"$name" || { echo "skip (AIDIS_SUITES): $name"; return 0; }
+  suite_wanted "$name" || { echo "skip (AIDIS_SUITES): $name"; return 0; }
   echo
   echo "=== $name"
   timeout -k 30 "${AIDIS_SUITE_TIMEOUT:-1800}" "$@" </dev/null &
@@ -82,7 +83,8 @@ fi
 # --- npm: the MCP SDK client of test/mcp, exactly as its package-lock.json pins it
 # (from the npm registry; the download cache stays in build/, nothing outside the repo).
 mcp_deps=
-if [[ -f test/mcp/package-lock.json ]]; then
+MCP_SUITE="mcp (node --test)"
+if [[ -f test/mcp/package-lock.json ]] && suite_wanted "$MCP_SUITE"; then
   echo "=== npm ci: test/mcp"
   if npm ci --prefix test/mcp --cache "$REPO_ROOT/build/npm-cache" --no-audit --no-fund --loglevel=error; then
     mcp_deps=ok
@@ -135,7 +137,7 @@ done
 
 # --- aidis mcp with the official MCP SDK client (node:test), against this cluster ---
 if [[ -n $mcp_deps ]]; then
-  run_suite "mcp (node --test)" node --test test/mcp/*.test.mjs || true
+  run_suite "$MCP_SUITE" node --test test/mcp/*.test.mjs || true
 fi
 
 # --- CTest (worker integration tests use the cluster env) ---
