@@ -1,6 +1,1955 @@
 -- aidis_sessions 0.3.0 -> 0.4.0 (see the README's upgrade table).
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.4.0'" to load this file. \quit
 
+-- === h-owner begin ===
+-- Host tables run as their owner; exact column types; DDL event triggers
+-- (extension/sql/40_tracking.sql, 45_tracking_ddl.sql).
+
+-- The extension's only queries over a tracked table (src/pg/host.cpp): they
+-- run as the table's owner in a security-restricted operation, so nothing the
+-- owner attached to the table runs with the caller's rights. _host_rows
+-- counts rows by (session_id, project_id), optionally of one session and
+-- project; _host_move moves a session's rows to another project, uncounted.
+-- Granted to nobody (90_security.sql).
+CREATE FUNCTION aidis._host_rows(tbl regclass, sid uuid DEFAULT NULL, pid uuid DEFAULT NULL)
+  RETURNS TABLE (session_id uuid, project_id uuid, n bigint)
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_host_rows';
+CREATE FUNCTION aidis._host_move(tbl regclass, sid uuid, source uuid, target uuid) RETURNS bigint
+  LANGUAGE c VOLATILE STRICT
+  AS 'MODULE_PATHNAME', 'aidis_host_move';
+
+-- The columns tracking reads must have exact types: project_id and
+-- session_id uuid, status (kind task) text, varchar or a domain over them.
+-- Their operators and casts are then the built-in ones, never code a table's
+-- owner chose. One row per column that does not fit (found: its type, NULL
+-- when it is missing). Used by track() and the DDL event triggers
+-- (45_tracking_ddl.sql); the C++ triggers apply the same rule.
+CREATE FUNCTION aidis._tracking_column_problems(tbl regclass, kind text)
+  RETURNS TABLE (col text, needs text, found text)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT need.col, need.typ, format_type(a.atttypid, a.atttypmod)
+  FROM (VALUES ('project_id', 'uuid'), ('session_id', 'uuid'), ('status', 'text')) AS need(col, typ)
+  LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped
+  LEFT JOIN LATERAL (  -- the type under any domains
+    WITH RECURSIVE t(oid, typtype, typbasetype) AS (
+      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y WHERE y.oid = a.atttypid
+      UNION ALL
+      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.typbasetype WHERE t.typtype = 'd')
+    SELECT t.oid FROM t WHERE t.typtype <> 'd') base ON true
+  WHERE (need.col <> 'status' OR kind = 'task')
+    AND (a.atttypid IS NULL
+         OR (need.typ = 'uuid' AND a.atttypid <> 'uuid'::regtype)
+         OR (need.typ = 'text' AND base.oid IS DISTINCT FROM 'text'::regtype
+                               AND base.oid IS DISTINCT FROM 'varchar'::regtype))
+  ORDER BY need.col
+$$;
+
+-- Adds (sign = 1) or removes (sign = -1) the rows of one table from the
+-- created counters: used by track, untrack and TRUNCATE, which fire no row
+-- triggers. The rows are counted as the table's owner (_host_rows), the
+-- counters updated as the extension owner.
+CREATE OR REPLACE FUNCTION aidis._adjust_created(tbl regclass, kind text, sign integer) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
+                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+BEGIN
+  EXECUTE format(
+    'UPDATE aidis.session_base b SET %1$I = b.%1$I + $1 * c.n
+     FROM (SELECT h.session_id, sum(h.n) AS n FROM aidis._host_rows($2) h
+           WHERE h.session_id IS NOT NULL GROUP BY 1) c
+     WHERE b.id = c.session_id', counter)
+  USING sign, tbl;
+END
+$$;
+
+-- BEFORE TRUNCATE: refuse if a disconnected project has rows here; otherwise
+-- take the rows out of the counters. Without arguments it guards a session
+-- table of the extension; with one (the kind) a tracked table, read as its owner.
+CREATE OR REPLACE FUNCTION aidis._track_truncate() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pname text;
+BEGIN
+  IF TG_NARGS = 0 THEN
+    EXECUTE format('SELECT p.name FROM %s t JOIN aidis.projects p ON p.id = t.project_id
+                    WHERE p.status = ''disconnected'' LIMIT 1', TG_RELID::regclass)
+    INTO pname;
+  ELSE
+    SELECT p.name INTO pname FROM aidis._host_rows(TG_RELID) h JOIN aidis.projects p ON p.id = h.project_id
+    WHERE p.status = 'disconnected' LIMIT 1;
+  END IF;
+  IF pname IS NOT NULL THEN
+    RAISE EXCEPTION 'project "%" is disconnected', pname
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = format('%s holds rows of a disconnected project; TRUNCATE would delete them.', TG_RELID::regclass),
+            HINT = 'An aidis_admin can run aidis.reconnect_project().';
+  END IF;
+  IF TG_NARGS > 0 THEN
+    PERFORM aidis._adjust_created(TG_RELID::regclass, TG_ARGV[0], -1);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  missing text;
+  wrong text;
+BEGIN
+  IF tbl IS NULL OR kind IS NULL OR kind NOT IN ('context', 'task', 'decision') THEN
+    RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(kind), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = track.tbl) THEN
+    RAISE EXCEPTION '% is already tracked', tbl USING ERRCODE = 'duplicate_object';
+  END IF;
+  IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
+    RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
+  END IF;
+  SELECT string_agg(p.col || ' ' || p.needs, ', ') FILTER (WHERE p.found IS NULL),
+         string_agg(format('%s is %s', p.col, p.found), ', ') FILTER (WHERE p.found IS NOT NULL)
+  INTO missing, wrong
+  FROM aidis._tracking_column_problems(tbl, kind) p;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION '% cannot be tracked as %: it needs the columns %', tbl, kind, missing
+      USING ERRCODE = 'undefined_column';
+  END IF;
+  IF wrong IS NOT NULL THEN
+    RAISE EXCEPTION '% cannot be tracked as %: %', tbl, kind, wrong
+      USING ERRCODE = 'datatype_mismatch',
+            DETAIL = 'project_id and session_id must be of type uuid, status text, varchar or a domain over them.';
+  END IF;
+
+  -- Named to sort last: BEFORE triggers fire in name order, and stamping must
+  -- see the row as the table's own triggers left it.
+  EXECUTE format('CREATE TRIGGER zz_aidis_track_before BEFORE INSERT OR UPDATE OR DELETE ON %s
+                  FOR EACH ROW EXECUTE FUNCTION aidis._track_before(%L)', tbl, kind);
+  EXECUTE format('CREATE TRIGGER zz_aidis_track_after AFTER INSERT OR UPDATE OR DELETE ON %s
+                  FOR EACH ROW EXECUTE FUNCTION aidis._track_after(%L)', tbl, kind);
+  EXECUTE format('CREATE TRIGGER zz_aidis_track_truncate BEFORE TRUNCATE ON %s
+                  FOR EACH STATEMENT EXECUTE FUNCTION aidis._track_truncate(%L)', tbl, kind);
+  INSERT INTO aidis.tracked_tables (tbl, kind) VALUES (tbl, kind);
+  -- Rows already there count for the sessions they name.
+  PERFORM aidis._adjust_created(tbl, kind, 1);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.untrack(tbl regclass) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  entry aidis.tracked_tables;
+BEGIN
+  SELECT * INTO entry FROM aidis.tracked_tables t WHERE t.tbl = untrack.tbl;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION '% is not tracked', tbl USING ERRCODE = 'undefined_object';
+  END IF;
+  IF entry.shipped THEN
+    RAISE EXCEPTION '% is part of the extension and stays tracked', tbl
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  DELETE FROM aidis.tracked_tables t WHERE t.tbl = untrack.tbl;
+  IF EXISTS (SELECT 1 FROM aidis._tracking_column_problems(tbl, entry.kind)) THEN
+    -- Dropped or changed while the event triggers did not fire
+    -- (session_replication_role = replica): its rows cannot be counted, the
+    -- counters are recounted from the other tables.
+    PERFORM aidis._recount_created(entry.kind,
+      format('%s may hold rows of a disconnected project; untracking it would take them out of the counters.', tbl));
+    IF NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl::oid) THEN
+      RETURN;
+    END IF;
+  ELSE
+    PERFORM aidis._adjust_created(tbl, entry.kind, -1);
+  END IF;
+  -- IF EXISTS: the table's owner may have dropped them.
+  EXECUTE format('DROP TRIGGER IF EXISTS zz_aidis_track_before ON %s', tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS zz_aidis_track_after ON %s', tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS zz_aidis_track_truncate ON %s', tbl);
+END
+$$;
+
+-- Rule 5: every counter that can be recounted, compared with its recount.
+-- Returns nothing when all is well.
+CREATE OR REPLACE FUNCTION aidis.check_counters()
+  RETURNS TABLE (session_id uuid, display_id text, counter text, recorded bigint, actual bigint)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  -- One aggregate per table (counted as its owner, _host_rows) and per event
+  -- kind, joined once (not a recount per session). A registry entry whose
+  -- table is gone (dropped in replica mode) has no rows.
+  RETURN QUERY
+    WITH rows AS MATERIALIZED (
+      SELECT tt.kind, h.session_id, sum(h.n)::bigint AS n
+      FROM aidis.tracked_tables tt
+      JOIN pg_class c ON c.oid = tt.tbl::oid
+      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
+      WHERE h.session_id IS NOT NULL
+      GROUP BY tt.kind, h.session_id
+    ),
+    per_session AS (
+      SELECT r.session_id,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'task'), 0)::bigint AS tasks_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'decision'), 0)::bigint AS decisions_created
+      FROM rows r GROUP BY r.session_id
+    ),
+    events AS (
+      SELECT a.session_id,
+             count(*) FILTER (WHERE a.kind = 'task_completed') AS tasks_completed,
+             count(*) FILTER (WHERE a.kind = 'task_reopened') AS tasks_reopened
+      FROM aidis.session_activities a
+      WHERE a.kind IN ('task_completed', 'task_reopened')
+      GROUP BY a.session_id
+    )
+    SELECT s.id, s.display_id, c.counter, c.recorded, c.actual
+    FROM aidis.sessions s
+    LEFT JOIN per_session r ON r.session_id = s.id
+    LEFT JOIN events e ON e.session_id = s.id
+    CROSS JOIN LATERAL (VALUES
+      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
+      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
+      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
+      ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
+      ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
+    WHERE c.recorded IS DISTINCT FROM c.actual
+    UNION ALL
+    -- Rows attached to a session that does not exist (listed last).
+    SELECT r.session_id, NULL::text, r.kind || ' rows of a missing session', 0::bigint, sum(r.n)::bigint
+    FROM rows r WHERE NOT EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = r.session_id)
+    GROUP BY r.session_id, r.kind
+    ORDER BY 2 NULLS LAST, 3, 1;
+END
+$$;
+
+-- The session's rows that a reassignment moves: tracked rows filed under the
+-- session's current project, every timeline event, file and pending delta.
+CREATE OR REPLACE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  by_kind record;
+BEGIN
+  -- Counted as each table's owner (_host_rows).
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
+  RETURN jsonb_build_object(
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  target uuid := aidis._find_project(project);
+  cur aidis.session_base;
+  src aidis.projects;
+  dst aidis.projects;
+  token text := NULLIF(btrim(confirm), '');
+  issued bigint;
+  moves jsonb;
+  t record;
+  n bigint;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  events bigint;
+  files bigint;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
+  IF cur.project_id = target THEN
+    RAISE EXCEPTION 'session % already belongs to project "%"', cur.display_id,
+      (SELECT p.name FROM aidis.projects p WHERE p.id = target)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF token IS NOT NULL THEN
+    -- Lock both projects (in id order, like disconnect_project takes them)
+    -- and then the session; the token is checked against what is locked.
+    PERFORM 1 FROM aidis.projects p WHERE p.id IN (cur.project_id, target) ORDER BY p.id FOR SHARE;
+    SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  END IF;
+  SELECT * INTO src FROM aidis.projects p WHERE p.id = cur.project_id;
+  SELECT * INTO dst FROM aidis.projects p WHERE p.id = target;
+  PERFORM aidis._refuse_if_disconnected(src.id);
+  PERFORM aidis._refuse_if_disconnected(dst.id);
+
+  IF token IS NULL THEN
+    issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
+    moves := aidis._reassign_counts(sid, src.id);
+    RETURN jsonb_build_object(
+      'status', 'confirmation_required',
+      'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
+                        'timeline events: %s, files: %s) will move from project "%s" to project "%s".',
+                        cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
+                        moves ->> 'timeline_events', moves ->> 'files', src.name, dst.name),
+      'hint', 'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
+      'confirm', aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued),
+      'expires_at', to_timestamp(issued + 600),
+      'session_id', sid, 'display_id', cur.display_id,
+      'from_project_id', src.id, 'from_project', src.name,
+      'to_project_id', dst.id, 'to_project', dst.name,
+      'moves', moves);
+  END IF;
+
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
+  END IF;
+  issued := split_part(token, '.', 1)::bigint;
+  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
+    RAISE EXCEPTION 'confirmation token does not match this reassignment'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+
+  -- Apply. The session tables keep their guard triggers (both projects are
+  -- connected and locked).
+  UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
+  UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
+  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid;
+  GET DIAGNOSTICS events = ROW_COUNT;
+  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid;
+  GET DIAGNOSTICS files = ROW_COUNT;
+  -- Tracked rows move as their table's owner (_host_move). The tracking
+  -- triggers let the moved rows through: moving a row is not activity (it
+  -- would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
+  END LOOP;
+
+  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
+                           format('moved from project "%s" to "%s"', src.name, dst.name),
+                           jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
+                                              'to_project_id', dst.id, 'to_project', dst.name,
+                                              'moved', moves));
+  PERFORM aidis._notify('reassigned', sid);
+  -- Every backend forgets the session's old project when this commits.
+  PERFORM aidis._invalidate_caches();
+  PERFORM aidis._forget_cached_session();
+  RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
+                            'from_project_id', src.id, 'from_project', src.name,
+                            'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);
+END
+$$;
+
+-- Tracked tables under DDL (docs/security.md, "Host tables"). An ALTER TABLE
+-- or DROP that leaves a tracked table without the columns tracking reads, with
+-- their exact types, is refused; a dropped tracked table leaves the registry
+-- and its rows leave the created counters, as with TRUNCATE.
+--
+-- The event trigger functions run as the extension owner: any role's DDL
+-- fires them, and the registry is not readable by every role. They read the
+-- catalogs and the registry only, return at once for DDL on other tables, and
+-- count host rows through _host_rows (as each table's owner). Like the row
+-- triggers, they do not fire with session_replication_role = replica
+-- (superusers only: a restore).
+
+-- Raises 2BP01 when tbl no longer has the columns tracking needs.
+CREATE FUNCTION aidis._refuse_untrackable(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  problems text;
+BEGIN
+  SELECT string_agg(CASE WHEN p.found IS NULL THEN format('column %I would be missing', p.col)
+                         ELSE format('column %I would have type %s', p.col, p.found) END, ', ')
+  INTO problems FROM aidis._tracking_column_problems(tbl, kind) p;
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION '% is tracked by aidis_sessions, which needs its columns project_id uuid, session_id uuid%',
+                    tbl, CASE kind WHEN 'task' THEN ' and status text' ELSE '' END
+      USING ERRCODE = 'dependent_objects_still_exist',
+            DETAIL = format('After this command %s.', problems),
+            HINT = format('An aidis_admin can untrack it first: SELECT aidis.untrack(%L);', tbl::text);
+  END IF;
+END
+$$;
+
+-- Sets every session's created counter of one kind to the rows the tracked
+-- tables of that kind hold for it (after a tracked table was dropped: its
+-- rows cannot be counted any more). Refused, like TRUNCATE, when a session
+-- to change belongs to a disconnected project (`why` is the error's detail).
+CREATE FUNCTION aidis._recount_created(kind text, why text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
+                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+  ids uuid[];
+  diffs bigint[];
+  pname text;
+BEGIN
+  PERFORM aidis._flush_pending();  -- this transaction's own writes are in the deltas
+  -- Relative changes (recount minus base and pending deltas, one snapshot):
+  -- work that commits meanwhile is neither in the recount nor in the
+  -- recorded value, and stays counted.
+  EXECUTE format($q$
+    WITH actual AS (
+      SELECT h.session_id, sum(h.n)::bigint AS n
+      FROM aidis.tracked_tables tt
+      JOIN pg_class c ON c.oid = tt.tbl::oid
+      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
+      WHERE tt.kind = $1 AND h.session_id IS NOT NULL
+      GROUP BY h.session_id
+    ), recorded AS (
+      SELECT b.id, b.%1$I + COALESCE((SELECT sum(d.%1$I) FROM aidis.session_deltas d
+                                      WHERE d.session_id = b.id), 0) AS n
+      FROM aidis.session_base b
+    )
+    SELECT array_agg(r.id), array_agg(COALESCE(a.n, 0) - r.n)
+    FROM recorded r LEFT JOIN actual a ON a.session_id = r.id
+    WHERE COALESCE(a.n, 0) <> r.n $q$, counter)
+  INTO ids, diffs USING kind;
+  IF ids IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT p.name INTO pname
+  FROM unnest(ids) AS x(id) JOIN aidis.session_base b ON b.id = x.id JOIN aidis.projects p ON p.id = b.project_id
+  WHERE p.status = 'disconnected' ORDER BY p.name LIMIT 1;
+  IF pname IS NOT NULL THEN
+    RAISE EXCEPTION 'project "%" is disconnected', pname
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = why,
+            HINT = 'An aidis_admin can run aidis.reconnect_project().';
+  END IF;
+  EXECUTE format('UPDATE aidis.session_base b SET %1$I = b.%1$I + x.diff
+                  FROM unnest($1, $2) AS x(id, diff) WHERE b.id = x.id', counter)
+  USING ids, diffs;
+END
+$$;
+
+-- ddl_command_end of ALTER TABLE: a tracked table keeps its tracked columns.
+CREATE FUNCTION aidis._on_alter_table() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
+           WHERE tt.tbl::oid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+                                 WHERE c.classid = 'pg_class'::regclass)
+  LOOP
+    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
+  END LOOP;
+END
+$$;
+
+-- sql_drop: dropped tracked tables leave the registry and the counters; a
+-- tracked column dropped from a table that stays (ALTER TABLE DROP COLUMN,
+-- DROP TYPE ... CASCADE) is refused.
+CREATE FUNCTION aidis._on_sql_drop() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    WITH dropped AS (
+      SELECT d.objid, d.objsubid, d.object_identity FROM pg_event_trigger_dropped_objects() d
+      WHERE d.classid = 'pg_class'::regclass
+    ), gone AS (
+      DELETE FROM aidis.tracked_tables tt USING dropped d
+      WHERE d.objsubid = 0 AND tt.tbl::oid = d.objid
+      RETURNING tt.kind, d.object_identity
+    )
+    SELECT g.kind, string_agg(g.object_identity, ', ' ORDER BY g.object_identity) AS tables
+    FROM gone g GROUP BY g.kind ORDER BY g.kind
+  LOOP
+    PERFORM aidis._recount_created(t.kind,
+      format('%s held rows of a disconnected project; dropping it would delete them.', t.tables));
+  END LOOP;
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
+           WHERE tt.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                                 WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0)
+  LOOP
+    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
+  END LOOP;
+END
+$$;
+
+CREATE EVENT TRIGGER aidis_tracked_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION aidis._on_alter_table();
+CREATE EVENT TRIGGER aidis_tracked_drop ON sql_drop
+  EXECUTE FUNCTION aidis._on_sql_drop();
+
+REVOKE ALL ON FUNCTION aidis._host_rows(regclass, uuid, uuid), aidis._host_move(regclass, uuid, uuid, uuid),
+  aidis._tracking_column_problems(regclass, text), aidis._refuse_untrackable(regclass, text),
+  aidis._recount_created(text, text), aidis._on_alter_table(), aidis._on_sql_drop() FROM PUBLIC;
+-- === h-owner end ===
+
+-- === h-policy begin ===
+-- Policy: the timeout is configuration (docs/timeout.md); who may change a
+-- session, what a disconnected project hides and COPY (docs/security.md);
+-- input bounds (docs/api.md); ended sessions keep their last activity.
+
+-- The role whose session it is (NULL for the sessions started before 0.4.0).
+ALTER TABLE aidis.session_base ADD COLUMN started_by text;
+
+CREATE OR REPLACE VIEW aidis.sessions WITH (security_invoker = true) AS
+SELECT b.id, b.display_id, b.title, b.description, b.goal, b.notes, b.tags,
+       b.project_id, b.agent, b.ai_model, b.client_key,
+       b.status, b.end_reason, b.started_at,
+       -- An ended session's last activity is the one stored when it ended
+       -- (a write named onto it later is counted, but is no activity of it).
+       CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, d.last_activity_at)
+            ELSE b.last_activity_at END AS last_activity_at,
+       b.ended_at,
+       b.contexts_created      + d.contexts_created      AS contexts_created,
+       b.tasks_created         + d.tasks_created         AS tasks_created,
+       b.tasks_completed       + d.tasks_completed       AS tasks_completed,
+       b.tasks_reopened        + d.tasks_reopened        AS tasks_reopened,
+       b.decisions_created     + d.decisions_created     AS decisions_created,
+       b.activity_count        + d.activity_count        AS activity_count,
+       b.input_tokens          + d.input_tokens          AS input_tokens,
+       b.output_tokens         + d.output_tokens         AS output_tokens,
+       b.cache_read_tokens     + d.cache_read_tokens     AS cache_read_tokens,
+       b.cache_creation_tokens + d.cache_creation_tokens AS cache_creation_tokens,
+       b.estimated_tokens      + d.estimated_tokens      AS estimated_tokens,
+       b.loc_added             + d.loc_added             AS loc_added,
+       b.loc_removed           + d.loc_removed           AS loc_removed,
+       (SELECT pg_catalog.count(*) FROM aidis.session_files f WHERE f.session_id = b.id) AS files_touched,
+       b.rating, b.rating_note, b.score, b.score_breakdown,
+       b.created_at, b.updated_at
+FROM aidis.session_base b
+CROSS JOIN LATERAL (
+  SELECT COALESCE(pg_catalog.sum(x.contexts_created), 0)::bigint      AS contexts_created,
+         COALESCE(pg_catalog.sum(x.tasks_created), 0)::bigint         AS tasks_created,
+         COALESCE(pg_catalog.sum(x.tasks_completed), 0)::bigint       AS tasks_completed,
+         COALESCE(pg_catalog.sum(x.tasks_reopened), 0)::bigint        AS tasks_reopened,
+         COALESCE(pg_catalog.sum(x.decisions_created), 0)::bigint     AS decisions_created,
+         COALESCE(pg_catalog.sum(x.activity_count), 0)::bigint        AS activity_count,
+         COALESCE(pg_catalog.sum(x.input_tokens), 0)::bigint          AS input_tokens,
+         COALESCE(pg_catalog.sum(x.output_tokens), 0)::bigint         AS output_tokens,
+         COALESCE(pg_catalog.sum(x.cache_read_tokens), 0)::bigint     AS cache_read_tokens,
+         COALESCE(pg_catalog.sum(x.cache_creation_tokens), 0)::bigint AS cache_creation_tokens,
+         COALESCE(pg_catalog.sum(x.estimated_tokens), 0)::bigint      AS estimated_tokens,
+         COALESCE(pg_catalog.sum(x.loc_added), 0)::bigint             AS loc_added,
+         COALESCE(pg_catalog.sum(x.loc_removed), 0)::bigint           AS loc_removed,
+         pg_catalog.max(x.last_activity_at)                           AS last_activity_at
+  FROM aidis.session_deltas x
+  WHERE x.session_id = b.id
+) d;
+
+CREATE OR REPLACE FUNCTION aidis._connection_role() RETURNS oid
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_connection_role';
+
+CREATE OR REPLACE FUNCTION aidis._connection_sees_hidden() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, 'aidis_admin', 'USAGE')
+  FROM pg_roles r WHERE r.oid = aidis._connection_role()
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._clip(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END $$;
+
+CREATE OR REPLACE FUNCTION aidis._check_may_change(sid uuid) RETURNS void
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me oid := aidis._connection_role();
+  row aidis.session_base;
+  owner regrole;
+BEGIN
+  SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid;
+  owner := to_regrole(quote_ident(row.started_by));  -- NULL once that role is dropped
+  IF row.started_by IS NULL OR pg_has_role(me, 'aidis_admin', 'USAGE')
+     OR pg_has_role(me, owner::oid, 'USAGE') THEN
+    RETURN;
+  END IF;
+  RAISE EXCEPTION 'session % belongs to role "%"', row.display_id, row.started_by
+    USING ERRCODE = 'insufficient_privilege',
+          DETAIL = format('Role "%s" may change only the sessions of roles whose privileges it has.', pg_get_userbyid(me)),
+          HINT = 'Start your own session with aidis.start_session(); an aidis_admin may change any session.';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._check_q(q text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  words integer;
+BEGIN
+  IF char_length(q) > 255 THEN
+    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Words as the search index sees them: runs of letters and digits.
+  words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
+  IF words > 32 THEN
+    RAISE EXCEPTION 'q has % words; at most 32 are allowed', words USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._fold_deltas() RETURNS integer
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  folded integer;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('aidis_sessions.fold')) THEN
+    RETURN 0;
+  END IF;
+  WITH taken AS (
+    DELETE FROM aidis.session_deltas d
+    WHERE (d.session_id, d.slot) IN (
+      SELECT x.session_id, x.slot FROM aidis.session_deltas x
+      WHERE x.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
+      FOR UPDATE SKIP LOCKED)
+    RETURNING d.*
+  ), summed AS (
+    SELECT t.session_id,
+           sum(t.contexts_created) AS contexts_created, sum(t.tasks_created) AS tasks_created,
+           sum(t.tasks_completed) AS tasks_completed, sum(t.tasks_reopened) AS tasks_reopened,
+           sum(t.decisions_created) AS decisions_created, sum(t.activity_count) AS activity_count,
+           sum(t.input_tokens) AS input_tokens, sum(t.output_tokens) AS output_tokens,
+           sum(t.cache_read_tokens) AS cache_read_tokens,
+           sum(t.cache_creation_tokens) AS cache_creation_tokens,
+           sum(t.estimated_tokens) AS estimated_tokens, sum(t.loc_added) AS loc_added,
+           sum(t.loc_removed) AS loc_removed, max(t.last_activity_at) AS last_activity_at
+    FROM taken t GROUP BY t.session_id
+  )
+  UPDATE aidis.session_base b SET
+    contexts_created      = b.contexts_created + s.contexts_created,
+    tasks_created         = b.tasks_created + s.tasks_created,
+    tasks_completed       = b.tasks_completed + s.tasks_completed,
+    tasks_reopened        = b.tasks_reopened + s.tasks_reopened,
+    decisions_created     = b.decisions_created + s.decisions_created,
+    activity_count        = b.activity_count + s.activity_count,
+    input_tokens          = b.input_tokens + s.input_tokens,
+    output_tokens         = b.output_tokens + s.output_tokens,
+    cache_read_tokens     = b.cache_read_tokens + s.cache_read_tokens,
+    cache_creation_tokens = b.cache_creation_tokens + s.cache_creation_tokens,
+    estimated_tokens      = b.estimated_tokens + s.estimated_tokens,
+    loc_added             = b.loc_added + s.loc_added,
+    loc_removed           = b.loc_removed + s.loc_removed,
+    -- An ended session keeps the last activity it ended with.
+    last_activity_at      = CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, s.last_activity_at)
+                                 ELSE b.last_activity_at END
+  FROM summed s
+  WHERE b.id = s.session_id;
+  GET DIAGNOSTICS folded = ROW_COUNT;
+  RETURN folded;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._find_session(s text) RETURNS uuid
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  ref text := btrim(s);
+  hex text;
+  found uuid[];
+  hide boolean;
+BEGIN
+  IF s IS NULL THEN
+    found := ARRAY[aidis._current_session_id()];
+    IF found[1] IS NULL THEN
+      RAISE EXCEPTION 'no current session'
+        USING ERRCODE = 'no_data_found', HINT = 'Start one with aidis.start_session() or name a session.';
+    END IF;
+    RETURN found[1];
+  END IF;
+  IF char_length(ref) > 64 THEN
+    ref := NULL;  -- longer than any reference: malformed
+  END IF;
+  hide := NOT aidis._connection_sees_hidden();
+  IF ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b
+    WHERE b.id = ref::uuid
+      AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
+  ELSIF ref ~* '^SES-[0-9]{4}-[0-9]+$' THEN
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b
+    WHERE b.display_id = upper(ref)
+      AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
+  ELSIF ref ~* '^[0-9a-f-]+$' AND length(replace(ref, '-', '')) BETWEEN 8 AND 32 THEN
+    -- A prefix: a range scan on the primary key between prefix00.. and prefixff..
+    hex := lower(replace(ref, '-', ''));
+    SELECT array_agg(x.id) INTO found FROM (
+      SELECT b.id FROM aidis.session_base b
+      WHERE b.id BETWEEN rpad(hex, 32, '0')::uuid AND rpad(hex, 32, 'f')::uuid
+        AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'))
+      ORDER BY b.id LIMIT 2) x;
+  ELSE
+    RAISE EXCEPTION 'invalid session reference "%"', aidis._clip(s)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use a uuid, a uuid prefix of at least 8 hex digits, or a display id like SES-2026-0001.';
+  END IF;
+  IF found IS NULL THEN
+    RAISE EXCEPTION 'session "%" does not exist', ref USING ERRCODE = 'undefined_object';
+  ELSIF cardinality(found) > 1 THEN
+    RAISE EXCEPTION 'session prefix "%" is ambiguous', ref
+      USING ERRCODE = 'cardinality_violation', HINT = 'Give more characters of the id.';
+  END IF;
+  RETURN found[1];
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._find_project(p text) RETURNS uuid
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pid uuid;
+BEGIN
+  IF p IS NULL OR btrim(p) = '' THEN
+    RAISE EXCEPTION 'project must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  ELSIF char_length(p) > 255 THEN  -- longer than any name or id
+    RAISE EXCEPTION 'project "%" is % characters long; a name or id has at most 255', aidis._clip(p), char_length(p)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT x.id INTO pid FROM aidis.projects x WHERE x.name = p;
+  IF pid IS NULL AND p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    SELECT x.id INTO pid FROM aidis.projects x WHERE x.id = p::uuid;
+  END IF;
+  IF pid IS NULL THEN
+    RAISE EXCEPTION 'project "%" does not exist', p
+      USING ERRCODE = 'undefined_object', HINT = 'Create it with aidis.create_project().';
+  END IF;
+  RETURN pid;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at timestamptz)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- its score and events include this transaction's work
+  -- Never after the end (even if the clock stepped back since the last activity).
+  UPDATE aidis.session_base b
+  SET status = new_status, end_reason = reason, ended_at = at,
+      last_activity_at = LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at)),
+      updated_at = clock_timestamp()
+  WHERE b.id = sid;
+  PERFORM aidis._store_score(sid);  -- the derived rating, kept with the ended session
+  PERFORM aidis._log_event(sid, CASE reason WHEN 'timeout' THEN 'session_timeout' ELSE 'session_ended' END,
+                           at, 'session ' || CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timed out'
+                                                         WHEN 'superseded' THEN 'superseded by a new session'
+                                                         ELSE 'ended: project disconnected' END,
+                           jsonb_build_object('end_reason', reason));
+  -- After the end event, which is one of its moments.
+  UPDATE aidis.session_base b
+  SET active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, b.last_activity_at)
+  WHERE b.id = sid;
+  PERFORM aidis._notify(CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timeout'
+                                    WHEN 'superseded' THEN 'superseded' ELSE 'disconnected' END, sid);
+  PERFORM aidis._invalidate_caches();
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.create_project(name text, root_directory text DEFAULT NULL,
+                                     is_default boolean DEFAULT false)
+  RETURNS aidis.projects
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  created aidis.projects;
+BEGIN
+  IF name IS NULL OR btrim(name) = '' THEN
+    RAISE EXCEPTION 'project name must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(root_directory) > 4096 THEN
+    RAISE EXCEPTION 'root_directory is % characters long; at most 4096 are allowed', char_length(root_directory)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF name = '__unassigned__' OR EXISTS (SELECT 1 FROM aidis.projects p WHERE p.name = create_project.name) THEN
+    RAISE EXCEPTION 'project "%" already exists', name USING ERRCODE = 'unique_violation';
+  END IF;
+  IF COALESCE(is_default, false) THEN
+    UPDATE aidis.projects p SET is_default = false, updated_at = now() WHERE p.is_default;
+  END IF;
+  INSERT INTO aidis.projects (name, root_directory, is_default)
+  VALUES (create_project.name, create_project.root_directory, COALESCE(create_project.is_default, false))
+  RETURNING * INTO created;
+  RETURN created;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.start_session(agent text DEFAULT NULL, project text DEFAULT NULL,
+                                    title text DEFAULT NULL, goal text DEFAULT NULL,
+                                    ai_model text DEFAULT NULL, client_key text DEFAULT NULL,
+                                    force_new boolean DEFAULT false)
+  RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  who text := aidis.normalize_agent(COALESCE(NULLIF(btrim(agent), ''),
+                                             NULLIF(current_setting('application_name', true), ''),
+                                             'unknown'));
+  pid uuid;
+  existing aidis.session_base;
+  sid uuid;
+  display text;
+  started timestamptz := clock_timestamp();
+  result aidis.sessions;
+BEGIN
+  IF char_length(ai_model) > 200 THEN
+    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(ai_model)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(client_key) > 200 THEN
+    RAISE EXCEPTION 'client_key is % characters long; at most 200 are allowed', char_length(client_key)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- One start at a time per (agent, client_key).
+  PERFORM pg_advisory_xact_lock(hashtext('aidis_sessions.start'),
+                                hashtext(who || '/' || COALESCE(client_key, '')));
+  IF project IS NOT NULL THEN
+    pid := aidis._choose_project(project);
+  END IF;
+
+  SELECT * INTO existing FROM aidis.session_base b
+  WHERE b.agent = who AND COALESCE(b.client_key, '') = COALESCE(start_session.client_key, '')
+    AND b.status = 'active'
+  FOR UPDATE;
+  IF FOUND THEN  -- resuming or superseding it changes it
+    PERFORM aidis._check_may_change(existing.id);
+  END IF;
+
+  IF FOUND AND NOT COALESCE(force_new, false) AND (pid IS NULL OR pid = existing.project_id) THEN
+    -- Resume: the MCP server restarted or reconnected.
+    UPDATE aidis.session_base b
+    SET ai_model = COALESCE(start_session.ai_model, b.ai_model),
+        goal = COALESCE(start_session.goal, b.goal),
+        title = COALESCE(start_session.title, b.title),
+        last_activity_at = GREATEST(b.last_activity_at, started),
+        updated_at = started
+    WHERE b.id = existing.id;
+    PERFORM aidis._log_event(existing.id, 'session_resumed', started, 'session resumed');
+    PERFORM aidis._notify('resumed', existing.id);
+    PERFORM aidis._bind(existing.id);
+    SELECT * INTO result FROM aidis.sessions s WHERE s.id = existing.id;
+    RETURN result;
+  END IF;
+
+  IF FOUND THEN
+    PERFORM aidis._close_session(existing.id, 'inactive', 'superseded',
+                                 aidis._effective_last_activity(existing.id, existing.last_activity_at));
+  END IF;
+
+  pid := COALESCE(pid, aidis._choose_project(NULL));
+  display := aidis._next_display_id(started);
+  INSERT INTO aidis.session_base (display_id, title, goal, project_id, agent, ai_model, client_key,
+                                  started_at, last_activity_at, created_at, updated_at, started_by)
+  VALUES (display, COALESCE(start_session.title, display), NULLIF(start_session.goal, ''), pid, who,
+          NULLIF(start_session.ai_model, ''), start_session.client_key,
+          started, started, started, started, pg_get_userbyid(aidis._connection_role()))
+  RETURNING id INTO sid;
+  PERFORM aidis._log_event(sid, 'session_started', started, 'session started',
+                           jsonb_build_object('agent', who, 'project_id', pid));
+  PERFORM aidis._notify('started', sid);
+  PERFORM aidis._bind(sid);
+  SELECT * INTO result FROM aidis.sessions s WHERE s.id = sid;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.use_session(s text) RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+  result aidis.sessions;
+BEGIN
+  IF s IS NULL THEN
+    RAISE EXCEPTION 'use_session needs a session' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  PERFORM aidis._check_may_change(sid);
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  IF result.status <> 'active' THEN
+    RAISE EXCEPTION 'session % is not active (%)', result.display_id, result.status
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Start a new session with aidis.start_session().';
+  END IF;
+  PERFORM aidis._bind(sid);
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.end_session(s text DEFAULT NULL) RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  row aidis.session_base;
+  result aidis.sessions;
+BEGIN
+  PERFORM aidis._check_may_change(sid);
+  SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  IF row.status <> 'active' THEN
+    RAISE EXCEPTION 'session % is not active (%)', row.display_id, row.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  PERFORM aidis._refuse_if_disconnected(row.project_id);
+  PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());
+  PERFORM aidis._forget_cached_session();
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._activity_session(s text, OUT session_id uuid, OUT project_id uuid)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  row aidis.session_base;
+BEGIN
+  IF s IS NULL THEN
+    session_id := aidis._current_or_new_session_id();
+  ELSE
+    session_id := aidis._find_session(s);
+  END IF;
+  PERFORM aidis._check_may_change(session_id);
+  SELECT * INTO row FROM aidis.session_base b WHERE b.id = session_id;
+  IF row.status <> 'active' THEN
+    RAISE EXCEPTION 'session % is not active (%)', row.display_id, row.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  PERFORM aidis._refuse_if_disconnected(row.project_id);
+  project_id := row.project_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.record_usage(input_tokens bigint, output_tokens bigint,
+                                   cache_read_tokens bigint DEFAULT 0,
+                                   cache_creation_tokens bigint DEFAULT 0,
+                                   model text DEFAULT NULL, s text DEFAULT NULL)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  target record;
+BEGIN
+  IF input_tokens IS NULL OR output_tokens IS NULL OR cache_read_tokens IS NULL
+     OR cache_creation_tokens IS NULL THEN
+    RAISE EXCEPTION 'token counts must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF input_tokens < 0 OR output_tokens < 0 OR cache_read_tokens < 0 OR cache_creation_tokens < 0 THEN
+    RAISE EXCEPTION 'token counts must not be negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(btrim(model)) > 200 THEN  -- stored as the session's ai_model
+    RAISE EXCEPTION 'model is % characters long; at most 200 are allowed', char_length(btrim(model))
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  target := aidis._activity_session(s);
+  PERFORM aidis._buffer_usage(target.session_id, target.project_id, input_tokens, output_tokens,
+                              cache_read_tokens, cache_creation_tokens, NULLIF(btrim(model), ''));
+  IF NULLIF(btrim(model), '') IS NOT NULL THEN
+    -- Only writes the session row when the model changes.
+    UPDATE aidis.session_base b SET ai_model = btrim(model), updated_at = clock_timestamp()
+    WHERE b.id = target.session_id AND b.ai_model IS DISTINCT FROM btrim(model);
+  END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._search_query(terms text[], since timestamptz, until timestamptz)
+  RETURNS tsquery
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT (COALESCE(string_agg(c.conj, ' | ' ORDER BY c.p) || ' | ', '') || '''*''')::tsquery
+  FROM (SELECT p, '(' || string_agg(CASE WHEN t.term LIKE '%*' THEN quote_literal(p || '/' || rtrim(t.term, '*')) || ':*'
+                                         ELSE quote_literal(p || '/' || t.term) END,
+                                    ' & ' ORDER BY t.n) || ')' AS conj
+        FROM generate_series(aidis._search_period(since), aidis._search_period(until)) AS p
+        CROSS JOIN unnest(terms) WITH ORDINALITY AS t (term, n)
+        GROUP BY p) c
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid, needle text,
+                                         lim integer, off integer, as_policy text DEFAULT NULL)
+  RETURNS uuid[]
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  -- Small reads, mostly of recent, cached rows: starting workers costs more
+  -- than it saves, and an index that reads only the rows of the filter beats
+  -- one whose order follows the table's. The candidates of the word index
+  -- are older rows: read ahead (a bitmap heap scan prefetches).
+  SET max_parallel_workers_per_gather = 0
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
+AS $$
+DECLARE
+  probe_rows constant integer := 150;   -- the first window of newest rows
+  -- Rough costs in microseconds, to choose (measured on the scale set):
+  -- reading and rechecking one row in list order; one candidate of the word
+  -- index (bitmap), for a lexeme and for a range of them (a prefix); one row
+  -- of a time range (bitmap); rechecking one candidate.
+  row_cost constant float8 := 4.5;
+  exact_cost constant float8 := 0.35;
+  prefix_cost constant float8 := 0.7;
+  range_cost constant float8 := 0.15;
+  recheck_cost constant float8 := 4;
+  want bigint := lim::bigint + off;  -- matches up to the end of the page
+  filter text := '';
+  loose_filter text := '';  -- the same, not served by an index
+  pattern text;
+  terms text[];
+  display_from text;
+  display_to text;
+  hex text;
+  lo uuid;
+  hi uuid;
+  named_projects uuid[];
+  other_ids uuid[] := '{}';
+  other_starts timestamptz[] := '{}';
+  bound timestamptz;  -- text matches older than this cannot be on the page
+  hit_ids uuid[] := '{}';
+  hit_starts timestamptz[] := '{}';
+  more_ids uuid[];
+  more_starts timestamptz[];
+  window_rows bigint := probe_rows;
+  first_start timestamptz;
+  last_start timestamptz;
+  last_id uuid;
+  more boolean;
+  hits integer;
+  need bigint;
+  span float8;
+  per_second float8;
+  rows_needed float8;
+  since timestamptz;
+  oldest timestamptz;
+  r record;
+  ids uuid[];
+BEGIN
+  PERFORM aidis._check_page(lim, off, 1000);
+  lim := COALESCE(lim, 50);
+  off := COALESCE(off, 0);
+  needle := NULLIF(btrim(needle), '');
+  PERFORM aidis._check_q(needle);
+  -- (Separate statements: EXECUTE on each is checked only when it runs, and
+  -- only admins may run the second.)
+  IF needle IS NOT NULL AND as_policy IS NULL AND row_security_active('aidis.session_base') THEN
+    IF pg_has_role('aidis_admin', 'USAGE') THEN
+      RETURN aidis._list_all_session_ids(wanted_status, pid, needle, lim, off);
+    END IF;
+    RETURN aidis._list_connected_session_ids(wanted_status, pid, needle, lim, off);
+  END IF;
+  IF needle IS NULL THEN
+    IF as_policy = 'connected_projects' THEN
+      RETURN '{}';  -- only the q search applies the policy's condition
+    END IF;
+    IF wanted_status IS NULL AND pid IS NULL THEN
+      RETURN ARRAY(SELECT b.id FROM aidis.session_base b
+                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+    ELSIF pid IS NULL THEN
+      RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = wanted_status
+                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+    ELSIF wanted_status IS NULL THEN
+      RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.project_id = pid
+                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+    END IF;
+    -- Both: which index serves depends on the status (few are active).
+    EXECUTE 'SELECT ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = $1 AND b.project_id = $2
+                          ORDER BY b.started_at DESC, b.id LIMIT $3 OFFSET $4)'
+      INTO ids USING wanted_status, pid, lim, off;
+    RETURN ids;
+  END IF;
+
+  IF wanted_status IS NOT NULL THEN
+    filter := filter || ' AND b.status = $1';
+    loose_filter := loose_filter || ' AND (b.status = $1) IS TRUE';
+  END IF;
+  IF pid IS NOT NULL THEN
+    filter := filter || ' AND b.project_id = $2';
+    loose_filter := loose_filter || ' AND (b.project_id = $2) IS TRUE';
+  END IF;
+  IF as_policy = 'connected_projects' THEN  -- that policy's condition (90_security.sql)
+    filter := filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
+    loose_filter := loose_filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
+  END IF;
+  pattern := '%' || replace(replace(replace(needle, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+
+  -- The start of a display id ("SES-2026-00", "2026-0042"; the number alone
+  -- is in the searchable text), as a range of its index (leakproof
+  -- operators, unlike LIKE)...
+  IF upper(needle) ~ '^SES(-[0-9]{0,4}(-[0-9]*)?)?$' OR needle ~ '^[0-9]{4}-[0-9]*$' THEN
+    display_from := CASE WHEN upper(needle) LIKE 'SES%' THEN upper(needle) ELSE 'SES-' || needle END;
+    display_to := left(display_from, -1) || chr(ascii(right(display_from, 1)) + 1);
+  END IF;
+  -- ...a uuid prefix (a range of the primary key)...
+  hex := lower(replace(needle, '-', ''));
+  IF needle ~* '^[0-9a-f-]+$' AND length(hex) BETWEEN 8 AND 32 THEN
+    lo := rpad(hex, 32, '0')::uuid;
+    hi := rpad(hex, 32, 'f')::uuid;
+  END IF;
+  -- ...or the name of the session's project: the newest of each, up to the
+  -- end of the page.
+  SELECT array_agg(p.id) INTO named_projects FROM aidis.projects p WHERE p.name ILIKE pattern;
+  IF display_from IS NOT NULL OR lo IS NOT NULL OR named_projects IS NOT NULL THEN
+    EXECUTE format($sql$
+        SELECT array_agg(u.id ORDER BY u.started_at DESC, u.id), array_agg(u.started_at ORDER BY u.started_at DESC, u.id)
+        FROM (SELECT DISTINCT x.id, x.started_at FROM (%s %s %s) x
+              ORDER BY x.started_at DESC, x.id LIMIT $3) u $sql$,
+      -- Few ids start so (the usual case): all of them, then sorted; many
+      -- ("SES"): the planner's choice (likely in list order).
+      CASE WHEN display_from IS NULL THEN 'SELECT NULL::uuid AS id, NULL::timestamptz AS started_at WHERE false'
+           WHEN (SELECT count(*) < 1000 FROM (SELECT 1 FROM aidis.session_base b
+                                              WHERE b.display_id ~>=~ display_from AND b.display_id ~<~ display_to
+                                              LIMIT 1000) x)
+           THEN format('(SELECT d.id, d.started_at
+                         FROM (SELECT b.id, b.started_at FROM aidis.session_base b
+                               WHERE b.display_id ~>=~ $4 AND b.display_id ~<~ $5 %s OFFSET 0) d
+                         ORDER BY d.started_at DESC, d.id LIMIT $3)', loose_filter)
+           ELSE format('(SELECT b.id, b.started_at FROM aidis.session_base b
+                         WHERE b.display_id ~>=~ $4 AND b.display_id ~<~ $5 %s
+                         ORDER BY b.started_at DESC, b.id LIMIT $3)', filter) END,
+      CASE WHEN lo IS NOT NULL THEN format(
+        'UNION ALL (SELECT b.id, b.started_at FROM aidis.session_base b WHERE b.id BETWEEN $6 AND $7 %s
+                    ORDER BY b.started_at DESC, b.id LIMIT $3)', loose_filter) END,
+      CASE WHEN named_projects IS NOT NULL THEN format(
+        'UNION ALL SELECT n.id, n.started_at FROM unnest($8::uuid[]) AS np (id)
+                   CROSS JOIN LATERAL (SELECT b.id, b.started_at FROM aidis.session_base b WHERE b.project_id = np.id %s
+                                       ORDER BY b.started_at DESC, b.id LIMIT $3) n', filter) END)
+      INTO other_ids, other_starts
+      USING wanted_status, pid, want, display_from, display_to, lo, hi, named_projects;
+    other_ids := COALESCE(other_ids, '{}');
+    other_starts := COALESCE(other_starts, '{}');
+    IF cardinality(other_ids) >= want THEN
+      bound := other_starts[want];
+    END IF;
+  END IF;
+
+  -- A case-insensitive substring of the searchable text. With words the
+  -- index can use (and no row-level security: see below), a first window
+  -- of time, the newest rows of the filter, is read through the index: its
+  -- candidates, each rechecked...
+  -- (Few sessions are active: those are read in list order.)
+  IF wanted_status IS DISTINCT FROM 'active' AND NOT row_security_active('aidis.session_base') THEN
+    -- At most 8: fewer are still met by every match, and each costs an
+    -- index probe in every period of the window.
+    terms := (aidis._search_terms(pattern))[1:8];
+  END IF;
+  IF terms IS NOT NULL THEN
+    -- (From the index alone: the project's, else the status'.)
+    EXECUTE format($sql$
+        SELECT max(x.started_at), min(x.started_at), count(*)
+        FROM (SELECT b.started_at FROM aidis.session_base b WHERE true %s
+              ORDER BY b.started_at DESC LIMIT $3) x $sql$,
+        CASE WHEN pid IS NOT NULL THEN 'AND b.project_id = $2' WHEN wanted_status IS NOT NULL THEN 'AND b.status = $1' END)
+      INTO first_start, since, window_rows USING wanted_status, pid, probe_rows;
+    IF window_rows < probe_rows OR since <= bound THEN
+      terms := NULL;  -- few rows matter: all of them in list order
+    END IF;
+  END IF;
+  IF terms IS NOT NULL THEN
+    SELECT min(b.started_at) INTO oldest FROM aidis.session_base b;
+    FOR attempt IN 1 .. 8 LOOP
+      EXECUTE format($sql$
+          SELECT array_agg(x.id ORDER BY x.started_at DESC, x.id), array_agg(x.started_at ORDER BY x.started_at DESC, x.id)
+          FROM (SELECT b.id, b.started_at FROM aidis.session_base b
+                WHERE aidis._search_words(aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent),
+                                          b.started_at) @@ $4
+                  AND aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent) ILIKE $3 %s %s %s
+                ORDER BY b.started_at DESC, b.id LIMIT $8) x $sql$,
+          -- (Without a window the candidates are few: rather than read all
+          -- the rows of a status, a project or a time from their index,
+          -- check them.)
+          CASE WHEN since IS NULL THEN loose_filter ELSE filter END,
+          CASE WHEN last_start IS NOT NULL THEN 'AND b.started_at < $5' END,
+          CASE WHEN since IS NOT NULL THEN 'AND b.started_at >= $7'
+               WHEN bound IS NOT NULL THEN 'AND (b.started_at >= $6) IS TRUE' END)
+        INTO more_ids, more_starts
+        USING wanted_status, pid, pattern,
+              aidis._search_query(terms, COALESCE(since, bound, oldest), COALESCE(last_start, first_start, now())),
+              last_start, bound, since, want - cardinality(hit_ids);
+      hit_ids := hit_ids || COALESCE(more_ids, '{}');
+      hit_starts := hit_starts || COALESCE(more_starts, '{}');
+      hits := cardinality(hit_ids);
+      EXIT WHEN hits >= want OR since IS NULL;
+      last_start := since;  -- next: strictly older than the window
+      IF attempt = 1 AND hits > 0 THEN
+        -- The rate seen in the first window decides the next: going on in
+        -- list order (rows still needed × row_cost), or the index within a
+        -- time window where the missing matches are expected (one and a half
+        -- times, at a rate a little above the one seen: a window too short
+        -- costs one more query, one too long reads every candidate in it),
+        -- whose cost grows with the candidates, of every status and project,
+        -- of each 14-day period it touches (rows per second: those of the
+        -- first window, or of the whole table when it was filtered).
+        need := want - hits;
+        span := GREATEST(extract(epoch FROM first_start - since), 0.001);
+        rows_needed := 1.5 * need * probe_rows / (hits + 2);
+        since := aidis._search_since(since, span * rows_needed / probe_rows, GREATEST(oldest, bound));
+        per_second := probe_rows / span;
+        IF filter <> '' THEN
+          per_second := GREATEST(per_second,
+            (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'aidis.session_base'::regclass)
+            / GREATEST(extract(epoch FROM now() - oldest), 1));
+        END IF;
+        IF (hits + 1.0) / probe_rows
+             * (aidis._search_period(last_start) - aidis._search_period(COALESCE(since, bound, oldest)) + 1)
+             * 1209600 * per_second
+             * (CASE WHEN terms[1] LIKE '%*' THEN prefix_cost ELSE exact_cost END)
+           + rows_needed * range_cost + 1.5 * need * recheck_cost
+           >= need * probe_rows / (hits + 1.0) * row_cost THEN
+          -- Frequent: on in list order, from the end of the window.
+          window_rows := LEAST(probe_rows * 16, GREATEST(probe_rows, ceil(1.5 * need * probe_rows / hits)::bigint));
+          terms := NULL;
+          EXIT;
+        END IF;
+      ELSE
+        -- Next, the time the missing matches take at the rate seen so far
+        -- (one and a half times, at least as long again); all of it when
+        -- nothing matched yet (or after a few windows).
+        since := CASE WHEN hits > 0 AND attempt < 7
+                      THEN aidis._search_since(since, extract(epoch FROM first_start - since)
+                                                      * GREATEST(1.5 * (want - hits) / hits, 1),
+                                               GREATEST(oldest, bound)) END;
+      END IF;
+    END LOOP;
+  END IF;
+  window_rows := CASE WHEN terms IS NULL AND last_start IS NULL THEN probe_rows ELSE window_rows END;
+
+  -- ...or in list order: windows of the newest rows (older than the index's
+  -- window, if any), each returning its matches, its first and its last
+  -- row.
+  WHILE terms IS NULL AND cardinality(hit_ids) < want LOOP
+    more := false;
+    FOR r IN EXECUTE format($sql$
+        SELECT w.id, w.started_at, w.n,
+               aidis._search_text(w.display_id, w.title, w.description, w.goal, w.tags, w.agent) ILIKE $3 AS hit
+        FROM (SELECT b.id, b.started_at, b.display_id, b.title, b.description, b.goal, b.tags, b.agent,
+                     row_number() OVER (ORDER BY b.started_at DESC, b.id) AS n
+              FROM aidis.session_base b
+              WHERE true %s %s %s
+              ORDER BY b.started_at DESC, b.id
+              LIMIT $4) w
+        WHERE w.n IN (1, $4)
+           OR aidis._search_text(w.display_id, w.title, w.description, w.goal, w.tags, w.agent) ILIKE $3 $sql$,
+        filter,
+        CASE WHEN last_start IS NOT NULL THEN 'AND b.started_at <= $5 AND (b.started_at < $5 OR b.id > $6)' END,
+        CASE WHEN bound IS NOT NULL THEN 'AND b.started_at >= $7' END)
+      USING wanted_status, pid, pattern, window_rows, last_start, last_id, bound
+    LOOP
+      IF r.hit THEN
+        hit_ids := hit_ids || r.id;
+        hit_starts := hit_starts || r.started_at;
+        EXIT WHEN cardinality(hit_ids) >= want;
+      END IF;
+      IF r.n = window_rows THEN
+        more := true;
+        last_start := r.started_at;
+        last_id := r.id;
+      END IF;
+    END LOOP;
+    hits := cardinality(hit_ids);
+    EXIT WHEN hits >= want OR NOT more;
+    IF hits = 0 AND row_security_active('aidis.session_base') THEN
+      -- Under row-level security no index serves a condition that is not
+      -- leakproof (neither ILIKE nor @@): after a first window with no
+      -- match, the rest in one query, as the planner likes it (in parallel).
+      PERFORM set_config(s.name, s.reset_val, true)  -- (undone when the function returns)
+      FROM pg_settings s WHERE s.name = 'max_parallel_workers_per_gather';
+      EXECUTE format($sql$
+          SELECT array_agg(x.id ORDER BY x.started_at DESC, x.id), array_agg(x.started_at ORDER BY x.started_at DESC, x.id)
+          FROM (SELECT b.id, b.started_at FROM aidis.session_base b
+                WHERE aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent) ILIKE $3
+                  AND b.started_at <= $5 AND (b.started_at < $5 OR b.id > $6) %s %s
+                ORDER BY b.started_at DESC, b.id LIMIT $4) x $sql$,
+          filter, CASE WHEN bound IS NOT NULL THEN 'AND b.started_at >= $7' END)
+        INTO more_ids, more_starts USING wanted_status, pid, pattern, want, last_start, last_id, bound;
+      hit_ids := hit_ids || COALESCE(more_ids, '{}');
+      hit_starts := hit_starts || COALESCE(more_starts, '{}');
+      EXIT;
+    END IF;
+    -- The next window: enough rows for the matches still missing at the
+    -- rate seen so far (four times the last window when none matched).
+    window_rows := CASE WHEN hits = 0 THEN window_rows * 4
+                        ELSE LEAST(window_rows * 16, GREATEST(window_rows,
+                               ceil(1.5 * (want - hits) * window_rows / hits)::bigint)) END;
+  END LOOP;
+
+  IF cardinality(other_ids) = 0 THEN
+    IF off >= cardinality(hit_ids) THEN
+      RETURN '{}';
+    END IF;
+    RETURN hit_ids[off + 1 : LEAST(off::bigint + lim, cardinality(hit_ids))];
+  END IF;
+  RETURN ARRAY(SELECT u.id FROM (SELECT DISTINCT t.id, t.started_at
+                                 FROM unnest(hit_ids || other_ids, hit_starts || other_starts) AS t (id, started_at)) u
+               ORDER BY u.started_at DESC, u.id LIMIT lim OFFSET off);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NULL,
+                                    project text DEFAULT NULL, lim integer DEFAULT 50,
+                                    off integer DEFAULT 0)
+  RETURNS SETOF aidis.session_summary
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wanted_status text := NULLIF(lower(btrim(status)), '');
+  pid uuid;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._check_page(lim, off, 1000);
+  PERFORM aidis._check_q(NULLIF(btrim(q), ''));
+  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
+    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+  END IF;
+
+  -- One statement (one snapshot), planned once per backend.
+  RETURN QUERY
+    SELECT v.id, v.display_id, v.title, v.status, v.end_reason, v.project_id, p.name, v.agent,
+           v.ai_model, v.tags, v.started_at, v.last_activity_at, v.ended_at,
+           v.contexts_created, v.tasks_created, v.tasks_completed, v.tasks_reopened,
+           v.decisions_created, v.activity_count, v.input_tokens, v.output_tokens,
+           v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
+           v.loc_removed, v.files_touched, v.rating, v.score::numeric
+    -- (A subquery: unnest() would run the function once more to estimate its rows.)
+    FROM unnest((SELECT aidis._list_session_ids(wanted_status, pid, NULLIF(btrim(q), ''),
+                                                COALESCE(lim, 50), COALESCE(off, 0)))) WITH ORDINALITY AS page (id, ord)
+    JOIN aidis.sessions v ON v.id = page.id
+    JOIN aidis.projects p ON p.id = v.project_id
+    ORDER BY page.ord;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.update_session(s text DEFAULT NULL, title text DEFAULT NULL,
+                                     description text DEFAULT NULL, goal text DEFAULT NULL,
+                                     tags text[] DEFAULT NULL, notes text DEFAULT NULL,
+                                     ai_model text DEFAULT NULL, agent text DEFAULT NULL,
+                                     add_tags text[] DEFAULT NULL, append_notes text DEFAULT NULL)
+  RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  cur aidis.session_base;
+  new_title text;
+  new_description text;
+  new_goal text;
+  new_tags text[];
+  new_notes text;
+  new_model text;
+  new_agent text;
+  changed text[] := '{}';
+  result aidis.sessions;
+BEGIN
+  -- Array sizes first: the tags are sorted and compared below.
+  IF COALESCE(cardinality(tags), 0) + COALESCE(cardinality(add_tags), 0) > 1000 THEN
+    RAISE EXCEPTION '% tags given; at most 1000 array elements are allowed',
+      COALESCE(cardinality(tags), 0) + COALESCE(cardinality(add_tags), 0) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(COALESCE(tags, '{}') || COALESCE(add_tags, '{}')) t(tag) WHERE char_length(btrim(t.tag)) > 100) THEN
+    RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM aidis._check_may_change(sid);
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+
+  new_title := cur.title;
+  IF title IS NOT NULL THEN
+    new_title := btrim(title);
+    IF new_title = '' THEN
+      RAISE EXCEPTION 'the title cannot be cleared' USING ERRCODE = 'invalid_parameter_value';
+    ELSIF char_length(new_title) > 255 THEN
+      RAISE EXCEPTION 'title is % characters long; at most 255 are allowed', char_length(new_title)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  new_description := CASE WHEN description IS NULL THEN cur.description ELSE NULLIF(btrim(description), '') END;
+  IF char_length(new_description) > 2000 THEN
+    RAISE EXCEPTION 'description is % characters long; at most 2000 are allowed', char_length(new_description)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_goal := CASE WHEN goal IS NULL THEN cur.goal ELSE NULLIF(btrim(goal), '') END;
+  IF char_length(new_goal) > 2000 THEN
+    RAISE EXCEPTION 'goal is % characters long; at most 2000 are allowed', char_length(new_goal)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
+  IF NULLIF(btrim(append_notes), '') IS NOT NULL THEN  -- under the row lock: concurrent appends both stay
+    new_notes := concat_ws(E'\n', new_notes, btrim(append_notes));
+  END IF;
+  IF char_length(new_notes) > 10000 THEN
+    RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_tags := cur.tags;
+  IF tags IS NOT NULL OR add_tags IS NOT NULL THEN
+    -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
+    SELECT COALESCE(array_agg(x.tag ORDER BY x.first), '{}') INTO new_tags
+    FROM (SELECT btrim(t.tag) AS tag, min(t.n) AS first
+          FROM unnest(COALESCE(tags, cur.tags) || COALESCE(add_tags, '{}')) WITH ORDINALITY AS t(tag, n)
+          WHERE NULLIF(btrim(t.tag), '') IS NOT NULL
+          GROUP BY btrim(t.tag)) x;
+    IF cardinality(new_tags) > 50 THEN
+      RAISE EXCEPTION '% tags given; at most 50 are allowed', cardinality(new_tags)
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
+  IF char_length(new_model) > 200 THEN
+    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(new_model)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  new_agent := cur.agent;
+  IF agent IS NOT NULL THEN
+    IF btrim(agent) = '' THEN
+      RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
+        HINT = 'Give the agent''s name, e.g. claude-code.';
+    END IF;
+    new_agent := aidis.normalize_agent(agent);
+    -- One active session per (agent, client_key): say so rather than fail on the index.
+    IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (
+         SELECT 1 FROM aidis.session_base b
+         WHERE b.status = 'active' AND b.agent = new_agent
+           AND COALESCE(b.client_key, '') = COALESCE(cur.client_key, '') AND b.id <> sid) THEN
+      RAISE EXCEPTION 'another active session already belongs to agent "%" with the same client key', new_agent
+        USING ERRCODE = 'unique_violation', HINT = 'End that session first.';
+    END IF;
+  END IF;
+
+  IF new_title IS DISTINCT FROM cur.title THEN changed := changed || 'title'::text; END IF;
+  IF new_description IS DISTINCT FROM cur.description THEN changed := changed || 'description'::text; END IF;
+  IF new_goal IS DISTINCT FROM cur.goal THEN changed := changed || 'goal'::text; END IF;
+  IF new_tags IS DISTINCT FROM cur.tags THEN changed := changed || 'tags'::text; END IF;
+  IF new_notes IS DISTINCT FROM cur.notes THEN changed := changed || 'notes'::text; END IF;
+  IF new_model IS DISTINCT FROM cur.ai_model THEN changed := changed || 'ai_model'::text; END IF;
+  IF new_agent IS DISTINCT FROM cur.agent THEN changed := changed || 'agent'::text; END IF;
+
+  IF cardinality(changed) > 0 THEN
+    UPDATE aidis.session_base b
+    SET title = new_title, description = new_description, goal = new_goal, tags = new_tags,
+        notes = new_notes, ai_model = new_model, agent = new_agent, updated_at = clock_timestamp()
+    WHERE b.id = sid;
+    PERFORM aidis._log_event(sid, 'session_updated', clock_timestamp(),
+                             'edited: ' || array_to_string(changed, ', '),
+                             jsonb_build_object('fields', to_jsonb(changed)));
+    PERFORM aidis._notify('updated', sid);
+  END IF;
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  n bigint;
+  by_kind jsonb := '{"context": 0, "task": 0, "decision": 0}';
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
+    EXECUTE format('SELECT count(*) FROM %s x WHERE x.session_id = $1 AND x.project_id = $2', t.tbl)
+      INTO n USING sid, source;
+    by_kind := jsonb_set(by_kind, ARRAY[t.kind], to_jsonb((by_kind ->> t.kind)::bigint + n));
+  END LOOP;
+  RETURN jsonb_build_object(
+    'contexts', by_kind -> 'context', 'tasks', by_kind -> 'task', 'decisions', by_kind -> 'decision',
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a
+                        WHERE a.session_id = sid AND a.project_id = source),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid AND f.project_id = source));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  target uuid := aidis._find_project(project);
+  cur aidis.session_base;
+  src aidis.projects;
+  dst aidis.projects;
+  token text := NULLIF(btrim(confirm), '');
+  issued bigint;
+  moves jsonb;
+  t record;
+  n bigint;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  events bigint;
+  files bigint;
+  replication_role text;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
+  IF cur.project_id = target THEN
+    RAISE EXCEPTION 'session % already belongs to project "%"', cur.display_id,
+      (SELECT p.name FROM aidis.projects p WHERE p.id = target)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF token IS NOT NULL THEN
+    -- Lock both projects (in id order, like disconnect_project takes them)
+    -- and then the session; the token is checked against what is locked.
+    PERFORM 1 FROM aidis.projects p WHERE p.id IN (cur.project_id, target) ORDER BY p.id FOR SHARE;
+    SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  END IF;
+  SELECT * INTO src FROM aidis.projects p WHERE p.id = cur.project_id;
+  SELECT * INTO dst FROM aidis.projects p WHERE p.id = target;
+  PERFORM aidis._refuse_if_disconnected(src.id);
+  PERFORM aidis._refuse_if_disconnected(dst.id);
+
+  IF token IS NULL THEN
+    issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
+    moves := aidis._reassign_counts(sid, src.id);
+    RETURN jsonb_build_object(
+      'status', 'confirmation_required',
+      'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
+                        'timeline events: %s, files: %s) will move from project "%s" to project "%s".',
+                        cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
+                        moves ->> 'timeline_events', moves ->> 'files', src.name, dst.name),
+      'hint', 'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
+      'confirm', aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued),
+      'expires_at', to_timestamp(issued + 600),
+      'session_id', sid, 'display_id', cur.display_id,
+      'from_project_id', src.id, 'from_project', src.name,
+      'to_project_id', dst.id, 'to_project', dst.name,
+      'moves', moves);
+  END IF;
+
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
+  END IF;
+  issued := split_part(token, '.', 1)::bigint;
+  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
+    RAISE EXCEPTION 'confirmation token does not match this reassignment'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+
+  -- Apply. The session tables keep their guard triggers (both projects are
+  -- connected and locked).
+  UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
+  UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
+  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid AND a.project_id = src.id;
+  GET DIAGNOSTICS events = ROW_COUNT;
+  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
+  GET DIAGNOSTICS files = ROW_COUNT;
+  -- Tracked rows move with their triggers off: moving a row is not activity
+  -- (it would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. Only for these statements, and restored right after.
+  replication_role := current_setting('session_replication_role');
+  PERFORM set_config('session_replication_role', 'replica', true);
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
+    EXECUTE format('UPDATE %s x SET project_id = $1 WHERE x.session_id = $2 AND x.project_id = $3', t.tbl)
+      USING dst.id, sid, src.id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
+  END LOOP;
+  PERFORM set_config('session_replication_role', replication_role, true);
+
+  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
+                           format('moved from project "%s" to "%s"', src.name, dst.name),
+                           jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
+                                              'to_project_id', dst.id, 'to_project', dst.name,
+                                              'moved', moves));
+  PERFORM aidis._notify('reassigned', sid);
+  -- Every backend forgets the session's old project when this commits.
+  PERFORM aidis._invalidate_caches();
+  PERFORM aidis._forget_cached_session();
+  RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
+                            'from_project_id', src.id, 'from_project', src.name,
+                            'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL)
+  RETURNS aidis.sessions
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+  cur aidis.session_base;
+  new_note text := NULLIF(btrim(note), '');
+  result aidis.sessions;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  IF stars IS NULL OR stars < 1 OR stars > 5 THEN
+    RAISE EXCEPTION 'stars must be 1 to 5, not %', COALESCE(stars::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(new_note) > 2000 THEN
+    RAISE EXCEPTION 'note is % characters long; at most 2000 are allowed', char_length(new_note)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  PERFORM aidis._check_may_change(sid);
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  UPDATE aidis.session_base b
+  SET rating = stars, rating_note = new_note, updated_at = clock_timestamp()
+  WHERE b.id = sid;
+  PERFORM aidis._log_event(sid, 'rated', clock_timestamp(), format('rated %s/5', stars),
+                           jsonb_strip_nulls(jsonb_build_object('stars', stars, 'note', new_note,
+                                                                'previous', cur.rating)));
+  PERFORM aidis._notify('rated', sid);
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
+                                             WHEN 'week' THEN interval '7 days'
+                                             WHEN 'month' THEN interval '1 month' END;
+  pid uuid;
+  pname text;
+  since timestamptz;
+  result jsonb;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  IF span IS NULL THEN
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
+  END IF;
+  since := now() - span;
+
+  WITH s AS MATERIALIZED (
+    SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
+           aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
+    FROM aidis.sessions v
+    JOIN aidis.session_base b ON b.id = v.id
+    WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
+  ), totals AS (
+    SELECT count(*) AS sessions,
+           count(*) FILTER (WHERE s.status = 'active') AS active_sessions,
+           count(s.rating) AS rated_sessions, count(s.score) AS scored_sessions,
+           COALESCE(sum(s.wall), 0) AS wall, COALESCE(sum(s.active), 0) AS active,
+           COALESCE(sum(s.contexts_created), 0) AS contexts_created,
+           COALESCE(sum(s.tasks_created), 0) AS tasks_created,
+           COALESCE(sum(s.tasks_completed), 0) AS tasks_completed,
+           COALESCE(sum(s.tasks_reopened), 0) AS tasks_reopened,
+           COALESCE(sum(s.decisions_created), 0) AS decisions_created,
+           COALESCE(sum(s.activity_count), 0) AS activity_count,
+           COALESCE(sum(s.input_tokens), 0) AS input_tokens,
+           COALESCE(sum(s.output_tokens), 0) AS output_tokens,
+           COALESCE(sum(s.cache_read_tokens), 0) AS cache_read_tokens,
+           COALESCE(sum(s.cache_creation_tokens), 0) AS cache_creation_tokens,
+           COALESCE(sum(s.estimated_tokens), 0) AS estimated_tokens,
+           COALESCE(sum(s.loc_added), 0) AS loc_added,
+           COALESCE(sum(s.loc_removed), 0) AS loc_removed,
+           round(avg(s.wall)) AS avg_wall, round(avg(s.active)) AS avg_active,
+           round(avg(s.tasks_completed), 2) AS avg_tasks_completed,
+           round(avg(s.score), 1) AS avg_score, round(avg(s.rating), 2) AS avg_rating
+    FROM s
+  ), weekday AS (
+    SELECT extract(isodow FROM s.started_at)::integer AS isodow,
+           to_char(s.started_at, 'FMDay') AS weekday,
+           count(*) AS sessions, sum(s.tasks_completed) AS tasks_completed,
+           sum(s.contexts_created + s.tasks_created + s.decisions_created) AS items
+    FROM s GROUP BY 1, 2
+    ORDER BY tasks_completed DESC, items DESC, sessions DESC, isodow
+    LIMIT 1
+  ), model AS (
+    SELECT s.ai_model, count(*) AS sessions FROM s WHERE s.ai_model IS NOT NULL
+    GROUP BY 1 ORDER BY sessions DESC, max(s.started_at) DESC, 1 LIMIT 1
+  ), tag AS (
+    SELECT t.tag, count(*) AS sessions FROM s CROSS JOIN LATERAL unnest(s.tags) AS t(tag)
+    GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
+  )
+  SELECT jsonb_build_object(
+    'period', lower(btrim(period)), 'since', since, 'until', now(),
+    'project', pname, 'project_id', pid,
+    'sessions', t.sessions, 'active_sessions', t.active_sessions,
+    'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
+    'total_wall_seconds', t.wall, 'total_active_seconds', t.active,
+    'avg_wall_seconds', t.avg_wall, 'avg_active_seconds', t.avg_active,
+    'contexts_created', t.contexts_created, 'tasks_created', t.tasks_created,
+    'tasks_completed', t.tasks_completed, 'tasks_reopened', t.tasks_reopened,
+    'decisions_created', t.decisions_created, 'activity_count', t.activity_count,
+    'completion_rate', CASE WHEN t.tasks_created > 0
+                            THEN round(LEAST(1, t.tasks_completed::numeric / t.tasks_created), 4) END,
+    'avg_tasks_completed', t.avg_tasks_completed,
+    'input_tokens', t.input_tokens, 'output_tokens', t.output_tokens,
+    'cache_read_tokens', t.cache_read_tokens, 'cache_creation_tokens', t.cache_creation_tokens,
+    'estimated_tokens', t.estimated_tokens,
+    'loc_added', t.loc_added, 'loc_removed', t.loc_removed, 'net_loc', t.loc_added - t.loc_removed,
+    'avg_score', t.avg_score, 'avg_rating', t.avg_rating,
+    'most_productive_weekday', (SELECT jsonb_build_object('weekday', w.weekday, 'isodow', w.isodow,
+                                                          'sessions', w.sessions,
+                                                          'tasks_completed', w.tasks_completed)
+                                FROM weekday w),
+    'most_used_model', (SELECT jsonb_build_object('model', m.ai_model, 'sessions', m.sessions) FROM model m),
+    'top_tags', COALESCE((SELECT jsonb_agg(jsonb_build_object('tag', g.tag, 'sessions', g.sessions)
+                                           ORDER BY g.sessions DESC, g.tag) FROM tag g), '[]'))
+  INTO result
+  FROM totals t;
+  RETURN result;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.enable_cron(schedule text DEFAULT '* * * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' OR pg_catalog.char_length(schedule) > 100 THEN
+    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = pg_catalog.format(
+              'Set cron.database_name = %L (and shared_preload_libraries = ''pg_cron'') in postgresql.conf, '
+              'restart the server, then run CREATE EXTENSION pg_cron in this database. '
+              'Or run `aidis worker` against it instead.', pg_catalog.current_database());
+  END IF;
+  -- pg_cron updates a job of the same name and user in place, so calling this
+  -- again only changes the schedule and returns the same job id. An invalid
+  -- schedule is rejected by pg_cron itself (SQLSTATE 22023).
+  RETURN cron.schedule('aidis_expire_idle_sessions', schedule, 'SELECT aidis.expire_idle_sessions()');
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._connection_role(), aidis._connection_sees_hidden(), aidis._clip(text),
+  aidis._check_may_change(uuid), aidis._check_q(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._connection_role(), aidis._connection_sees_hidden(), aidis._clip(text),
+  aidis._check_q(text) TO aidis_reader;
+
+-- Data written by 0.3.0: an ended session whose last activity a write named
+-- onto it after the end moved past the end gets its end back as its last
+-- activity; the timeline entries of rows of the shipped tables that a
+-- session wrote for another project are filed under that project (0.3.0
+-- filed them under the session's; those of deleted rows and of host tables
+-- stay). Also for rows of disconnected projects, so the guard triggers are
+-- off for these statements only.
+DO $data$
+DECLARE
+  replication_role text := current_setting('session_replication_role');
+BEGIN
+  PERFORM set_config('session_replication_role', 'replica', true);
+  UPDATE aidis.session_base b SET last_activity_at = b.ended_at WHERE b.last_activity_at > b.ended_at;
+  UPDATE aidis.session_activities a SET project_id = x.project_id
+  FROM aidis.contexts x
+  WHERE a.data ->> 'table' = 'aidis.contexts' AND a.entity_id = x.id::text AND a.project_id <> x.project_id;
+  UPDATE aidis.session_activities a SET project_id = x.project_id
+  FROM aidis.tasks x
+  WHERE a.data ->> 'table' = 'aidis.tasks' AND a.entity_id = x.id::text AND a.project_id <> x.project_id;
+  UPDATE aidis.session_activities a SET project_id = x.project_id
+  FROM aidis.decisions x
+  WHERE a.data ->> 'table' = 'aidis.decisions' AND a.entity_id = x.id::text AND a.project_id <> x.project_id;
+  PERFORM set_config('session_replication_role', replication_role, true);
+END
+$data$;
+-- === h-policy end ===
+
+-- === merged: functions both blocks above change, as they are now ===
+CREATE OR REPLACE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  by_kind record;
+BEGIN
+  -- Counted as each table's owner (_host_rows).
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
+  RETURN jsonb_build_object(
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a
+                        WHERE a.session_id = sid AND a.project_id = source),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid AND f.project_id = source));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
+  RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  target uuid := aidis._find_project(project);
+  cur aidis.session_base;
+  src aidis.projects;
+  dst aidis.projects;
+  token text := NULLIF(btrim(confirm), '');
+  issued bigint;
+  moves jsonb;
+  t record;
+  n bigint;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  events bigint;
+  files bigint;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
+  IF cur.project_id = target THEN
+    RAISE EXCEPTION 'session % already belongs to project "%"', cur.display_id,
+      (SELECT p.name FROM aidis.projects p WHERE p.id = target)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  IF token IS NOT NULL THEN
+    -- Lock both projects (in id order, like disconnect_project takes them)
+    -- and then the session; the token is checked against what is locked.
+    PERFORM 1 FROM aidis.projects p WHERE p.id IN (cur.project_id, target) ORDER BY p.id FOR SHARE;
+    SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  END IF;
+  SELECT * INTO src FROM aidis.projects p WHERE p.id = cur.project_id;
+  SELECT * INTO dst FROM aidis.projects p WHERE p.id = target;
+  PERFORM aidis._refuse_if_disconnected(src.id);
+  PERFORM aidis._refuse_if_disconnected(dst.id);
+
+  IF token IS NULL THEN
+    issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
+    moves := aidis._reassign_counts(sid, src.id);
+    RETURN jsonb_build_object(
+      'status', 'confirmation_required',
+      'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
+                        'timeline events: %s, files: %s) will move from project "%s" to project "%s".',
+                        cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
+                        moves ->> 'timeline_events', moves ->> 'files', src.name, dst.name),
+      'hint', 'To apply, call aidis.reassign_project again with confirm => the token, within 10 minutes.',
+      'confirm', aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued),
+      'expires_at', to_timestamp(issued + 600),
+      'session_id', sid, 'display_id', cur.display_id,
+      'from_project_id', src.id, 'from_project', src.name,
+      'to_project_id', dst.id, 'to_project', dst.name,
+      'moves', moves);
+  END IF;
+
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
+  END IF;
+  issued := split_part(token, '.', 1)::bigint;
+  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
+    RAISE EXCEPTION 'confirmation token does not match this reassignment'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
+  END IF;
+
+  -- Apply. The session tables keep their guard triggers (both projects are
+  -- connected and locked).
+  UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
+  UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
+  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid AND a.project_id = src.id;
+  GET DIAGNOSTICS events = ROW_COUNT;
+  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
+  GET DIAGNOSTICS files = ROW_COUNT;
+  -- Tracked rows move as their table's owner (_host_move). The tracking
+  -- triggers let the moved rows through: moving a row is not activity (it
+  -- would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
+  END LOOP;
+
+  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
+                           format('moved from project "%s" to "%s"', src.name, dst.name),
+                           jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
+                                              'to_project_id', dst.id, 'to_project', dst.name,
+                                              'moved', moves));
+  PERFORM aidis._notify('reassigned', sid);
+  -- Every backend forgets the session's old project when this commits.
+  PERFORM aidis._invalidate_caches();
+  PERFORM aidis._forget_cached_session();
+  RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
+                            'from_project_id', src.id, 'from_project', src.name,
+                            'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);
+END
+$$;
+
+
 -- === h-mcp begin ===
 -- The project whose root_directory holds a path (an MCP client's root): the
 -- longest root_directory that is the path or one of its parents, on a path
@@ -14,8 +1963,12 @@ AS $$
 DECLARE
   found aidis.projects;
 BEGIN
+  IF char_length(path) > 4096 THEN
+    RAISE EXCEPTION 'path is % characters long; at most 4096 are allowed', char_length(path)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF path IS NULL OR left(path, 1) <> '/' THEN
-    RAISE EXCEPTION 'path must be absolute: %', COALESCE(path, 'NULL')
+    RAISE EXCEPTION 'path must be absolute: %', COALESCE(aidis._clip(path), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT p.* INTO found FROM aidis.projects p

@@ -8,7 +8,7 @@ set -euo pipefail
 PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
-  libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev
+  libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev sqlsmith
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
   nodejs      # test/mcp: the MCP SDK client (npm ci, node --test)

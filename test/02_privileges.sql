@@ -36,6 +36,8 @@ INSERT INTO aidis.contexts (project_id, session_id, content) SELECT q, qs, 'q co
 INSERT INTO aidis.tasks (project_id, session_id, title) SELECT q, qs, 'q task' FROM fx;
 INSERT INTO aidis.decisions (project_id, session_id, title) SELECT q, qs, 'q decision' FROM fx;
 INSERT INTO aidis.session_files (session_id, project_id, path) SELECT qs, q, 'q/file.txt' FROM fx;
+-- q's session is one of the writer's role, which it may change (docs/security.md).
+UPDATE aidis.session_base SET started_by = 'aidis_writer' WHERE id = (SELECT qs FROM fx);
 
 -- The calls every role is refused, as SQL text.
 CREATE TEMP TABLE calls (name text, call text);

@@ -221,7 +221,7 @@ SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_plain', 'cont
                               'track of a table without project_id and session_id');
 SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_notask', 'task')$$, '42703',
                               'track as task of a table without status');
-SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_texttypes', 'context')$$, '42703',
+SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_texttypes', 'context')$$, '42804',
                               'track of a table whose project_id and session_id are not uuid');
 SELECT * FROM pg_temp.refused($$SELECT aidis.track('public.tap_err_host', 'context')$$, '42710',
                               'track of a table that is already tracked');

@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 SELECT has_function('aidis', 'project_for_path', ARRAY['text'], 'project_for_path(text)');
 
@@ -41,6 +41,8 @@ SELECT throws_ok($$SELECT aidis.project_for_path('tap/home/shop')$$, '22023',
                  'path must be absolute: tap/home/shop', 'a relative path is refused');
 SELECT throws_ok($$SELECT aidis.project_for_path(NULL)$$, '22023', NULL, 'NULL is refused');
 SELECT throws_ok($$SELECT aidis.project_for_path('')$$, '22023', NULL, 'an empty path is refused');
+SELECT throws_ok($$SELECT aidis.project_for_path('/' || repeat('x', 4096))$$, '22023',
+                 'path is 4097 characters long; at most 4096 are allowed', 'a path over 4096 characters is refused');
 
 CREATE ROLE tap_pfp_reader NOLOGIN IN ROLE aidis_reader;
 CREATE ROLE tap_pfp_nobody NOLOGIN;

@@ -67,6 +67,10 @@ CREATE TABLE aidis.session_base (
   -- Stored when the session ends (_close_session), like the score: readers
   -- of many ended sessions (session_stats) then need not read their timelines.
   active_seconds        bigint,
+  -- The role whose session it is: the role the connection acted as when it
+  -- started (NULL: started before 0.4.0). Writers change only the sessions
+  -- of roles whose privileges they have (docs/security.md).
+  started_by            text,
   CONSTRAINT sessions_display_id_key UNIQUE (display_id),
   CONSTRAINT sessions_display_id_format CHECK (display_id ~ '^SES-[0-9]{4}-[0-9]{4,}$'),
   CONSTRAINT sessions_title_length CHECK (pg_catalog.char_length(title) BETWEEN 1 AND 255),
@@ -208,7 +212,10 @@ CREATE VIEW aidis.sessions WITH (security_invoker = true) AS
 SELECT b.id, b.display_id, b.title, b.description, b.goal, b.notes, b.tags,
        b.project_id, b.agent, b.ai_model, b.client_key,
        b.status, b.end_reason, b.started_at,
-       GREATEST(b.last_activity_at, d.last_activity_at) AS last_activity_at,
+       -- An ended session's last activity is the one stored when it ended
+       -- (a write named onto it later is counted, but is no activity of it).
+       CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, d.last_activity_at)
+            ELSE b.last_activity_at END AS last_activity_at,
        b.ended_at,
        b.contexts_created      + d.contexts_created      AS contexts_created,
        b.tasks_created         + d.tasks_created         AS tasks_created,

@@ -14,6 +14,24 @@ CREATE FUNCTION aidis._session_timeout() RETURNS interval
   LANGUAGE c STABLE PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'aidis_session_timeout';
 
+-- The role the connection acts as (its login role, or the one SET ROLE
+-- chose): inside a SECURITY DEFINER function current_user is the owner, so
+-- those functions ask this who is calling them (docs/security.md).
+CREATE FUNCTION aidis._connection_role() RETURNS oid
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_connection_role';
+
+-- Whether the connection's role sees the rows of disconnected projects, as
+-- row-level security decides for its own queries (the admin_all policy, or
+-- no policy for superusers and BYPASSRLS roles).
+CREATE FUNCTION aidis._connection_sees_hidden() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, 'aidis_admin', 'USAGE')
+  FROM pg_roles r WHERE r.oid = aidis._connection_role()
+$$;
+
 -- Active-session resolution (rule 3), cached in C++. The first only reads;
 -- the second starts a session when none is active (rule 4) and is granted to
 -- nobody: only SECURITY DEFINER functions of the extension call it.
@@ -164,7 +182,9 @@ BEGIN
     estimated_tokens      = b.estimated_tokens + s.estimated_tokens,
     loc_added             = b.loc_added + s.loc_added,
     loc_removed           = b.loc_removed + s.loc_removed,
-    last_activity_at      = GREATEST(b.last_activity_at, s.last_activity_at)
+    -- An ended session keeps the last activity it ended with.
+    last_activity_at      = CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, s.last_activity_at)
+                                 ELSE b.last_activity_at END
   FROM summed s
   WHERE b.id = s.session_id;
   GET DIAGNOSTICS folded = ROW_COUNT;
@@ -172,8 +192,18 @@ BEGIN
 END
 $$;
 
+-- An argument quoted in an error message: at most 64 characters of it.
+CREATE FUNCTION aidis._clip(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END $$;
+
 -- A session argument: uuid, unique uuid prefix (>= 8 hex digits) or display id.
--- NULL means the current session.
+-- NULL means the current session. A session of a disconnected project does
+-- not exist for a connection whose role does not see those rows: row-level
+-- security hides it from the read functions (SECURITY INVOKER), and `hide`
+-- hides it in the SECURITY DEFINER ones, for every form of reference, with
+-- the answer a session that does not exist gets.
 CREATE FUNCTION aidis._find_session(s text) RETURNS uuid
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -182,6 +212,7 @@ DECLARE
   ref text := btrim(s);
   hex text;
   found uuid[];
+  hide boolean;
 BEGIN
   IF s IS NULL THEN
     found := ARRAY[aidis._current_session_id()];
@@ -191,26 +222,35 @@ BEGIN
     END IF;
     RETURN found[1];
   END IF;
+  IF char_length(ref) > 64 THEN
+    ref := NULL;  -- longer than any reference: malformed
+  END IF;
+  hide := NOT aidis._connection_sees_hidden();
   IF ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-    SELECT array_agg(b.id) INTO found FROM aidis.session_base b WHERE b.id = ref::uuid;
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b
+    WHERE b.id = ref::uuid
+      AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
   ELSIF ref ~* '^SES-[0-9]{4}-[0-9]+$' THEN
-    SELECT array_agg(b.id) INTO found FROM aidis.session_base b WHERE b.display_id = upper(ref);
+    SELECT array_agg(b.id) INTO found FROM aidis.session_base b
+    WHERE b.display_id = upper(ref)
+      AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
   ELSIF ref ~* '^[0-9a-f-]+$' AND length(replace(ref, '-', '')) BETWEEN 8 AND 32 THEN
     -- A prefix: a range scan on the primary key between prefix00.. and prefixff..
     hex := lower(replace(ref, '-', ''));
     SELECT array_agg(x.id) INTO found FROM (
       SELECT b.id FROM aidis.session_base b
       WHERE b.id BETWEEN rpad(hex, 32, '0')::uuid AND rpad(hex, 32, 'f')::uuid
+        AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'))
       ORDER BY b.id LIMIT 2) x;
   ELSE
-    RAISE EXCEPTION 'invalid session reference "%"', s
+    RAISE EXCEPTION 'invalid session reference "%"', aidis._clip(s)
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Use a uuid, a uuid prefix of at least 8 hex digits, or a display id like SES-2026-0001.';
   END IF;
   IF found IS NULL THEN
-    RAISE EXCEPTION 'session "%" does not exist', s USING ERRCODE = 'undefined_object';
+    RAISE EXCEPTION 'session "%" does not exist', ref USING ERRCODE = 'undefined_object';
   ELSIF cardinality(found) > 1 THEN
-    RAISE EXCEPTION 'session prefix "%" is ambiguous', s
+    RAISE EXCEPTION 'session prefix "%" is ambiguous', ref
       USING ERRCODE = 'cardinality_violation', HINT = 'Give more characters of the id.';
   END IF;
   RETURN found[1];
@@ -227,6 +267,9 @@ DECLARE
 BEGIN
   IF p IS NULL OR btrim(p) = '' THEN
     RAISE EXCEPTION 'project must not be empty' USING ERRCODE = 'invalid_parameter_value';
+  ELSIF char_length(p) > 255 THEN  -- longer than any name or id
+    RAISE EXCEPTION 'project "%" is % characters long; a name or id has at most 255', aidis._clip(p), char_length(p)
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT x.id INTO pid FROM aidis.projects x WHERE x.name = p;
   IF pid IS NULL AND p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
@@ -237,6 +280,33 @@ BEGIN
       USING ERRCODE = 'undefined_object', HINT = 'Create it with aidis.create_project().';
   END IF;
   RETURN pid;
+END
+$$;
+
+-- Who may change a session (docs/security.md): an aidis_admin (or a
+-- superuser) any; any other role the sessions started by a role whose
+-- privileges it has (itself, or a role it is a member of), and those that
+-- record no role (started before 0.4.0). Judged for the connection's role:
+-- the callers are SECURITY DEFINER functions.
+CREATE FUNCTION aidis._check_may_change(sid uuid) RETURNS void
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me oid := aidis._connection_role();
+  row aidis.session_base;
+  owner regrole;
+BEGIN
+  SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid;
+  owner := to_regrole(quote_ident(row.started_by));  -- NULL once that role is dropped
+  IF row.started_by IS NULL OR pg_has_role(me, 'aidis_admin', 'USAGE')
+     OR pg_has_role(me, owner::oid, 'USAGE') THEN
+    RETURN;
+  END IF;
+  RAISE EXCEPTION 'session % belongs to role "%"', row.display_id, row.started_by
+    USING ERRCODE = 'insufficient_privilege',
+          DETAIL = format('Role "%s" may change only the sessions of roles whose privileges it has.', pg_get_userbyid(me)),
+          HINT = 'Start your own session with aidis.start_session(); an aidis_admin may change any session.';
 END
 $$;
 
@@ -302,9 +372,10 @@ CREATE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at 
 AS $$
 BEGIN
   PERFORM aidis._flush_pending();  -- its score and events include this transaction's work
+  -- Never after the end (even if the clock stepped back since the last activity).
   UPDATE aidis.session_base b
   SET status = new_status, end_reason = reason, ended_at = at,
-      last_activity_at = GREATEST(b.last_activity_at, LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at))),
+      last_activity_at = LEAST(at, aidis._effective_last_activity(b.id, b.last_activity_at)),
       updated_at = clock_timestamp()
   WHERE b.id = sid;
   PERFORM aidis._store_score(sid);  -- the derived rating, kept with the ended session

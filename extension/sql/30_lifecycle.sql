@@ -12,6 +12,10 @@ BEGIN
   IF name IS NULL OR btrim(name) = '' THEN
     RAISE EXCEPTION 'project name must not be empty' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF char_length(root_directory) > 4096 THEN
+    RAISE EXCEPTION 'root_directory is % characters long; at most 4096 are allowed', char_length(root_directory)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF name = '__unassigned__' OR EXISTS (SELECT 1 FROM aidis.projects p WHERE p.name = create_project.name) THEN
     RAISE EXCEPTION 'project "%" already exists', name USING ERRCODE = 'unique_violation';
   END IF;
@@ -37,8 +41,12 @@ AS $$
 DECLARE
   found aidis.projects;
 BEGIN
+  IF char_length(path) > 4096 THEN
+    RAISE EXCEPTION 'path is % characters long; at most 4096 are allowed', char_length(path)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF path IS NULL OR left(path, 1) <> '/' THEN
-    RAISE EXCEPTION 'path must be absolute: %', COALESCE(path, 'NULL')
+    RAISE EXCEPTION 'path must be absolute: %', COALESCE(aidis._clip(path), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT p.* INTO found FROM aidis.projects p
@@ -123,6 +131,14 @@ DECLARE
   started timestamptz := clock_timestamp();
   result aidis.sessions;
 BEGIN
+  IF char_length(ai_model) > 200 THEN
+    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(ai_model)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(client_key) > 200 THEN
+    RAISE EXCEPTION 'client_key is % characters long; at most 200 are allowed', char_length(client_key)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   -- One start at a time per (agent, client_key).
   PERFORM pg_advisory_xact_lock(hashtext('aidis_sessions.start'),
                                 hashtext(who || '/' || COALESCE(client_key, '')));
@@ -134,6 +150,9 @@ BEGIN
   WHERE b.agent = who AND COALESCE(b.client_key, '') = COALESCE(start_session.client_key, '')
     AND b.status = 'active'
   FOR UPDATE;
+  IF FOUND THEN  -- resuming or superseding it changes it
+    PERFORM aidis._check_may_change(existing.id);
+  END IF;
 
   IF FOUND AND NOT COALESCE(force_new, false) AND (pid IS NULL OR pid = existing.project_id) THEN
     -- Resume: the MCP server restarted or reconnected.
@@ -159,10 +178,10 @@ BEGIN
   pid := COALESCE(pid, aidis._choose_project(NULL));
   display := aidis._next_display_id(started);
   INSERT INTO aidis.session_base (display_id, title, goal, project_id, agent, ai_model, client_key,
-                                  started_at, last_activity_at, created_at, updated_at)
+                                  started_at, last_activity_at, created_at, updated_at, started_by)
   VALUES (display, COALESCE(start_session.title, display), NULLIF(start_session.goal, ''), pid, who,
           NULLIF(start_session.ai_model, ''), start_session.client_key,
-          started, started, started, started)
+          started, started, started, started, pg_get_userbyid(aidis._connection_role()))
   RETURNING id INTO sid;
   PERFORM aidis._log_event(sid, 'session_started', started, 'session started',
                            jsonb_build_object('agent', who, 'project_id', pid));
@@ -193,6 +212,7 @@ BEGIN
     RAISE EXCEPTION 'use_session needs a session' USING ERRCODE = 'invalid_parameter_value';
   END IF;
   sid := aidis._find_session(s);
+  PERFORM aidis._check_may_change(sid);
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
   IF result.status <> 'active' THEN
     RAISE EXCEPTION 'session % is not active (%)', result.display_id, result.status
@@ -212,6 +232,7 @@ DECLARE
   row aidis.session_base;
   result aidis.sessions;
 BEGIN
+  PERFORM aidis._check_may_change(sid);
   SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   IF row.status <> 'active' THEN
     RAISE EXCEPTION 'session % is not active (%)', row.display_id, row.status
@@ -227,6 +248,7 @@ $$;
 
 -- The session that activity is credited to: an explicit one must be active;
 -- NULL means the current session, started if none is active (rule 4).
+-- Either must be one the connection's role may change.
 CREATE FUNCTION aidis._activity_session(s text, OUT session_id uuid, OUT project_id uuid)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -239,6 +261,7 @@ BEGIN
   ELSE
     session_id := aidis._find_session(s);
   END IF;
+  PERFORM aidis._check_may_change(session_id);
   SELECT * INTO row FROM aidis.session_base b WHERE b.id = session_id;
   IF row.status <> 'active' THEN
     RAISE EXCEPTION 'session % is not active (%)', row.display_id, row.status
@@ -277,6 +300,10 @@ BEGIN
   END IF;
   IF input_tokens < 0 OR output_tokens < 0 OR cache_read_tokens < 0 OR cache_creation_tokens < 0 THEN
     RAISE EXCEPTION 'token counts must not be negative' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF char_length(btrim(model)) > 200 THEN  -- stored as the session's ai_model
+    RAISE EXCEPTION 'model is % characters long; at most 200 are allowed', char_length(btrim(model))
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   target := aidis._activity_session(s);
   PERFORM aidis._buffer_usage(target.session_id, target.project_id, input_tokens, output_tokens,
@@ -372,17 +399,20 @@ CREATE FUNCTION aidis.check_counters()
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  row_counts text;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT string_agg(format('SELECT %L::text AS kind, t.session_id, count(*) AS n FROM %s t WHERE t.session_id IS NOT NULL GROUP BY t.session_id',
-                           tt.kind, tt.tbl), ' UNION ALL ')
-  INTO row_counts FROM aidis.tracked_tables tt;
-  row_counts := COALESCE(row_counts, 'SELECT NULL::text, NULL::uuid, NULL::bigint WHERE false');
-  -- One aggregate per table and per event kind, joined once (not a recount per session).
-  RETURN QUERY EXECUTE format($q$
-    WITH rows AS MATERIALIZED (%s),
+  -- One aggregate per table (counted as its owner, _host_rows) and per event
+  -- kind, joined once (not a recount per session). A registry entry whose
+  -- table is gone (dropped in replica mode) has no rows.
+  RETURN QUERY
+    WITH rows AS MATERIALIZED (
+      SELECT tt.kind, h.session_id, sum(h.n)::bigint AS n
+      FROM aidis.tracked_tables tt
+      JOIN pg_class c ON c.oid = tt.tbl::oid
+      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
+      WHERE h.session_id IS NOT NULL
+      GROUP BY tt.kind, h.session_id
+    ),
     per_session AS (
       SELECT r.session_id,
              COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
@@ -409,13 +439,12 @@ BEGIN
       ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
       ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
     WHERE c.recorded IS DISTINCT FROM c.actual
-    ORDER BY s.display_id, c.counter $q$, row_counts);
-  -- Rows attached to a session that does not exist.
-  RETURN QUERY EXECUTE format($q$
-    WITH rows AS (%s)
+    UNION ALL
+    -- Rows attached to a session that does not exist (listed last).
     SELECT r.session_id, NULL::text, r.kind || ' rows of a missing session', 0::bigint, sum(r.n)::bigint
     FROM rows r WHERE NOT EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = r.session_id)
-    GROUP BY r.session_id, r.kind $q$, row_counts);
+    GROUP BY r.session_id, r.kind
+    ORDER BY 2 NULLS LAST, 3, 1;
 END
 $$;
 

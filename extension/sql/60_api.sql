@@ -164,28 +164,20 @@ END
 $$;
 
 -- The query on _search_words for sessions started from `since` to `until`:
--- every term, in one of the periods between.
+-- every term, in one of the periods between. Built in one pass: a string
+-- grown in a loop is copied again for every period.
 CREATE FUNCTION aidis._search_query(terms text[], since timestamptz, until timestamptz)
   RETURNS tsquery
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  query text := '';
-  conj text;
-  t text;
-BEGIN
-  FOR p IN aidis._search_period(since) .. aidis._search_period(until) LOOP
-    conj := '';
-    FOREACH t IN ARRAY terms LOOP
-      conj := conj || CASE WHEN conj = '' THEN '' ELSE ' & ' END
-                   || CASE WHEN t LIKE '%*' THEN quote_literal(p || '/' || rtrim(t, '*')) || ':*'
-                           ELSE quote_literal(p || '/' || t) END;
-    END LOOP;
-    query := query || '(' || conj || ') | ';
-  END LOOP;
-  RETURN (query || '''*''')::tsquery;
-END
+  SELECT (COALESCE(string_agg(c.conj, ' | ' ORDER BY c.p) || ' | ', '') || '''*''')::tsquery
+  FROM (SELECT p, '(' || string_agg(CASE WHEN t.term LIKE '%*' THEN quote_literal(p || '/' || rtrim(t.term, '*')) || ':*'
+                                         ELSE quote_literal(p || '/' || t.term) END,
+                                    ' & ' ORDER BY t.n) || ')' AS conj
+        FROM generate_series(aidis._search_period(since), aidis._search_period(until)) AS p
+        CROSS JOIN unnest(terms) WITH ORDINALITY AS t (term, n)
+        GROUP BY p) c
 $$;
 
 -- `secs` seconds before `t`, or NULL when that is not after `oldest`.
@@ -430,6 +422,27 @@ CREATE TYPE aidis.session_summary AS (
   score                 numeric
 );
 
+-- The bounds of list_sessions' q (docs/api.md): checked before any search,
+-- whose work grows with its length and words.
+CREATE FUNCTION aidis._check_q(q text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  words integer;
+BEGIN
+  IF char_length(q) > 255 THEN
+    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- Words as the search index sees them: runs of letters and digits.
+  words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
+  IF words > 32 THEN
+    RAISE EXCEPTION 'q has % words; at most 32 are allowed', words USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+
 -- The ids of one page of list_sessions, in list order. STABLE: its queries
 -- see the snapshot of the statement that calls it (list_sessions), as one
 -- query would. Without q: one statement per combination of filters. With q
@@ -507,6 +520,7 @@ BEGIN
   lim := COALESCE(lim, 50);
   off := COALESCE(off, 0);
   needle := NULLIF(btrim(needle), '');
+  PERFORM aidis._check_q(needle);
   -- (Separate statements: EXECUTE on each is checked only when it runs, and
   -- only admins may run the second.)
   IF needle IS NOT NULL AND as_policy IS NULL AND row_security_active('aidis.session_base') THEN
@@ -606,7 +620,9 @@ BEGIN
   -- candidates, each rechecked...
   -- (Few sessions are active: those are read in list order.)
   IF wanted_status IS DISTINCT FROM 'active' AND NOT row_security_active('aidis.session_base') THEN
-    terms := aidis._search_terms(pattern);
+    -- At most 8: fewer are still met by every match, and each costs an
+    -- index probe in every period of the window.
+    terms := (aidis._search_terms(pattern))[1:8];
   END IF;
   IF terms IS NOT NULL THEN
     -- (From the index alone: the project's, else the status'.)
@@ -806,8 +822,9 @@ DECLARE
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
+  PERFORM aidis._check_q(NULLIF(btrim(q), ''));
   IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', status
+    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
   END IF;
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
@@ -977,6 +994,15 @@ DECLARE
   changed text[] := '{}';
   result aidis.sessions;
 BEGIN
+  -- Array sizes first: the tags are sorted and compared below.
+  IF COALESCE(cardinality(tags), 0) + COALESCE(cardinality(add_tags), 0) > 1000 THEN
+    RAISE EXCEPTION '% tags given; at most 1000 array elements are allowed',
+      COALESCE(cardinality(tags), 0) + COALESCE(cardinality(add_tags), 0) USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF EXISTS (SELECT 1 FROM unnest(COALESCE(tags, '{}') || COALESCE(add_tags, '{}')) t(tag) WHERE char_length(btrim(t.tag)) > 100) THEN
+    RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM aidis._check_may_change(sid);
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   PERFORM aidis._refuse_if_disconnected(cur.project_id);
@@ -1020,9 +1046,6 @@ BEGIN
     IF cardinality(new_tags) > 50 THEN
       RAISE EXCEPTION '% tags given; at most 50 are allowed', cardinality(new_tags)
         USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF EXISTS (SELECT 1 FROM unnest(new_tags) t(tag) WHERE char_length(t.tag) > 100) THEN
-      RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
   new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
@@ -1096,26 +1119,29 @@ AS $$
   FROM aidis.api_secret k
 $$;
 
--- The session's rows that a reassignment moves: tracked rows filed under the
--- session's current project, every timeline event, file and pending delta.
+-- The session's rows that a reassignment moves: those filed under the
+-- session's current project (tracked rows, timeline events, files) and its
+-- pending deltas. Rows it wrote for a third project stay with that project.
 CREATE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
-  LANGUAGE plpgsql STABLE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  t record;
-  n bigint;
-  by_kind jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  by_kind record;
 BEGIN
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
-    EXECUTE format('SELECT count(*) FROM %s x WHERE x.session_id = $1 AND x.project_id = $2', t.tbl)
-      INTO n USING sid, source;
-    by_kind := jsonb_set(by_kind, ARRAY[t.kind], to_jsonb((by_kind ->> t.kind)::bigint + n));
-  END LOOP;
+  -- Counted as each table's owner (_host_rows).
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
   RETURN jsonb_build_object(
-    'contexts', by_kind -> 'context', 'tasks', by_kind -> 'task', 'decisions', by_kind -> 'decision',
-    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
-    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a
+                        WHERE a.session_id = sid AND a.project_id = source),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid AND f.project_id = source));
 END
 $$;
 
@@ -1138,7 +1164,6 @@ DECLARE
   moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
   events bigint;
   files bigint;
-  replication_role text;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid;
@@ -1198,22 +1223,19 @@ BEGIN
   -- connected and locked).
   UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
   UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
-  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid;
+  UPDATE aidis.session_activities a SET project_id = dst.id WHERE a.session_id = sid AND a.project_id = src.id;
   GET DIAGNOSTICS events = ROW_COUNT;
-  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid;
+  UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
   GET DIAGNOSTICS files = ROW_COUNT;
-  -- Tracked rows move with their triggers off: moving a row is not activity
-  -- (it would count as one and move last_activity_at) and does not touch
-  -- tasks.updated_at. Only for these statements, and restored right after.
-  replication_role := current_setting('session_replication_role');
-  PERFORM set_config('session_replication_role', 'replica', true);
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt ORDER BY tt.tbl::text LOOP
-    EXECUTE format('UPDATE %s x SET project_id = $1 WHERE x.session_id = $2 AND x.project_id = $3', t.tbl)
-      USING dst.id, sid, src.id;
-    GET DIAGNOSTICS n = ROW_COUNT;
+  -- Tracked rows move as their table's owner (_host_move). The tracking
+  -- triggers let the moved rows through: moving a row is not activity (it
+  -- would count as one and move last_activity_at) and does not touch
+  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
     moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
   END LOOP;
-  PERFORM set_config('session_replication_role', replication_role, true);
 
   moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
                               'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
@@ -1258,6 +1280,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   sid := aidis._find_session(s);
+  PERFORM aidis._check_may_change(sid);
   SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   PERFORM aidis._refuse_if_disconnected(cur.project_id);
   UPDATE aidis.session_base b
@@ -1293,7 +1316,7 @@ DECLARE
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(period, 'NULL')
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
   END IF;
   IF NULLIF(btrim(project), '') IS NOT NULL THEN

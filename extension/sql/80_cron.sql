@@ -13,8 +13,8 @@ CREATE FUNCTION aidis.enable_cron(schedule text DEFAULT '* * * * *') RETURNS big
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' THEN
-    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'''
+  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' OR pg_catalog.char_length(schedule) > 100 THEN
+    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)'
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN

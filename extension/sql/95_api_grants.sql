@@ -23,6 +23,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._search_terms(text),
   aidis._search_query(text[], timestamptz, timestamptz),
   aidis._search_since(timestamptz, double precision, timestamptz),
+  aidis._check_q(text),
   aidis._list_session_ids(text, uuid, text, integer, integer, text),
   aidis._list_connected_session_ids(text, uuid, text, integer, integer),
   aidis._check_page(integer, bigint, integer),

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/interrupts.hpp"
+
 namespace aidis::core {
 
 std::string json_object(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
@@ -31,16 +33,20 @@ std::string summarize(std::string_view text, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes + 3));
   bool space = false;
-  for (char c : text) {
-    bool is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-    if (is_space) {
-      space = !out.empty();
-      continue;
+  // Stops once it knows it must cut; only whitespace makes it read on, in chunks.
+  for (std::size_t start = 0; start < text.size() && out.size() <= max_bytes + 4; start += kPollBytes) {
+    if (start > 0) poll_interrupts();
+    for (char c : text.substr(start, kPollBytes)) {
+      bool is_space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+      if (is_space) {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out.push_back(' ');
+      space = false;
+      out.push_back(c);
+      if (out.size() > max_bytes + 4) break;  // enough to know we must cut
     }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-    if (out.size() > max_bytes + 4) break;  // enough to know we must cut
   }
   if (out.size() <= max_bytes) return out;
   std::size_t cut = max_bytes;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/interrupts.hpp"
+
 namespace aidis::core {
 
 namespace {
@@ -49,8 +51,12 @@ std::vector<std::uint64_t> trigrams(std::string_view text) {
   std::vector<std::uint64_t> out;
   std::vector<std::size_t> starts;  // byte offset of each character of the padded word
   std::string word;
-  std::size_t i = 0;
+  std::size_t i = 0, next_poll = kPollBytes;
   while (i < text.size()) {
+    if (i >= next_poll) {
+      poll_interrupts();
+      next_poll = i + kPollBytes;
+    }
     if (!is_word_byte(static_cast<unsigned char>(text[i]))) {
       ++i;
       continue;
@@ -65,6 +71,10 @@ std::vector<std::uint64_t> trigrams(std::string_view text) {
       word.push_back(static_cast<char>(c));
       word.append(text.substr(i + 1, len - 1));
       i += len;
+      if (i >= next_poll) {  // one very long word
+        poll_interrupts();
+        next_poll = i + kPollBytes;
+      }
     }
     starts.push_back(word.size());
     word.push_back(' ');
@@ -109,6 +119,7 @@ std::int64_t count_near_duplicates(const std::vector<std::string>& items, double
   shared.assign(items.size(), 0);
   std::int64_t repeated = 0;
   for (std::uint32_t i = 0; i < items.size(); ++i) {
+    poll_interrupts();
     std::vector<std::uint64_t> set = trigrams(items[i]);
     sizes.push_back(set.size());
     touched.clear();

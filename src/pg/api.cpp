@@ -1,5 +1,5 @@
 // Small SQL-callable functions: agent names, the timeout GUC, the current
-// session, cache invalidation.
+// session, cache invalidation, the connection's role.
 #include "core/agent.hpp"
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
@@ -13,6 +13,8 @@ Datum aidis_current_or_new_session_id(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(aidis_forget_cached_session);
 PG_FUNCTION_INFO_V1(aidis_invalidate_caches);
 Datum aidis_invalidate_caches(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(aidis_connection_role);
+Datum aidis_connection_role(PG_FUNCTION_ARGS);
 Datum aidis_normalize_agent(PG_FUNCTION_ARGS);
 Datum aidis_session_timeout(PG_FUNCTION_ARGS);
 Datum aidis_current_session_id(PG_FUNCTION_ARGS);
@@ -75,5 +77,15 @@ Datum aidis_invalidate_caches(PG_FUNCTION_ARGS) {
     Oid relid = pg::backend_cache_for_filling().projects_relid;
     pg::call([&] { CacheInvalidateRelcacheByRelid(relid); });
     PG_RETURN_VOID();
+  });
+}
+
+// The role the connection acts as: its login role, or the one SET ROLE chose.
+// Inside a SECURITY DEFINER function current_user is the function's owner;
+// this is who called the extension's functions from outside (docs/security.md).
+Datum aidis_connection_role(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._connection_role", [&] {
+    (void)fcinfo;
+    return ObjectIdGetDatum(GetOuterUserId());
   });
 }

@@ -6,6 +6,7 @@
 #include "core/event_data.hpp"
 #include "core/text_signals.hpp"
 #include "pg/guard.hpp"
+#include "pg/host.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
 
@@ -92,8 +93,10 @@ SessionRef crediting_session() {
   return *current;
 }
 
+// `filed`: the task row's project, where its entry is filed (else the crediting session's).
 void track_task_status(const std::string& from, const std::string& to, const std::string& entity,
-                       const std::string& title, std::string_view table) {
+                       const std::string& title, std::string_view table,
+                       const std::optional<core::Uuid>& filed) {
   auto transition = core::task_transition(from, to);
   if (transition == core::TaskTransition::None) return;
   SessionRef credit = crediting_session();
@@ -107,7 +110,16 @@ void track_task_status(const std::string& from, const std::string& to, const std
     kind = "task_reopened";
   }
   count(credit.session, credit.project, Counter::ActivityCount, 1);
-  record(credit.session, credit.project, kind, entity, title, std::move(data));
+  record(credit.session, filed.value_or(credit.project), kind, entity, title, std::move(data));
+}
+
+// The project a row is filed under (the BEFORE trigger stamped it), else
+// `fallback`. A row's timeline entry carries its text, so it is filed under
+// the row's project: row-level security then hides the text from readers
+// once that project is disconnected, also on the timeline of a session of
+// another project (docs/security.md).
+core::Uuid row_project(HeapTuple row, TupleDesc desc, const Columns& cols, const core::Uuid& fallback) {
+  return get_uuid(row, desc, cols.project_id).value_or(fallback);
 }
 
 Datum track_after(FunctionCallInfo fcinfo) {
@@ -118,12 +130,14 @@ Datum track_after(FunctionCallInfo fcinfo) {
   std::string_view table = tracked.name;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
   Counter created = core::created_counter(kind);
+  if (is_host_move(data, cols)) return PointerGetDatum(nullptr);  // moving is not activity
 
   if (TRIGGER_FIRED_BY_INSERT(data->tg_event)) {
     HeapTuple row = data->tg_trigtuple;
     auto session = get_uuid(row, desc, cols.session_id);
     if (!session) return PointerGetDatum(nullptr);  // a host row attached to no session
     core::Uuid project = session_project(*session);
+    core::Uuid filed = row_project(row, desc, cols, project);
     std::string text_copy, detail_copy;
     std::string_view text = get_text_view(row, desc, cols.summary, text_copy);
     count(*session, project, created, 1);
@@ -131,7 +145,9 @@ Datum track_after(FunctionCallInfo fcinfo) {
     count(*session, project, Counter::EstimatedTokens,
           core::estimate_tokens(text) +
               core::estimate_tokens(get_text_view(row, desc, cols.detail, detail_copy)));
-    if (kind == core::Kind::Context)
+    // A path is relative to its project's root: mentions in a row filed
+    // under another project are not this session's files.
+    if (kind == core::Kind::Context && filed == project)
       for (auto& path : core::extract_mentions(text)) {
         core::FileTouch touch;
         touch.session = *session;
@@ -149,11 +165,11 @@ Datum track_after(FunctionCallInfo fcinfo) {
     std::string entity = described ? get_text(row, desc, cols.id) : std::string();
     std::string summary = described ? core::summarize(text, kSummaryBytes) : std::string();
     std::string type_copy;
-    record_row(*session, project, event_kind, entity, summary,
+    record_row(*session, filed, event_kind, entity, summary,
                row_event_data(table, folded ? "" : get_text_view(row, desc, cols.context_type, type_copy),
                               status));
     if (kind == core::Kind::Task && status == "completed")
-      track_task_status("", status, entity, summary, table);
+      track_task_status("", status, entity, summary, table, filed);
   } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
     HeapTuple row = data->tg_trigtuple;
     auto session = get_uuid(row, desc, cols.session_id);
@@ -164,7 +180,8 @@ Datum track_after(FunctionCallInfo fcinfo) {
     count(*session, *project, Counter::ActivityCount, 1);
     const char* event_kind = core::deleted_event(kind);
     bool folded = row_is_folded(*session, event_kind);
-    record_row(*session, *project, event_kind, folded ? std::string() : get_text(row, desc, cols.id),
+    record_row(*session, row_project(row, desc, cols, *project), event_kind,
+               folded ? std::string() : get_text(row, desc, cols.id),
                folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), kSummaryBytes),
                core::json_object({{"table", table}}));
   } else {
@@ -185,7 +202,8 @@ Datum track_after(FunctionCallInfo fcinfo) {
       std::string to = get_text(new_row, desc, cols.status);
       if (from != to)
         track_task_status(from, to, get_text(new_row, desc, cols.id),
-                          core::summarize(get_text(new_row, desc, cols.summary), kSummaryBytes), table);
+                          core::summarize(get_text(new_row, desc, cols.summary), kSummaryBytes), table,
+                          get_uuid(new_row, desc, cols.project_id));
     }
   }
   return PointerGetDatum(nullptr);

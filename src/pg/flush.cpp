@@ -41,11 +41,18 @@ namespace {
 // --- Direct writes. Everything from here to write_drained() runs inside
 // pg::call(): plain data only, no C++ object that owns memory. ---
 
-// Position (0-based) of user column `name` of `rel`, which must have it.
-int position(Relation rel, const char* name) {
+// Position (0-based) of user column `name` of `rel`, which must have it with
+// type `type`: the datums written below are of that type.
+int position(Relation rel, const char* name, Oid type) {
   int attnum = column(RelationGetDescr(rel), name);
   if (attnum == 0)
     elog(ERROR, "aidis_sessions: column %s of %s is missing", name, RelationGetRelationName(rel));
+  if (TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid != type)
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("aidis_sessions: column %s of %s is not of type %s", name,
+                           RelationGetRelationName(rel), format_type_be(type)),
+                    errhint("The table belongs to the extension: give the column back the type the "
+                            "extension created it with.")));
   return attnum - 1;
 }
 
@@ -60,18 +67,23 @@ FlushTargets lookup_flush_targets() {
 
     static const char* const event_names[FlushTargets::kEventColumns] = {
         "id", "session_id", "project_id", "occurred_at", "kind", "entity_id", "summary", "data"};
+    static const Oid event_types[FlushTargets::kEventColumns] = {
+        INT8OID, UUIDOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
     Relation rel = table_open(found.activities, AccessShareLock);
-    for (int c = 0; c < FlushTargets::kEventColumns; ++c) found.event_cols[c] = position(rel, event_names[c]);
+    for (int c = 0; c < FlushTargets::kEventColumns; ++c)
+      found.event_cols[c] = position(rel, event_names[c], event_types[c]);
     table_close(rel, AccessShareLock);
     found.activities_id_seq =
         getIdentitySequence(found.activities, found.event_cols[FlushTargets::kId] + 1, false);
 
     static const char* const delta_names[FlushTargets::kDeltaColumns] = {
         "session_id", "slot", "project_id", "last_activity_at"};
+    static const Oid delta_types[FlushTargets::kDeltaColumns] = {UUIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID};
     rel = table_open(found.deltas, AccessShareLock);
-    for (int c = 0; c < FlushTargets::kDeltaColumns; ++c) found.delta_cols[c] = position(rel, delta_names[c]);
+    for (int c = 0; c < FlushTargets::kDeltaColumns; ++c)
+      found.delta_cols[c] = position(rel, delta_names[c], delta_types[c]);
     for (std::size_t c = 0; c < core::kCounterCount; ++c)
-      found.counter_cols[c] = position(rel, core::kCounterColumns[c]);
+      found.counter_cols[c] = position(rel, core::kCounterColumns[c], INT8OID);
     found.deltas_key = RelationGetPrimaryKeyIndex(rel);  // (session_id, slot)
     table_close(rel, AccessShareLock);
     if (!OidIsValid(found.deltas_key))
@@ -220,6 +232,7 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
     BlockNumber nblocks = RelationGetNumberOfBlocks(t.rel);
 
     for (std::size_t i = 0; i < deltas.size(); ++i) {
+      CHECK_FOR_INTERRUPTS();  // one row per session: a transaction may have written many
       const core::SessionDelta& d = deltas[i];
       Datum session = uuid_value(d.session);
       Datum project = uuid_value(d.project);
@@ -286,6 +299,7 @@ void insert_events(const FlushTargets& targets, const std::vector<core::Event>& 
     const int* cols = targets.event_cols;
     CommandId cid = GetCurrentCommandId(true);
     for (std::size_t i = 0; i < events.size(); ++i) {
+      CHECK_FOR_INTERRUPTS();  // a long transaction buffers one entry per statement
       const core::Event& e = events[i];
       start_row(t);
       set(t, cols[FlushTargets::kId], Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
@@ -322,7 +336,10 @@ template <typename Get>
 Datum array_of(const std::vector<core::FileTouch>& files, Oid type, Get get) {
   std::vector<Datum> datums;
   datums.reserve(files.size());
-  for (const auto& f : files) datums.push_back(get(f));
+  for (const auto& f : files) {
+    check_for_interrupts();  // up to kMaxMentionsPerRow touches per tracked row
+    datums.push_back(get(f));
+  }
   return make_array(datums, type);
 }
 
@@ -399,6 +416,7 @@ void write_drained(core::Drained out) {
   std::vector<EventText> texts;
   texts.reserve(out.events.size());
   for (const auto& e : out.events) {
+    check_for_interrupts();
     std::string data = e.data_json.empty() ? "{}" : e.data_json;
     if (e.folded)
       texts.push_back({core::folded_summary(e.kind, e.rows), event_data(core::json_with_number(data, "rows", e.rows))});

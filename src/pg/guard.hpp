@@ -74,6 +74,13 @@ auto call(F&& fn) -> std::invoke_result_t<F&> {
   }
 }
 
+// CHECK_FOR_INTERRUPTS for C++ frames: a pending cancel or timeout becomes a
+// PgError. Enters PG_TRY only when something is pending. Inside a pg::call
+// lambda use CHECK_FOR_INTERRUPTS() itself (no exception may leave a PG_TRY).
+inline void check_for_interrupts() {
+  if (INTERRUPTS_PENDING_CONDITION()) call([] { CHECK_FOR_INTERRUPTS(); });
+}
+
 // Raises the error described by the arguments; never returns.
 [[noreturn]] void raise_error(ErrorData* pg_error, int sqlstate, const char* message,
                               const char* detail, const char* hint);

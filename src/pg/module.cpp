@@ -1,5 +1,6 @@
 // Module setup: GUCs, and the transaction callbacks that drive the
 // per-transaction buffer (flush before commit, forget on abort).
+#include "core/interrupts.hpp"
 #include "pg/flush.hpp"
 #include "pg/guard.hpp"
 #include "pg/tuple.hpp"
@@ -133,16 +134,22 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
 
 void _PG_init(void) {
   using namespace aidis::pg;
+  // Policy, not a caller's preference: the sweep ends every project's idle
+  // sessions by it, so only the configuration (postgresql.conf, ALTER
+  // DATABASE/ROLE ... SET by a superuser) or a superuser's SET may change it
+  // (docs/timeout.md).
   DefineCustomIntVariable(
       "aidis.session_timeout",
       "Inactivity after which an active session times out.",
       "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
-      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_USERSET, GUC_UNIT_S, nullptr,
+      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
       nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
       nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, on_bound_session_assign, nullptr);
   MarkGUCPrefixReserved("aidis");
+  // The core's long loops over user data poll through this (src/core/interrupts.hpp).
+  aidis::core::interrupt_hook = check_for_interrupts;
   RegisterXactCallback(on_xact, nullptr);
   RegisterSubXactCallback(on_subxact, nullptr);
   CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr));

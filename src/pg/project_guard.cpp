@@ -1,7 +1,5 @@
 // BEFORE ROW trigger of the session tables: the disconnected-project guard
 // (rule 8). Tracked tables get the same check from their stamping trigger.
-#include <algorithm>
-
 #include "pg/project_guard.hpp"
 
 #include "pg/guard.hpp"
@@ -29,11 +27,12 @@ Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
   if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
-  TupleDesc desc = RelationGetDescr(data->tg_relation);
-  int project_col = SPI_fnumber(desc, "project_id");
-  if (project_col <= 0)
-    throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "guarded table needs a project_id column");
-  int session_col = std::max(SPI_fnumber(desc, "session_id"), 0);  // session_base has none
+  Relation rel = data->tg_relation;
+  TupleDesc desc = RelationGetDescr(rel);
+  int project_col = required_column(rel, "project_id", ColumnType::Uuid, TableRole::Extension);
+  int session_col = column(desc, "session_id") == 0  // session_base has none
+                        ? 0
+                        : required_column(rel, "session_id", ColumnType::Uuid, TableRole::Extension);
 
   if (!TRIGGER_FIRED_BY_INSERT(data->tg_event))  // UPDATE, DELETE: the row as it is
     check_row_writable(data->tg_trigtuple, desc, project_col, session_col, false);

@@ -42,6 +42,7 @@ std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n) {
   std::vector<std::string> out;
   out.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
+    check_for_interrupts();  // arrays of any size: each element may need detoasting
     if (nulls[i]) continue;
     Datum d = values[i];
     auto* value = static_cast<text*>(call([&]() -> void* { return pg_detoast_datum_packed(reinterpret_cast<varlena*>(DatumGetPointer(d))); }));

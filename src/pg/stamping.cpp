@@ -1,6 +1,7 @@
 // BEFORE ROW trigger of tracked tables: stamping (rule 4) and the
 // disconnected-project guard (rule 8) for rows being written.
 #include "pg/guard.hpp"
+#include "pg/host.hpp"
 #include "pg/project_guard.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
@@ -42,6 +43,8 @@ Datum track_before(FunctionCallInfo fcinfo) {
   core::Kind kind = table.kind;
   const Columns& cols = table.cols;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
+  if (is_host_move(data, cols))  // moved by aidis._host_move(): not a write to check
+    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple);
 
   if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
     check_row_writable(data->tg_trigtuple, desc, cols.project_id, cols.session_id, false);

@@ -9,14 +9,96 @@ int column(TupleDesc desc, const char* name) {
   return attnum > 0 ? attnum : 0;
 }
 
-Columns Columns::of(TupleDesc desc, core::Kind kind) {
+bool is_text_like(Oid type) {
+  Oid base = call([&]() -> Oid { return getBaseType(type); });
+  return base == TEXTOID || base == VARCHAROID;
+}
+
+namespace {
+
+bool has_type(Oid type, ColumnType wanted) {
+  switch (wanted) {
+    case ColumnType::Uuid:
+      return type == UUIDOID;
+    case ColumnType::TextLike:
+      return is_text_like(type);
+    case ColumnType::TimestampTz:
+      return type == TIMESTAMPTZOID;
+  }
+  return false;
+}
+
+const char* type_name(ColumnType type) {
+  switch (type) {
+    case ColumnType::Uuid:
+      return "uuid";
+    case ColumnType::TextLike:
+      return "text";
+    case ColumnType::TimestampTz:
+      return "timestamptz";
+  }
+  return "?";
+}
+
+std::string type_detail(const char* name, ColumnType type) {
+  std::string detail = std::string("Session tracking reads \"") + name + "\" as " + type_name(type) + ".";
+  if (type == ColumnType::TextLike) detail += " Text means text, varchar or a domain over either.";
+  return detail;
+}
+
+std::string qualified_name(Relation rel) {
+  return call([&]() -> const char* {
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                      RelationGetRelationName(rel));
+  });
+}
+
+// `name` of type `type`, or 0 when the table has no such column or it has another type.
+int typed_column(TupleDesc desc, const char* name, ColumnType type) {
+  int attnum = column(desc, name);
+  return attnum != 0 && has_type(TupleDescAttr(desc, attnum - 1)->atttypid, type) ? attnum : 0;
+}
+
+std::string repair_hint(Relation rel, const char* name, ColumnType type, TableRole role) {
+  if (role == TableRole::Extension)
+    return "The table belongs to the extension: give the column back the type the extension created it with.";
+  std::string table = qualified_name(rel);
+  std::string literal = call([&]() -> const char* { return quote_literal_cstr(table.c_str()); });
+  return std::string("Make \"") + name + "\" a " + type_name(type) +
+         " column again, or stop tracking the table: SELECT aidis.untrack(" + literal + ");";
+}
+
+}  // namespace
+
+int required_column(Relation rel, const char* name, ColumnType type, TableRole role) {
+  TupleDesc desc = RelationGetDescr(rel);
+  int attnum = column(desc, name);  // dropped columns are not found
+  if (attnum == 0)
+    throw Error(ERRCODE_UNDEFINED_COLUMN,
+                qualified_name(rel) + " has no column \"" + name + "\", which session tracking needs",
+                type_detail(name, type), repair_hint(rel, name, type, role));
+  Oid actual = TupleDescAttr(desc, attnum - 1)->atttypid;
+  if (!has_type(actual, type)) {
+    std::string actual_name = call([&]() -> const char* { return format_type_be(actual); });
+    throw Error(ERRCODE_DATATYPE_MISMATCH,
+                "column \"" + std::string(name) + "\" of " + qualified_name(rel) + " is " + actual_name +
+                    ", but session tracking reads it as " + type_name(type),
+                type_detail(name, type), repair_hint(rel, name, type, role));
+  }
+  return attnum;
+}
+
+Columns Columns::of(Relation rel, core::Kind kind) {
+  TupleDesc desc = RelationGetDescr(rel);
   Columns c;
   c.id = column(desc, "id");
-  c.session_id = column(desc, "session_id");
-  c.project_id = column(desc, "project_id");
-  c.status = column(desc, "status");
-  c.completed_at = column(desc, "completed_at");
-  c.updated_at = column(desc, "updated_at");
+  c.session_id = required_column(rel, "session_id", ColumnType::Uuid, TableRole::Tracked);
+  c.project_id = required_column(rel, "project_id", ColumnType::Uuid, TableRole::Tracked);
+  if (kind == core::Kind::Task) {
+    c.status = required_column(rel, "status", ColumnType::TextLike, TableRole::Tracked);
+    c.completed_at = typed_column(desc, "completed_at", ColumnType::TimestampTz);
+  }
+  c.updated_at = typed_column(desc, "updated_at", ColumnType::TimestampTz);
   c.summary = column(desc, core::summary_column(kind));
   c.detail = kind == core::Kind::Task       ? column(desc, "description")
              : kind == core::Kind::Decision ? column(desc, "rationale")
@@ -57,11 +139,8 @@ TrackedTable tracked_table(const TriggerData* data) {
   Relation rel = data->tg_relation;
   TrackedTable table;
   table.kind = *kind;
-  table.cols = Columns::of(RelationGetDescr(rel), *kind);
-  table.name = call([&]() -> const char* {
-    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-                                      RelationGetRelationName(rel));
-  });
+  table.cols = Columns::of(rel, *kind);  // throws on a column of the wrong type: nothing cached
+  table.name = qualified_name(rel);
   table.relid = RelationGetRelid(rel);
   tables.emplace(trigger->tgoid, table);
   return table;
@@ -79,6 +158,9 @@ void forget_tracked_table(Oid relid) {
 
 std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum) {
   if (attnum == 0) return std::nullopt;
+  // Resolved as uuid (required_column); a cache that missed an ALTER would be a bug, not a crash.
+  if (TupleDescAttr(desc, attnum - 1)->atttypid != UUIDOID)
+    throw Error(ERRCODE_INTERNAL_ERROR, "aidis_sessions: column " + std::to_string(attnum) + " is not a uuid");
   bool isnull = true;
   Datum d = call([&]() -> Datum { return heap_getattr(row, attnum, desc, &isnull); });
   if (isnull) return std::nullopt;

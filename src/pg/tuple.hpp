@@ -11,7 +11,24 @@ namespace aidis::pg {
 // Attribute number of column `name` (0 = the table has no such column).
 int column(TupleDesc desc, const char* name);
 
-// Attribute numbers (0 = the table has no such column).
+// The one rule for what tracking reads as text (a task's status): text,
+// varchar, or a domain over either (keep aidis.track() in step).
+bool is_text_like(Oid type);
+
+// How the C++ code reads a column (docs/security.md, "Hostile column types and
+// huge inputs"). Checked once, when a table's columns are resolved: a column is
+// never trusted to have a type because of its name.
+enum class ColumnType { Uuid, TextLike, TimestampTz };
+
+// Attribute number of column `name` of `rel`, which it must have with `type`:
+// 42703 when it is missing (or dropped), 42804 when it has another type. The
+// hint of a tracked table says to repair the column or untrack the table; of
+// the extension's own tables, to restore them.
+enum class TableRole { Tracked, Extension };
+int required_column(Relation rel, const char* name, ColumnType type, TableRole role);
+
+// Attribute numbers (0 = the table has no such column, or not of the type the
+// C++ code needs).
 struct Columns {
   int id = 0;
   int session_id = 0;
@@ -23,7 +40,11 @@ struct Columns {
   int detail = 0;        // description (tasks) or rationale (decisions)
   int context_type = 0;
 
-  static Columns of(TupleDesc desc, core::Kind kind);
+  // session_id and project_id uuid, and status text-like for tasks, are
+  // required (errors as required_column); updated_at and completed_at are
+  // stamped only when they are timestamptz; the other columns are read as text
+  // whatever their type.
+  static Columns of(Relation rel, core::Kind kind);
 };
 
 // The trigger's context, checked: called by the trigger manager, for rows,

@@ -35,7 +35,7 @@ before=$(q $src "$snapshot"); before_events=$(q $src "$events")
 
 n=0 failed=0
 ok() { n=$((n + 1)); if [[ $1 == 0 ]]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-echo "1..6"
+echo "1..9"
 pg_dump -Fc -d $src -f "$dump"; ok $? "pg_dump of a database using the extension"
 createdb $dst
 # Restoring rows must not be tracked a second time: restore as a replica.
@@ -50,4 +50,18 @@ next=$(q $dst "SELECT count(*) FROM aidis.sessions s, aidis.start_session(agent 
                WHERE n.display_id > s.display_id AND s.id <> n.id")
 total=$(q $dst "SELECT count(*) - 1 FROM aidis.sessions")
 ok "$([[ $next == "$total" ]] && echo 0 || echo 1)" "display ids continue after the restored ones"
+# The DDL event triggers come back with the extension and guard the restored host table.
+ok "$([[ $(q $dst "SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
+                   WHERE e.extname = 'aidis_sessions' AND d.deptype = 'e'
+                     AND d.classid = 'pg_event_trigger'::regclass") == 2 ]] && echo 0 || echo 1)" \
+  "the two event triggers are restored with the extension"
+retype=$(q $dst "CREATE FUNCTION pg_temp.retype() RETURNS text LANGUAGE plpgsql AS \$\$
+                 BEGIN ALTER TABLE public.notes ALTER session_id TYPE text; RETURN 'retyped';
+                 EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END \$\$; SELECT pg_temp.retype()")
+ok "$([[ $retype == 2BP01 ]] && echo 0 || echo 1)" "retyping session_id of the restored host table is refused ($retype)"
+dropped=$(q $dst "DROP TABLE public.notes;
+                  SELECT (SELECT count(*) FROM aidis.tracked_tables WHERE NOT shipped) || ' ' ||
+                         (SELECT count(*) FROM aidis.check_counters())")
+ok "$([[ $dropped == "0 0" ]] && echo 0 || echo 1)" \
+  "dropping it leaves the registry and check_counters() empty ($dropped)"
 exit $((failed > 0))

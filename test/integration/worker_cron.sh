@@ -58,7 +58,7 @@ q -c "SELECT aidis.enable_cron('* * * * *')" >/dev/null
 result=$(q -c "DO \$\$ BEGIN
                  WHILE NOT EXISTS (SELECT 1 FROM cron.job_run_details
                                    WHERE jobid = $id AND start_time >= '$since' AND status IN ('succeeded', 'failed'))
-                       AND clock_timestamp() < '$since'::timestamptz + interval '75 s' LOOP
+                       AND clock_timestamp() < '$since'::timestamptz + interval '150 s' LOOP
                    PERFORM pg_sleep(0.2);
                  END LOOP;
                END \$\$" \

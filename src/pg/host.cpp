@@ -1,0 +1,225 @@
+// aidis._host_rows() and aidis._host_move(): the extension's only queries over
+// a tracked table. They run as the table's owner inside a security-restricted
+// operation, as PostgreSQL runs ANALYZE and index expressions (vacuum.c,
+// matview.c): whatever the owner attached to the table (a cast or operator on
+// a column type, a trigger, a policy, an index expression) runs with the
+// owner's rights, never with those of the role that called the extension.
+// The owner may have no rights on the aidis tables, so these functions only
+// read or move host rows; the SQL callers update the aidis tables afterwards,
+// as the extension owner, from the uuids and counts returned.
+#include "pg/host.hpp"
+
+#include "pg/guard.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(aidis_host_rows);
+PG_FUNCTION_INFO_V1(aidis_host_move);
+Datum aidis_host_rows(PG_FUNCTION_ARGS);
+Datum aidis_host_move(PG_FUNCTION_ARGS);
+}
+
+namespace aidis::pg {
+namespace {
+
+// The row move in progress (aidis._host_move), if any.
+struct Move {
+  Oid relid;
+  core::Uuid session, from, to;
+};
+std::optional<Move> active_move;
+
+class MoveScope {
+ public:
+  explicit MoveScope(const Move& move) : saved_(active_move) { active_move = move; }
+  ~MoveScope() { active_move = saved_; }
+  MoveScope(const MoveScope&) = delete;
+  MoveScope& operator=(const MoveScope&) = delete;
+
+ private:
+  std::optional<Move> saved_;
+};
+
+// What the query needs about the table, read under the lock it keeps.
+struct HostTable {
+  Oid owner = InvalidOid;
+  std::string name;  // schema-qualified, quoted; "ONLY ..." for a plain table
+};
+
+Oid column_type(TupleDesc desc, const char* column) {
+  int attnum = SPI_fnumber(desc, column);
+  return attnum > 0 ? TupleDescAttr(desc, attnum - 1)->atttypid : InvalidOid;
+}
+
+// The columns the query reads must be exactly uuid, so that their operators
+// are the built-in ones (aidis.track and the DDL event triggers keep them so;
+// this is the last line).
+void require_uuid(Oid type, const char* column, const std::string& table) {
+  if (type == UUIDOID) return;
+  std::string name = "column \"" + std::string(column) + "\" of " + table;
+  const char* hint = "An aidis_admin can untrack the table, which does not read it.";
+  if (type == InvalidOid) throw Error(ERRCODE_UNDEFINED_COLUMN, name + " does not exist", "", hint);
+  throw Error(ERRCODE_DATATYPE_MISMATCH, name + " is not of type uuid", "", hint);
+}
+
+HostTable open_host_table(Oid relid, LOCKMODE lock) {
+  Relation rel = call([&]() -> Relation { return try_relation_open(relid, lock); });
+  if (rel == nullptr)
+    throw Error(ERRCODE_UNDEFINED_TABLE, "relation with OID " + std::to_string(relid) + " does not exist");
+  char kind = rel->rd_rel->relkind;
+  Oid session_type = column_type(RelationGetDescr(rel), "session_id");
+  Oid project_type = column_type(RelationGetDescr(rel), "project_id");
+  HostTable table;
+  table.owner = rel->rd_rel->relowner;
+  table.name = call([&]() -> const char* {
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+  });
+  call([&] { relation_close(rel, NoLock); });  // the lock stays until the end of the transaction
+  if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+    throw Error(ERRCODE_WRONG_OBJECT_TYPE, table.name + " is not a table");
+  require_uuid(session_type, "session_id", table.name);
+  require_uuid(project_type, "project_id", table.name);
+  // Row triggers are not inherited: the children of a plain table are not tracked.
+  if (kind == RELKIND_RELATION) table.name = "ONLY " + table.name;
+  return table;
+}
+
+// As the table's owner, in a security-restricted operation, with a GUC nest
+// level that takes back whatever the owner's code sets and a pinned
+// search_path. finish() restores the caller; on an error nothing is undone
+// here: the (sub)transaction abort restores the user, the security context
+// and the settings.
+class AsTableOwner {
+ public:
+  explicit AsTableOwner(Oid owner) {
+    GetUserIdAndSecContext(&saved_user_, &saved_context_);
+    SetUserIdAndSecContext(owner, saved_context_ | SECURITY_RESTRICTED_OPERATION);
+    nest_level_ = call([] {
+      int level = NewGUCNestLevel();
+      set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+                        GUC_ACTION_SAVE, true, 0, false);
+      return level;
+    });
+  }
+  AsTableOwner(const AsTableOwner&) = delete;
+  AsTableOwner& operator=(const AsTableOwner&) = delete;
+
+  void finish() {
+    call([&] { AtEOXact_GUC(false, nest_level_); });
+    SetUserIdAndSecContext(saved_user_, saved_context_);
+  }
+
+ private:
+  Oid saved_user_ = InvalidOid;
+  int saved_context_ = 0;
+  int nest_level_ = 0;
+};
+
+// aidis._host_rows(tbl, sid, pid): (session_id, project_id, n) for the rows
+// of tbl, grouped, optionally only those of session sid and project pid.
+Datum host_rows(FunctionCallInfo fcinfo) {
+  if (PG_ARGISNULL(0)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table must not be NULL");
+  call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+  HostTable table = open_host_table(PG_GETARG_OID(0), AccessShareLock);
+  std::string sql = "SELECT t.session_id, t.project_id, pg_catalog.count(*) FROM " + table.name + " t";
+  Datum values[2];
+  Oid types[2] = {UUIDOID, UUIDOID};
+  int nargs = 0;
+  for (int arg = 1; arg <= 2; ++arg) {
+    if (PG_ARGISNULL(arg)) continue;
+    values[nargs++] = PG_GETARG_DATUM(arg);
+    sql += (nargs == 1 ? " WHERE t." : " AND t.") + std::string(arg == 1 ? "session_id" : "project_id") +
+           " OPERATOR(pg_catalog.=) $" + std::to_string(nargs);
+  }
+  sql += " GROUP BY 1, 2";
+
+  call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  AsTableOwner as_owner(table.owner);
+  call([&] {
+    if (SPI_execute_with_args(sql.c_str(), nargs, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    if (desc->natts != 3 || TupleDescAttr(desc, 0)->atttypid != UUIDOID ||
+        TupleDescAttr(desc, 1)->atttypid != UUIDOID || TupleDescAttr(desc, 2)->atttypid != INT8OID)
+      elog(ERROR, "unexpected result type of: %s", sql.c_str());
+    for (uint64 row = 0; row < SPI_processed; ++row) {
+      CHECK_FOR_INTERRUPTS();
+      Datum out[3];
+      bool nulls[3];
+      for (int col = 0; col < 3; ++col)
+        out[col] = SPI_getbinval(SPI_tuptable->vals[row], desc, col + 1, &nulls[col]);
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, nulls);
+    }
+  });
+  as_owner.finish();
+  call([] { SPI_finish(); });
+  return Datum(0);
+}
+
+// aidis._host_move(tbl, sid, source, target): moves the rows of session sid
+// filed under project source to project target; returns how many.
+Datum host_move(FunctionCallInfo fcinfo) {
+  Oid relid = PG_GETARG_OID(0);
+  Move move{relid, to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3))};
+  HostTable table = open_host_table(relid, RowExclusiveLock);
+  std::string sql = "UPDATE " + table.name +
+                    " t SET project_id = $3 WHERE t.session_id OPERATOR(pg_catalog.=) $1"
+                    " AND t.project_id OPERATOR(pg_catalog.=) $2";
+  Datum values[3] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
+  Oid types[3] = {UUIDOID, UUIDOID, UUIDOID};
+
+  call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  MoveScope scope(move);
+  AsTableOwner as_owner(table.owner);
+  auto moved = call([&]() -> uint64 {
+    if (SPI_execute_with_args(sql.c_str(), 3, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+      elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
+    return SPI_processed;
+  });
+  as_owner.finish();
+  call([] { SPI_finish(); });
+  PG_RETURN_INT64(static_cast<int64>(moved));
+}
+
+}  // namespace
+
+bool is_host_move(const TriggerData* data, const Columns& cols) {
+  if (!active_move) return false;
+  const Move& move = *active_move;
+  // Only rows of the moved table (or of its partitions): code the owner runs
+  // meanwhile writes other tables tracked as usual.
+  Relation rel = data->tg_relation;
+  if (RelationGetRelid(rel) != move.relid &&
+      !(rel->rd_rel->relispartition && call([&]() -> bool {
+          return list_member_oid(get_partition_ancestors(RelationGetRelid(rel)), move.relid);
+        })))
+    return false;
+  TupleDesc desc = RelationGetDescr(rel);
+  HeapTuple old_row = TRIGGER_FIRED_BY_INSERT(data->tg_event) ? nullptr : data->tg_trigtuple;
+  HeapTuple new_row = TRIGGER_FIRED_BY_INSERT(data->tg_event)   ? data->tg_trigtuple
+                      : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
+                                                                : nullptr;
+  if (old_row != nullptr && (get_uuid(old_row, desc, cols.session_id) != move.session ||
+                             get_uuid(old_row, desc, cols.project_id) != move.from))
+    return false;
+  if (new_row != nullptr && (get_uuid(new_row, desc, cols.session_id) != move.session ||
+                             get_uuid(new_row, desc, cols.project_id) != move.to))
+    return false;
+  return old_row == nullptr || new_row == nullptr ||
+         get_text(old_row, desc, cols.status) == get_text(new_row, desc, cols.status);
+}
+
+}  // namespace aidis::pg
+
+Datum aidis_host_rows(PG_FUNCTION_ARGS) {
+  return aidis::pg::shim("aidis._host_rows", [&] { return aidis::pg::host_rows(fcinfo); });
+}
+
+Datum aidis_host_move(PG_FUNCTION_ARGS) {
+  return aidis::pg::shim("aidis._host_move", [&] { return aidis::pg::host_move(fcinfo); });
+}
