@@ -39,13 +39,13 @@ before(() => {
   sql(`SELECT aidis.create_project('web', '${ROOT}/shop/web')`);
 });
 
-after(() => {
+const clients = new Set();
+// Clients a failed test left open first, then the database.
+after(async () => {
+  for (const c of clients) await c.close().catch(() => {});
   psql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
   psql('postgres', `DROP ROLE IF EXISTS ${ROLE}`);
 });
-
-const clients = new Set();
-after(async () => { for (const c of clients) await c.close().catch(() => {}); });
 
 // An SDK client on a freshly spawned `aidis mcp`.
 async function connect(name, { roots, project, key } = {}) {

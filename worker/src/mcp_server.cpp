@@ -61,6 +61,16 @@ bool Server::structured() const { return version_ >= "2025-06-18"; }
 ToolContext Server::context() const { return {client_name_, cfg_.client_key, session_id_, project_}; }
 
 void Server::on_frame(const Frame& frame) {
+    // Requests that fail are answered with -32603 in handle(); this catches
+    // what fails outside a request (a response, a held call's release).
+    try {
+        dispatch(frame);
+    } catch (const std::exception& e) {
+        log_(fmt::format("internal error: {}", e.what()));
+    }
+}
+
+void Server::dispatch(const Frame& frame) {
     if (frame.kind == Frame::Kind::TooLong) {
         log_(fmt::format("refused a message longer than {} bytes", kMaxMessageBytes));
         return send(error_response(nullptr, kParseError,
@@ -257,8 +267,12 @@ void Server::stop_waiting_for_roots() {
     if (!session_pending_) return;
     log_("no roots from the client: the extension chooses the project");
     session_pending_ = false;
-    start_session();
-    release_held();
+    try {
+        start_session();
+        release_held();
+    } catch (const std::exception& e) {
+        log_(fmt::format("internal error: {}", e.what()));
+    }
 }
 
 void Server::release_held() {
@@ -275,9 +289,15 @@ SqlOutcome Server::start_session() {
         if (o.ok) o = SqlOutcome::failure("", "start_session returned no session");
         return o;
     }
-    Json row = Json::parse(*o.value);
-    session_id_ = row["id"].get<std::string>();
-    session_project_id_ = row["project_id"].get<std::string>();
+    Json row;
+    try {
+        row = Json::parse(*o.value);
+        session_id_ = row.at("id").get<std::string>();
+        session_project_id_ = row.at("project_id").get<std::string>();
+    } catch (const Json::exception& e) {
+        log_(fmt::format("unexpected answer of start_session: {}", e.what()));
+        return SqlOutcome::failure("", "unexpected answer of start_session");
+    }
     log_(fmt::format("session {} {} agent={} project={} client_key={}", row.value("display_id", ""),
                      row.value("resumed", false) ? "resumed" : "started", row.value("agent", ""),
                      row["project_name"].is_string() ? row["project_name"].get<std::string>() : "",

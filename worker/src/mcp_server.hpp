@@ -81,6 +81,7 @@ public:
     const std::string& protocol_version() const { return version_; }
 
 private:
+    void dispatch(const Frame& frame);
     void send(const nlohmann::json& message);
     std::optional<nlohmann::json> handle(const nlohmann::json& message);
     nlohmann::json handle_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params);

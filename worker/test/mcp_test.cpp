@@ -376,6 +376,16 @@ TEST(McpTools, NoDatabaseIsAToolError) {
               "no session for this client: could not connect to the database: down");
 }
 
+TEST(McpTools, AGarbledAnswerIsNeitherACrashNorASession) {
+    Harness h;
+    h.answers.push_back({"aidis.start_session", SqlOutcome::success("[1, 2]")});
+    h.initialize();
+    EXPECT_EQ(h.sent[0]["result"]["protocolVersion"], "2025-06-18");  // initialize is still answered
+    EXPECT_EQ(h.server.session_id(), std::nullopt);
+    h.call(1, "session_status");
+    EXPECT_TRUE(h.last()["result"]["isError"].get<bool>());
+}
+
 TEST(McpTools, SessionStartAdoptsTheNewSession) {
     Harness h;
     h.initialize();
