@@ -136,7 +136,7 @@ int run_mcp(const Options& opts) {
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) continue;
             log(fmt::format("stdin: {}", std::strerror(errno)));
-            break;
+            return kExitFailure;
         }
         if (n == 0) break;
         for (const auto& frame : framer.feed({buf.data(), static_cast<size_t>(n)})) server.on_frame(frame);
