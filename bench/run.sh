@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tracking cost of aidis_sessions, measured against a bare table and two
-# reference implementations (DESIGN.md section 6, docs/performance.md).
+# reference implementations (docs/performance.md).
 #
 #   bench/run.sh                 full run on a throwaway cluster (about 15 minutes, 19 with --fk)
 #   bench/run.sh --smoke         tiny sizes, < 60 s; reuses the cluster in PGHOST/PGPORT

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The scale set (DESIGN.md section 6): 100 000 sessions and 10 million timeline
+# The scale set (docs/performance.md): 100 000 sessions and 10 million timeline
 # events over 50 projects and a year, then server-side latency percentiles of
 # the read API and the timeout sweep.
 #

@@ -4,7 +4,8 @@
 # full run of scripts/test.sh (AIDIS_TEST_CLOCK, TZ); the last line of the output
 # is "N runs passed, N failed".
 #
-#   scripts/test-clocks.sh             the whole matrix below (about 10 full runs)
+#   scripts/test-clocks.sh             the whole suite at every moment below (11 runs)
+#   scripts/test-clocks.sh --edges     the whole suite at the four edge moments
 #   scripts/test-clocks.sh --quick     one run per weekday, only the suites that
 #                                      format dates (pg_regress, the CLI goldens)
 # Environment: AIDIS_CLOCK_SUITES, a regex of suite names (as AIDIS_SUITES of
@@ -12,10 +13,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# Clock (UTC) | TZ | why. Seven weekdays at hours that put "yesterday" and "today"
-# on different dates in the zone than in UTC, a year boundary on both sides of
-# the date line, and both DST changes of America/Adak (UTC-10/-9) in 2027.
-MATRIX=(
+# Clock (UTC) | TZ | why. WEEKDAYS: the seven days of one week, at hours that put
+# "yesterday" and "today" on other dates in the zone than in UTC. EDGES: a year
+# boundary on both sides of the date line and both DST changes of America/Adak
+# (UTC-10/-9) in 2027.
+WEEKDAYS=(
   "2027-01-04 00:30 UTC|Pacific/Kiritimati|Monday, UTC+14: already Monday 14:30 locally"
   "2027-01-05 23:30 UTC|America/Adak|Tuesday late UTC, still Tuesday 13:30 locally"
   "2027-01-06 12:00 UTC|UTC|Wednesday noon"
@@ -23,28 +25,30 @@ MATRIX=(
   "2027-01-08 20:00 UTC|Pacific/Kiritimati|Friday UTC, Saturday locally"
   "2027-01-09 09:00 UTC|Asia/Kathmandu|Saturday, UTC+5:45"
   "2027-01-10 23:59 UTC|Europe/Berlin|Sunday 23:59 UTC, Monday locally"
+)
+EDGES=(
   "2027-01-01 00:20 UTC|America/Adak|new year in UTC, still the old year locally"
   "2026-12-31 12:30 UTC|Pacific/Kiritimati|old year in UTC, new year locally"
   "2027-03-14 12:30 UTC|America/Adak|30 minutes after the spring DST change"
   "2027-11-07 11:30 UTC|America/Adak|30 minutes after the autumn DST change"
 )
-if [[ ${1:-} == --quick ]]; then
-  MATRIX=("${MATRIX[@]:0:7}")
-  AIDIS_CLOCK_SUITES=${AIDIS_CLOCK_SUITES:-pg_regress|cli_commands}
-elif [[ $# -gt 0 ]]; then
-  echo "usage: $0 [--quick]" >&2; exit 2
-fi
+case ${1:-} in
+  --quick) MATRIX=("${WEEKDAYS[@]}"); AIDIS_CLOCK_SUITES=${AIDIS_CLOCK_SUITES:-pg_regress|cli_commands} ;;
+  --edges) MATRIX=("${EDGES[@]}") ;;
+  "") MATRIX=("${WEEKDAYS[@]}" "${EDGES[@]}") ;;
+  *) echo "usage: $0 [--quick | --edges]" >&2; exit 2 ;;
+esac
 
 passed=0 failed=0 failures=()
 for line in "${MATRIX[@]}"; do
   IFS='|' read -r clock zone why <<<"$line"
-  echo "=== clock $clock, TZ=$zone ($why)"
+  echo "  clock $clock, TZ=$zone ($why)"
   log=$(mktemp /tmp/aidis-clock.XXXXXX.log)
   if AIDIS_TEST_CLOCK=$clock TZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
-    passed=$((passed + 1)); echo "--- ok: $(tail -n 1 "$log")"; rm -f "$log"
+    passed=$((passed + 1)); echo "    ok: $(tail -n 1 "$log")"; rm -f "$log"
   else
     failed=$((failed + 1)); failures+=("$clock $zone: $log")
-    echo "--- FAILED: $(tail -n 1 "$log") (log: $log)"
+    echo "    FAILED: $(tail -n 1 "$log") (log: $log)"
     grep -E '^(not ok|--- FAILED)' "$log" | head -n 20 | sed 's/^/    /'
   fi
 done

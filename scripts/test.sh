@@ -151,6 +151,9 @@ fi
 if [[ -f bench/run.sh ]]; then
   run_suite "bench smoke" bash bench/run.sh --smoke || true
 fi
+if [[ -f bench/adopt.sh ]]; then
+  run_suite "bench adopt smoke" bash bench/adopt.sh --smoke --reuse || true
+fi
 
 # The suites that print dates, once per weekday in zones around the date line
 # (each in its own cluster with a moved clock); not when this run is one of them.

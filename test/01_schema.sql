@@ -1,4 +1,4 @@
--- pgTAP: the schema of aidis_sessions (DESIGN.md sections 2 and 4).
+-- pgTAP: the schema of aidis_sessions (docs/design.md, "Data model"; docs/api.md).
 -- Tables, columns and types, the sessions view, the sentinel project, the
 -- CHECK constraints (exercised, not only listed), the one-default index, no
 -- ON DELETE CASCADE from projects, pg_dump registration, the SQL API
@@ -66,7 +66,7 @@ SELECT col_type_is('aidis', 'session_base', 'score_breakdown', 'jsonb', 'session
 SELECT col_type_is('aidis', 'session_base', 'active_seconds', 'bigint', 'session_base.active_seconds is bigint');
 SELECT col_is_null('aidis', 'session_base', 'active_seconds', 'session_base.active_seconds is nullable (stored when the session ends)');
 
--- The view aidis.sessions carries every session column of DESIGN.md section 2.
+-- The view aidis.sessions carries every session column (docs/api.md).
 -- (extra columns are allowed by the contract, so each one is checked by name.)
 SELECT has_column('aidis', 'sessions', c, 'sessions.' || c || ' exists')
 FROM unnest(ARRAY[
@@ -302,7 +302,7 @@ SELECT ok(NOT EXISTS (
     AND c.oid <> 'aidis.api_secret'::regclass),
   'every table of the extension holding user data is registered with pg_extension_config_dump');
 
--- ---------------------------------------------------------------- the SQL API (DESIGN.md section 4)
+-- ---------------------------------------------------------------- the SQL API (docs/api.md)
 SELECT has_function('aidis', 'create_project', ARRAY['text', 'text', 'boolean'], 'create_project(text, text, boolean)');
 SELECT has_function('aidis', 'start_session', ARRAY['text', 'text', 'text', 'text', 'text', 'text', 'boolean'],
                     'start_session(agent, project, title, goal, ai_model, client_key, force_new)');

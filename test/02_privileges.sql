@@ -1,4 +1,4 @@
--- pgTAP: privileges per role (DESIGN.md section 4, "Roles") and row-level
+-- pgTAP: privileges per role (docs/security.md, "Roles") and row-level
 -- security on the rows of disconnected projects (rule 8).
 --   aidis_reader: the read API; aidis_writer: what the MCP server needs;
 --   aidis_admin: disconnect, reconnect, track; PUBLIC: nothing.

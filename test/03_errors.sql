@@ -1,5 +1,5 @@
 -- pgTAP: every refusal of the SQL API has its documented SQLSTATE (README,
--- "SQLSTATEs") and changes nothing (DESIGN.md section 4: "Every bad input gets
+-- "SQLSTATEs") and changes nothing (docs/api.md: "Every bad input gets
 -- an ERROR with a clear message and a documented SQLSTATE, and changes nothing").
 -- pg_temp.refused(sql, sqlstate, description) is two tests: the SQLSTATE, and
 -- that a fingerprint of every table of the extension, the triggers and the

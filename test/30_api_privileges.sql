@@ -1,4 +1,4 @@
--- pgTAP: privileges of the session API (issue 3).
+-- pgTAP: privileges of the session API (docs/api.md).
 --   aidis_reader reads (list, details, rows, timeline, score, stats, compare,
 --   brief) and cannot edit, rate or reassign; aidis_writer also edits and
 --   rates but cannot reassign; aidis_admin reassigns. PUBLIC runs nothing.

@@ -1,4 +1,4 @@
--- Data model (DESIGN.md section 2).
+-- Data model (docs/design.md, "Data model").
 
 CREATE TABLE aidis.projects (
   id             uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),

@@ -1,4 +1,4 @@
--- Session lifecycle (DESIGN.md section 3, rules 1-3, 6-8).
+-- Session lifecycle (rules 1-3 and 6-8 of docs/design.md).
 
 CREATE FUNCTION aidis.create_project(name text, root_directory text DEFAULT NULL,
                                      is_default boolean DEFAULT false)
@@ -8,6 +8,8 @@ CREATE FUNCTION aidis.create_project(name text, root_directory text DEFAULT NULL
 AS $$
 DECLARE
   created aidis.projects;
+  host regclass := (SELECT a.projects FROM aidis.adoption a);
+  pid uuid := pg_catalog.gen_random_uuid();
 BEGIN
   IF name IS NULL OR btrim(name) = '' THEN
     RAISE EXCEPTION 'project name must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -22,9 +24,17 @@ BEGIN
   IF COALESCE(is_default, false) THEN
     UPDATE aidis.projects p SET is_default = false, updated_at = now() WHERE p.is_default;
   END IF;
-  INSERT INTO aidis.projects (name, root_directory, is_default)
-  VALUES (create_project.name, create_project.root_directory, COALESCE(create_project.is_default, false))
-  RETURNING * INTO created;
+  IF host IS NOT NULL THEN
+    -- An adopted database has one set of projects: the host's table, whose
+    -- trigger adds the project here (docs/adopting.md).
+    PERFORM aidis._host_insert_project(host, pid, create_project.name, create_project.root_directory);
+    UPDATE aidis.projects p SET is_default = COALESCE(create_project.is_default, false)
+    WHERE p.id = pid RETURNING * INTO created;
+  ELSE
+    INSERT INTO aidis.projects (id, name, root_directory, is_default)
+    VALUES (pid, create_project.name, create_project.root_directory, COALESCE(create_project.is_default, false))
+    RETURNING * INTO created;
+  END IF;
   RETURN created;
 END
 $$;

@@ -14,6 +14,19 @@ CREATE FUNCTION aidis._host_move(tbl regclass, sid uuid, source uuid, target uui
   LANGUAGE c VOLATILE STRICT
   AS 'MODULE_PATHNAME', 'aidis_host_move';
 
+-- text, varchar(n), or a domain over either: the one rule for a text-like
+-- column (tracking's status, the host columns aidis.adopt() reads).
+CREATE FUNCTION aidis._text_like(typ oid) RETURNS boolean
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE t(oid, base) AS (
+    SELECT y.oid, y.typbasetype FROM pg_type y WHERE y.oid = typ
+    UNION ALL
+    SELECT y.oid, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.base)
+  SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
+$$;
+
 -- The columns tracking reads must have exact types: project_id and
 -- session_id uuid, status (kind task) text, varchar or a domain over them.
 -- Their operators and casts are then the built-in ones, never code a table's
@@ -28,17 +41,10 @@ AS $$
   SELECT need.col, need.typ, format_type(a.atttypid, a.atttypmod)
   FROM (VALUES ('project_id', 'uuid'), ('session_id', 'uuid'), ('status', 'text')) AS need(col, typ)
   LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN LATERAL (  -- the type under any domains
-    WITH RECURSIVE t(oid, typtype, typbasetype) AS (
-      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y WHERE y.oid = a.atttypid
-      UNION ALL
-      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.typbasetype WHERE t.typtype = 'd')
-    SELECT t.oid FROM t WHERE t.typtype <> 'd') base ON true
   WHERE (need.col <> 'status' OR kind = 'task')
     AND (a.atttypid IS NULL
          OR (need.typ = 'uuid' AND a.atttypid <> 'uuid'::regtype)
-         OR (need.typ = 'text' AND base.oid IS DISTINCT FROM 'text'::regtype
-                               AND base.oid IS DISTINCT FROM 'varchar'::regtype))
+         OR (need.typ = 'text' AND NOT aidis._text_like(a.atttypid)))
   ORDER BY need.col
 $$;
 
@@ -94,8 +100,10 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+-- track() without counting the rows already there: aidis.adopt() writes the
+-- sessions with those counts.
+CREATE FUNCTION aidis._track_install(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -106,7 +114,7 @@ BEGIN
     RAISE EXCEPTION 'kind must be context, task or decision, not %', COALESCE(quote_literal(kind), 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = track.tbl) THEN
+  IF EXISTS (SELECT 1 FROM aidis.tracked_tables t WHERE t.tbl = _track_install.tbl) THEN
     RAISE EXCEPTION '% is already tracked', tbl USING ERRCODE = 'duplicate_object';
   END IF;
   IF (SELECT c.relkind FROM pg_class c WHERE c.oid = tbl) NOT IN ('r', 'p') THEN
@@ -135,6 +143,15 @@ BEGIN
   EXECUTE format('CREATE TRIGGER zz_aidis_track_truncate BEFORE TRUNCATE ON %s
                   FOR EACH STATEMENT EXECUTE FUNCTION aidis._track_truncate(%L)', tbl, kind);
   INSERT INTO aidis.tracked_tables (tbl, kind) VALUES (tbl, kind);
+END
+$$;
+
+CREATE FUNCTION aidis.track(tbl regclass, kind text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._track_install(tbl, kind);
   -- Rows already there count for the sessions they name.
   PERFORM aidis._adjust_created(tbl, kind, 1);
 END

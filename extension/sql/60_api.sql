@@ -1,4 +1,4 @@
--- The session API for people and UIs (DESIGN.md section 4, issue 3, docs/api.md):
+-- The session API for people and UIs (docs/api.md):
 -- finding, reading, editing, reassigning, rating and scoring sessions, stats,
 -- comparison and the AI brief.
 --

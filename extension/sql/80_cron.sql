@@ -1,4 +1,4 @@
--- pg_cron fallback for the timeout sweep (DESIGN.md §4, docs/worker.md).
+-- pg_cron fallback for the timeout sweep (docs/worker.md).
 -- Installations that run no `aidis worker` let pg_cron call
 -- aidis.expire_idle_sessions() on a schedule instead. pg_cron's finest
 -- schedule is one minute, so sessions end up to a minute after their deadline;

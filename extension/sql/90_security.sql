@@ -30,8 +30,10 @@ GRANT EXECUTE ON FUNCTION
 -- Administration.
 GRANT EXECUTE ON FUNCTION
   aidis.disconnect_project(text), aidis.reconnect_project(text),
-  aidis.check_counters(), aidis.track(regclass, text), aidis.untrack(regclass)
+  aidis.check_counters(), aidis.track(regclass, text), aidis.untrack(regclass),
+  aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean)
   TO aidis_admin;
+GRANT SELECT ON aidis.adoption TO aidis_admin;
 
 -- Rows of disconnected projects are invisible to readers and writers; admins
 -- (and the owner, which the SECURITY DEFINER functions run as) see everything.

@@ -1,4 +1,4 @@
-// Agent names (DESIGN rule 9): one spelling per agent, whatever the client sent.
+// Agent names (rule 9 of docs/design.md): one spelling per agent, whatever the client sent.
 #pragma once
 
 #include <string>

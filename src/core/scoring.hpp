@@ -1,4 +1,4 @@
-// The derived session score (DESIGN rule 10, docs/scoring.md): one versioned
+// The derived session score (rule 10 of docs/design.md, docs/scoring.md): one versioned
 // formula over verifiable signals, and the near-duplicate detector that feeds
 // its "repeated work" signal. Pure C++: the SQL side gathers the counts.
 #pragma once

@@ -1,6 +1,8 @@
 // Small SQL-callable functions: agent names, the timeout GUC, the current
-// session, cache invalidation, the connection's role.
+// session, cache invalidation, the connection's role, the timeline text of a row.
 #include "core/agent.hpp"
+#include "core/event_data.hpp"
+#include "core/text_signals.hpp"
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
 
@@ -19,6 +21,10 @@ Datum aidis_normalize_agent(PG_FUNCTION_ARGS);
 Datum aidis_session_timeout(PG_FUNCTION_ARGS);
 Datum aidis_current_session_id(PG_FUNCTION_ARGS);
 Datum aidis_forget_cached_session(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(aidis_row_summary);
+Datum aidis_row_summary(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(aidis_estimate_tokens);
+Datum aidis_estimate_tokens(PG_FUNCTION_ARGS);
 }
 
 namespace aidis::pg {
@@ -88,4 +94,29 @@ Datum aidis_connection_role(PG_FUNCTION_ARGS) {
     (void)fcinfo;
     return ObjectIdGetDatum(GetOuterUserId());
   });
+}
+
+// What the tracking trigger writes for a row, for adopt() to write the same
+// for rows that exist already: the summary of its timeline entry and the
+// tokens it is estimated at.
+namespace {
+std::string_view text_arg(FunctionCallInfo fcinfo, int n) {
+  text* value = static_cast<text*>(pg::call([&]() -> void* { return PG_GETARG_TEXT_PP(n); }));
+  return std::string_view(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+}
+}  // namespace
+
+// Same length as the tracking trigger's summaries (src/pg/counters.cpp).
+Datum aidis_row_summary(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._row_summary", [&] {
+    std::string summary = core::summarize(text_arg(fcinfo, 0), 160);
+    return pg::call([&]() -> Datum {
+      return PointerGetDatum(cstring_to_text_with_len(summary.data(), static_cast<int>(summary.size())));
+    });
+  });
+}
+
+Datum aidis_estimate_tokens(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._estimate_tokens",
+                  [&] { PG_RETURN_INT64(core::estimate_tokens(text_arg(fcinfo, 0))); });
 }

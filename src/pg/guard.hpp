@@ -1,4 +1,4 @@
-// The C++ <-> PostgreSQL boundary (DESIGN.md section 7).
+// The C++ <-> PostgreSQL boundary (docs/design.md, "The C++ boundary").
 //
 // * pg::call(fn) runs PostgreSQL code; an ereport(ERROR) inside it becomes a
 //   C++ exception (PgError) instead of a longjmp through C++ frames.

@@ -1,5 +1,6 @@
 // aidis._host_rows() and aidis._host_move(): the extension's only queries over
-// a tracked table. They run as the table's owner inside a security-restricted
+// a tracked table; aidis._host_insert_project(): its only write to an adopted
+// projects table. They run as the table's owner inside a security-restricted
 // operation, as PostgreSQL runs ANALYZE and index expressions (vacuum.c,
 // matview.c): whatever the owner attached to the table (a cast or operator on
 // a column type, a trigger, a policy, an index expression) runs with the
@@ -14,8 +15,10 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(aidis_host_rows);
 PG_FUNCTION_INFO_V1(aidis_host_move);
+PG_FUNCTION_INFO_V1(aidis_host_insert_project);
 Datum aidis_host_rows(PG_FUNCTION_ARGS);
 Datum aidis_host_move(PG_FUNCTION_ARGS);
+Datum aidis_host_insert_project(PG_FUNCTION_ARGS);
 }
 
 namespace aidis::pg {
@@ -186,6 +189,52 @@ Datum host_move(FunctionCallInfo fcinfo) {
   PG_RETURN_INT64(static_cast<int64>(moved));
 }
 
+// aidis._host_insert_project(host, id, name, root_directory): a project the
+// extension creates, inserted into an adopted projects table (docs/adopting.md)
+// as that table's owner: the host's own triggers, defaults and domain checks
+// run with the owner's rights, not the extension owner's. The mirror trigger
+// then adds the project to aidis.projects.
+bool text_like(Oid type) {
+  Oid base = call([&] { return getBaseType(type); });
+  return base == TEXTOID || base == VARCHAROID;
+}
+
+Datum host_insert_project(FunctionCallInfo fcinfo) {
+  for (int arg = 0; arg < 3; ++arg)
+    if (PG_ARGISNULL(arg)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table, id and name must not be NULL");
+  Relation rel = call([&]() -> Relation { return try_relation_open(PG_GETARG_OID(0), RowExclusiveLock); });
+  if (rel == nullptr) throw Error(ERRCODE_UNDEFINED_TABLE, "the adopted projects table does not exist");
+  TupleDesc desc = RelationGetDescr(rel);
+  Oid id_type = column_type(desc, "id"), name_type = column_type(desc, "name");
+  Oid root_type = column_type(desc, "root_directory");
+  Oid owner = rel->rd_rel->relowner;
+  std::string name = call([&]() -> const char* {
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+  });
+  call([&] { relation_close(rel, NoLock); });
+  // The exact types adopt() read them with: no cast the owner chose.
+  if (id_type != UUIDOID || !text_like(name_type))
+    throw Error(ERRCODE_DATATYPE_MISMATCH, name + " needs columns id uuid and name text or varchar", "",
+                "Its columns changed after aidis.adopt().");
+  bool with_root = root_type != InvalidOid && text_like(root_type) && !PG_ARGISNULL(3);
+  std::string sql = "INSERT INTO " + name + (with_root ? " (id, name, root_directory) VALUES ($1, $2, $3)"
+                                                       : " (id, name) VALUES ($1, $2)");
+  Datum values[3] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), with_root ? PG_GETARG_DATUM(3) : Datum(0)};
+  Oid types[3] = {UUIDOID, TEXTOID, TEXTOID};
+
+  call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  AsTableOwner as_owner(owner);
+  call([&] {
+    if (SPI_execute_with_args(sql.c_str(), with_root ? 3 : 2, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+      elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
+  });
+  as_owner.finish();
+  call([] { SPI_finish(); });
+  PG_RETURN_VOID();
+}
+
 }  // namespace
 
 bool is_host_move(const TriggerData* data, const Columns& cols) {
@@ -222,4 +271,8 @@ Datum aidis_host_rows(PG_FUNCTION_ARGS) {
 
 Datum aidis_host_move(PG_FUNCTION_ARGS) {
   return aidis::pg::shim("aidis._host_move", [&] { return aidis::pg::host_move(fcinfo); });
+}
+
+Datum aidis_host_insert_project(PG_FUNCTION_ARGS) {
+  return aidis::pg::shim("aidis._host_insert_project", [&] { return aidis::pg::host_insert_project(fcinfo); });
 }

@@ -16,6 +16,7 @@ void _PG_init(void);
 namespace aidis::pg {
 
 int session_timeout_seconds = 2 * 60 * 60;
+bool importing = false;
 static char* bound_session_setting = nullptr;
 
 TxState& tx_state() {
@@ -147,6 +148,12 @@ void _PG_init(void) {
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
       nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, on_bound_session_assign, nullptr);
+  // Superuser only, and set only by the SET clause of aidis._adopt_write():
+  // restored when that function returns or fails.
+  DefineCustomBoolVariable(
+      "aidis.importing", "Internal: aidis.adopt() is writing rows it has checked as a whole.",
+      "The disconnected-project guard of the session tables lets those rows through.", &importing,
+      false, PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("aidis");
   // The core's long loops over user data poll through this (src/core/interrupts.hpp).
   aidis::core::interrupt_hook = check_for_interrupts;

@@ -1,5 +1,5 @@
 // The SQL each command of the command line sends: exactly one call of the SQL
-// API per command (DESIGN.md §5), with text parameters. Pure, unit-tested;
+// API per command (docs/cli.md), with text parameters. Pure, unit-tested;
 // commands.cpp runs them.
 //
 // Every statement returns one row whose first column is the API result as

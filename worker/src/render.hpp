@@ -1,4 +1,4 @@
-// Human output of the command line: the boxes and reports of seeds/001 §4–§5
+// Human output of the command line: the status and summary boxes and the reports of docs/cli.md
 // drawn from the JSON the SQL API returns. Pure (fmt + nlohmann-json, no
 // I/O), unit-tested. Everything shown comes from the server; the only
 // arithmetic here is presentation (durations between two timestamps the
@@ -64,7 +64,7 @@ std::string format_count(std::int64_t n);
 // "★★★★☆" for 4; "" for 0 or out of range.
 std::string stars(int n);
 
-// "Excellent session", "Good session", … for a 0..100 score (seeds/001 §4.3).
+// "Excellent session", "Good session", … for a 0..100 score (docs/scoring.md).
 std::string score_label(double score);
 
 // Terminal columns of UTF-8 text: one per code point, two for East Asian
@@ -102,9 +102,9 @@ std::string sparkline(const std::vector<int>& counts, int peak);
 
 // --- reports (each ends with a newline) -----------------------------------------
 
-// `aidis session` (current): the status box of seeds/001 §4.2, from session_details.
+// `aidis session` (current): the status box, from session_details.
 std::string render_status(const Json& details, const Style& st);
-// `aidis session <id>`: the details report (seeds/001 §4.3), from session_details.
+// `aidis session <id>`: the details report, from session_details.
 std::string render_details(const Json& details, const Style& st);
 // `aidis session start`: the row of start_session; extra: project_name, resumed.
 std::string render_started(const Json& row, const Json& extra, const Style& st);
@@ -129,7 +129,7 @@ std::string render_reassigned(const Json& result, const Style& st);
 std::string render_list(const Json& rows, int limit, int offset, const Style& st);
 // `aidis session <id> timeline`: sparkline per category, then the events.
 std::string render_timeline(const Json& events, const Json& session, int limit, const Style& st);
-// `aidis sessions stats` (seeds/001 §5.1).
+// `aidis sessions stats`.
 std::string render_stats(const Json& stats, const Style& st);
 // `aidis sessions compare A B`.
 std::string render_compare(const Json& cmp, const Style& st);

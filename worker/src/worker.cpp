@@ -35,7 +35,7 @@ constexpr milliseconds kConnectTimeout{15000};
 constexpr milliseconds kBackoffBase{100};
 constexpr milliseconds kBackoffCap{30000};
 
-// The SQL contract with the extension (DESIGN.md §3 rule 7). Durations and
+// The SQL contract with the extension (rule 7 of docs/design.md). Durations and
 // deadlines are computed by the server, against its own clock.
 constexpr const char* kListen = "LISTEN aidis_sessions";
 constexpr const char* kSweep =
