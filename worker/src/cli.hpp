@@ -32,6 +32,7 @@ int exit_code_for_sqlstate(std::string_view sqlstate);
 enum class Command {
     None,
     Worker,
+    Mcp,              // aidis mcp [--project P]: MCP server over stdio
     SessionShow,      // aidis session [<id>] | aidis session current
     SessionStart,     // aidis session start
     SessionEnd,       // aidis session end [<id>] [--measure-loc]
@@ -87,6 +88,10 @@ struct SessionOptions {
     long long after = 0;
 };
 
+struct McpOptions {
+    std::optional<std::string> project;  // else the project of the client's first root, else the extension's rule
+};
+
 struct ListOptions {
     std::optional<std::string> q, status, project;
     int limit = 50;
@@ -108,6 +113,7 @@ struct Options {
     ColorMode color = ColorMode::Auto;  // --color
     Command command = Command::None;
     WorkerOptions worker;
+    McpOptions mcp;
     SessionOptions session;
     ListOptions list;
     StatsOptions stats;
