@@ -111,7 +111,7 @@ SELECT ok((SELECT r #> '{anomalies,rows_in_another_project_than_their_session,id
           'the row written under another current project is among them');
 SELECT is((SELECT r #> '{anomalies,counters_disagree,ids}' FROM report),
           jsonb_build_array('SES-2024-0003', 'SES-2024-0004', 'SES-2025-0001', 'SES-2025-0007',
-                            format('SES-%s-0042', extract(year FROM now())::integer)),
+                            format('SES-%s-0042', extract(year FROM now() AT TIME ZONE 'UTC')::integer)),
           'counters the server overwrote');
 SELECT is((SELECT jsonb_array_length(r #> '{import,foreign_keys_replaced}') FROM report), 3,
           'the three session foreign keys are listed');
@@ -175,7 +175,7 @@ SELECT is((SELECT count(*) FROM aidis.session_activities WHERE kind IN ('context
 SELECT is(aidis._next_display_id('2024-07-01'), 'SES-2024-0005', 'display ids continue after the highest of 2024');
 SELECT is(aidis._next_display_id('2025-07-01'), 'SES-2025-0008', 'and of 2025');
 SELECT is((SELECT display_id FROM aidis.start_session('tap-adopt', 'aidis-server')),
-          format('SES-%s-0043', extract(year FROM now())::integer), 'a new session continues after this year''s highest');
+          format('SES-%s-0043', extract(year FROM now() AT TIME ZONE 'UTC')::integer), 'a new session continues after this year''s highest');
 SELECT is_empty($$SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = 'host.sessions'::regclass
                   AND conrelid <> 'host.sessions'::regclass$$, 'no row table references the host''s sessions any more');
 SELECT is((SELECT jsonb_array_length(foreign_keys) FROM aidis.adoption), 3, 'the replaced foreign keys are kept');
