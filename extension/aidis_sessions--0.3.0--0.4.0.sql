@@ -2818,3 +2818,21 @@ REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._e
 GRANT EXECUTE ON FUNCTION aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean) TO aidis_admin;
 GRANT SELECT ON aidis.adoption TO aidis_admin;
 -- === h-adopt end ===
+
+-- === h-page begin ===
+-- The projects a connection may see, for pickers (the sessions page, the CLI):
+-- readers and writers do not see disconnected ones (as their sessions).
+CREATE FUNCTION aidis.list_projects()
+  RETURNS TABLE (id uuid, name text, status text, is_default boolean, root_directory text, created_at timestamptz)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT p.id, p.name, p.status, p.is_default, p.root_directory, p.created_at
+  FROM aidis.projects p
+  WHERE p.status <> 'disconnected' OR aidis._connection_sees_hidden()
+  ORDER BY p.name, p.id
+$$;
+
+REVOKE ALL ON FUNCTION aidis.list_projects() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis.list_projects() TO aidis_reader;
+-- === h-page end ===

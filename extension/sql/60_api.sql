@@ -1502,3 +1502,16 @@ BEGIN
                                ORDER BY x.created_at DESC, x.id LIMIT 10) d));
 END
 $$;
+
+-- The projects a connection may see, for pickers (the sessions page, the CLI):
+-- readers and writers do not see disconnected ones (as their sessions).
+CREATE FUNCTION aidis.list_projects()
+  RETURNS TABLE (id uuid, name text, status text, is_default boolean, root_directory text, created_at timestamptz)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT p.id, p.name, p.status, p.is_default, p.root_directory, p.created_at
+  FROM aidis.projects p
+  WHERE p.status <> 'disconnected' OR aidis._connection_sees_hidden()
+  ORDER BY p.name, p.id
+$$;

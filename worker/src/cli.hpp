@@ -32,6 +32,7 @@ int exit_code_for_sqlstate(std::string_view sqlstate);
 enum class Command {
     None,
     Worker,
+    Serve,            // aidis serve: the sessions page (docs/serve.md)
     SessionShow,      // aidis session [<id>] | aidis session current
     SessionStart,     // aidis session start
     SessionEnd,       // aidis session end [<id>] [--measure-loc]
@@ -87,6 +88,12 @@ struct SessionOptions {
     long long after = 0;
 };
 
+struct ServeOptions {
+    std::string listen = "127.0.0.1:8787";        // ADDR:PORT
+    std::optional<std::string> token_file;        // else AIDIS_SERVE_TOKEN; never on argv
+    std::vector<std::string> allow_hosts;         // extra Host names (behind a proxy, a DNS name)
+};
+
 struct ListOptions {
     std::optional<std::string> q, status, project;
     int limit = 50;
@@ -108,6 +115,7 @@ struct Options {
     ColorMode color = ColorMode::Auto;  // --color
     Command command = Command::None;
     WorkerOptions worker;
+    ServeOptions serve;
     SessionOptions session;
     ListOptions list;
     StatsOptions stats;

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conninfo.hpp"
+#include "serve.hpp"
 #include "worker.hpp"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
         switch (opts.command) {
         case Command::Worker:
             return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
+        case Command::Serve:
+            return run_serve(connection_params(opts.dbname, "aidis-serve"), opts.serve);
         case Command::None:
             break;  // parse_command_line() reports a missing command
         default:
