@@ -57,7 +57,7 @@ export async function openDetails(id, { focus = true } = {}) {
   el.layout().classList.add('open');
   region.hidden = false;
   region.setAttribute('aria-label', d.display_id);
-  region.replaceChildren(...render(d));
+  region.replaceChildren(...render(d).flat(Infinity).filter(Boolean));
   if (!same) closeSide();
   await loadTimeline(d);
   if (focus) region.querySelector('h2').focus();
@@ -111,7 +111,14 @@ async function refresh() {
   onChanged();
 }
 
-export async function refreshShown() { if (current) await openDetails(current.id, { focus: false }); }
+// A live update re-renders the details unless the person is in the middle of
+// something there (an open form, a pending confirmation, a focused field).
+export async function refreshShown() {
+  const region = el.details();
+  if (!current || region.querySelector('form.edit, [data-pending]')) return;
+  if (region.contains(document.activeElement) && document.activeElement.matches('input, textarea, select')) return;
+  await openDetails(current.id, { focus: false });
+}
 
 async function loadTimeline(d) {
   const box = document.getElementById('timeline');

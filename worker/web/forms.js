@@ -53,21 +53,32 @@ export function editForm(d, region, done) {
   title.focus();
 }
 
+// The project picked per session survives a live re-render of the details.
+const picked = new Map();
+
 export function projectControl(d, projects, done) {
   const select = h('select', { name: 'target' },
     projects.filter((p) => p.id !== d.project_id).map((p) => h('option', { value: p.name }, p.name)));
+  if (picked.has(d.id) && [...select.options].some((o) => o.value === picked.get(d.id))) select.value = picked.get(d.id);
   const button = h('button', { type: 'button' }, 'Change project');
   const cancel = h('button', { type: 'button', hidden: true }, 'Cancel');
   const msg = h('div');
   let token = null;
-  const reset = () => { token = null; button.textContent = 'Change project'; cancel.hidden = true; message(msg, ''); };
-  select.addEventListener('change', reset);
+  const reset = () => {
+    token = null;
+    button.textContent = 'Change project';
+    cancel.hidden = true;
+    box.removeAttribute('data-pending');
+    message(msg, '');
+  };
+  select.addEventListener('change', () => { picked.set(d.id, select.value); reset(); });
   cancel.addEventListener('click', reset);
   button.addEventListener('click', async () => {
     try {
       const r = await api(`sessions/${d.id}/project`, { project: select.value, confirm: token });
       if (r.status === 'confirmation_required') {
         token = r.confirm;
+        box.dataset.pending = '1';
         message(msg, r.warning, 'warn');
         button.textContent = 'Confirm change';
         cancel.hidden = false;
@@ -77,13 +88,13 @@ export function projectControl(d, projects, done) {
       reset();
       await done();
     } catch (e) {
-      token = null;
-      button.textContent = 'Change project';
+      reset();
       message(msg, e.message);
     }
   });
-  return h('fieldset', {}, h('legend', {}, 'Project'),
+  const box = h('fieldset', {}, h('legend', {}, 'Project'),
     h('div', { class: 'row' }, h('label', {}, 'Move to project', select), button, cancel), msg);
+  return box;
 }
 
 export function ratingControl(d, done) {
@@ -118,6 +129,7 @@ export function endControl(d, done) {
   button.addEventListener('click', async () => {
     if (!armed) {
       armed = true;
+      wrap.dataset.pending = '1';
       button.textContent = 'Confirm end';
       message(msg, `End ${d.display_id} now? Click “Confirm end”.`, 'warn');
       return;
@@ -127,6 +139,7 @@ export function endControl(d, done) {
       await done();
     } catch (e) {
       armed = false;
+      delete wrap.dataset.pending;
       button.textContent = 'End session';
       message(msg, e.message);
     }

@@ -48,7 +48,7 @@ export function timelineSvg(session, events) {
   const axisY = top + LANES.length * laneH + 4;
   for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
     svg.append(h('line', { class: 'axis', x1: x(t), x2: x(t), y1: top, y2: axisY }),
-      h('text', { x: x(t), y: axisY + 12, 'text-anchor': 'middle' }, tickLabel(t, step)));
+      h('text', { x: x(t), y: axisY + 12, 'text-anchor': 'middle' }, tickLabel(t, step / 1000)));
   }
   for (const e of events) {
     const i = laneOf(e.kind);
