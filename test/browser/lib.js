@@ -34,6 +34,15 @@ export function seed() {
       `INSERT INTO aidis.contexts (content) VALUES ('Outline: problem, fix, numbers');
        INSERT INTO aidis.tasks (title) VALUES ('Write the intro');
        SELECT aidis.end_session()`);
+  // Older sessions, so that the list looks like a real one.
+  const older = [['k3', 'shop', 'Checkout speed-up', 'p95 under 200 ms'], ['k4', 'blog', 'Fix the RSS feed', 'valid feed'],
+    ['k5', 'shop', 'Upgrade the payment SDK', 'no deprecated calls'], ['k6', 'shop', 'Flaky cart test', 'green CI']];
+  for (const [key, project, title, goal] of older)
+    sql(start(key, project, title, goal) + `INSERT INTO aidis.contexts (content) VALUES ('notes on ${title}');
+      INSERT INTO aidis.tasks (title) VALUES ('${goal}'); SELECT aidis.end_session()`);
+  sql(`UPDATE aidis.session_base SET started_at = started_at - (substr(client_key, 2)::int * interval '7 hours'),
+         ended_at = started_at - (substr(client_key, 2)::int * interval '7 hours') + interval '47 minutes'
+       WHERE client_key IN ('k3', 'k4', 'k5', 'k6')`);
   sql(start('k2', 'shop', 'Cart fixes', 'coupons add up') +
       `INSERT INTO aidis.contexts (content) VALUES ('The cart total ignores coupons'), ('Coupons are stored per line'),
          ('Rounding happens twice in checkout');

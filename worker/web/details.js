@@ -5,6 +5,7 @@ import { timelineSvg } from './timeline.js';
 import { editForm, projectControl, ratingControl, endControl } from './forms.js';
 
 const PAGE = 20;
+const EVENTS_PAGE = 8;
 const el = {
   layout: () => document.querySelector('.layout'),
   details: () => document.getElementById('details'),
@@ -42,12 +43,22 @@ function scoreBlock(d) {
   ];
 }
 
-export async function openDetails(id, { focus = true } = {}) {
+// Is the person in the middle of something in the details (an open form, a
+// pending confirmation, a focused field)? Then a live update waits.
+function busy() {
+  const region = el.details();
+  if (region.querySelector('form.edit, [data-pending]')) return true;
+  return region.contains(document.activeElement) && document.activeElement.matches('input, textarea, select');
+}
+
+export async function openDetails(id, { focus = true, live = false } = {}) {
   const region = el.details();
   let d;
   try {
     d = await api('sessions/' + encodeURIComponent(id));
+    if (live && busy()) return;  // checked again: the person may have started meanwhile
   } catch (e) {
+    if (live) return;
     region.hidden = false;
     region.replaceChildren(h('p', { class: 'alert error', role: 'alert' }, e.message));
     return;
@@ -67,42 +78,38 @@ function render(d) {
   const count = (label, what, n) => h('button', { type: 'button', onclick: () => openSide(d, what, label) }, `${label} (${n})`);
   return [
     h('h2', { tabindex: -1 }, d.title || d.display_id),
-    h('div', { class: 'tools' },
+    h('div', { class: 'tools ids' },
       h('span', { class: 'mono' }, d.display_id), copyButton('Copy display id', d.display_id),
       h('span', { class: 'mono' }, d.id), copyButton('Copy uuid', d.id)),
+    h('div', { class: 'tools actions' },
+      count('Contexts', 'contexts', d.contexts_created), count('Tasks', 'tasks', d.tasks_created),
+      count('Decisions', 'decisions', d.decisions_created),
+      h('button', { type: 'button', onclick: () => editForm(d, el.details(), refresh) }, 'Edit'),
+      endControl(d, refresh)),
     facts([
       ['Status', h('span', { class: `badge ${d.status}` }, d.status + (d.end_reason ? ` (${d.end_reason})` : ''))],
       ['Project', d.project_name], ['Agent', d.agent || '–'], ['Model', d.ai_model || '–'],
       ['Created', when(d.created_at || d.started_at)], ['Ended', when(d.ended_at)],
       ['Wall time', duration(d.wall_seconds)], ['Active time', duration(d.active_seconds)],
-      ['Goal', d.goal || '–'], ['Description', d.description || '–'],
-      ['Tags', (d.tags || []).join(', ') || '–'], d.notes ? ['Notes', d.notes] : null,
+      ['Goal', d.goal || '–'], ['Tags', (d.tags || []).join(', ') || '–'],
     ]),
-    h('div', { class: 'tools' },
-      count('Contexts', 'contexts', d.contexts_created), count('Tasks', 'tasks', d.tasks_created),
-      count('Decisions', 'decisions', d.decisions_created)),
-    h('h3', {}, 'Counters'),
-    facts([
-      ['Tasks completed', num(d.tasks_completed)], ['Tasks reopened', num(d.tasks_reopened)],
-      ['Events', num(d.activity_count)], ['Files touched', num(d.files_touched)],
-      ['Lines', `+${num(d.loc_added)} / −${num(d.loc_removed)}`],
-    ]),
-    h('h3', {}, 'Tokens'),
-    facts([
-      ['Reported', `${num(d.input_tokens)} in, ${num(d.output_tokens)} out, ${num(d.cache_read_tokens)} cache read, ${num(d.cache_creation_tokens)} cache write`],
-      ['Estimated', num(d.estimated_tokens)],
-    ]),
+    d.description ? h('p', { class: 'description' }, d.description) : null,
+    d.notes ? h('p', { class: 'description' }, d.notes) : null,
+    h('h3', {}, 'Timeline'),
+    h('div', { class: 'timeline', id: 'timeline' }, h('p', { class: 'state' }, 'Loading the timeline…')),
+    h('div', { class: 'two' }, projectControl(d, projects, refresh), ratingControl(d, refresh)),
+    h('div', { class: 'two' },
+      h('div', {}, h('h3', {}, 'Counters'), facts([
+        ['Tasks completed', num(d.tasks_completed)], ['Tasks reopened', num(d.tasks_reopened)],
+        ['Events', num(d.activity_count)], ['Files touched', num(d.files_touched)],
+        ['Lines', `+${num(d.loc_added)} / −${num(d.loc_removed)}`]])),
+      h('div', {}, h('h3', {}, 'Tokens'), facts([
+        ['Input', num(d.input_tokens)], ['Output', num(d.output_tokens)], ['Cache read', num(d.cache_read_tokens)],
+        ['Cache write', num(d.cache_creation_tokens)], ['Estimated', num(d.estimated_tokens)]]))),
     (d.top_files || []).length ? [h('h3', {}, 'Top files'), h('ul', { class: 'items' }, d.top_files.map((f) =>
       h('li', {}, h('span', { class: 'mono' }, f.path), ' ', h('span', { class: 'meta' },
         `${f.modifications} changes, ${f.mentions} mentions, +${f.loc_added}/−${f.loc_removed}`))))] : null,
     scoreBlock(d),
-    ratingControl(d, refresh),
-    h('h3', {}, 'Timeline'),
-    h('div', { class: 'timeline', id: 'timeline' }, h('p', { class: 'state' }, 'Loading the timeline…')),
-    h('div', { class: 'tools' },
-      h('button', { type: 'button', onclick: () => editForm(d, el.details(), refresh) }, 'Edit'),
-      endControl(d, refresh)),
-    projectControl(d, projects, refresh),
   ];
 }
 
@@ -111,13 +118,8 @@ async function refresh() {
   onChanged();
 }
 
-// A live update re-renders the details unless the person is in the middle of
-// something there (an open form, a pending confirmation, a focused field).
 export async function refreshShown() {
-  const region = el.details();
-  if (!current || region.querySelector('form.edit, [data-pending]')) return;
-  if (region.contains(document.activeElement) && document.activeElement.matches('input, textarea, select')) return;
-  await openDetails(current.id, { focus: false });
+  if (current && !busy()) await openDetails(current.id, { focus: false, live: true });
 }
 
 async function loadTimeline(d) {
@@ -134,9 +136,9 @@ async function loadTimeline(d) {
   const more = h('button', { type: 'button' }, 'More events');
   let shown = 0;
   const page = () => {
-    for (const e of events.slice(shown, shown + PAGE))
+    for (const e of events.slice(shown, shown + EVENTS_PAGE))
       list.append(h('li', {}, h('span', { class: 'meta' }, `${when(e.occurred_at)} · ${e.kind}`), ' ', e.summary || ''));
-    shown += PAGE;
+    shown += EVENTS_PAGE;
     more.hidden = shown >= events.length;
   };
   more.addEventListener('click', page);

@@ -49,7 +49,7 @@ export function editForm(d, region, done) {
       message(msg, e.message);  // what was typed stays
     }
   });
-  region.querySelector('.tools:last-of-type')?.after(form);
+  region.querySelector('.tools.actions').after(form);
   title.focus();
 }
 
