@@ -11,7 +11,12 @@ PACKAGES=(
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev sqlsmith
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
+  libcpp-httplib-dev # aidis serve
+  chromium nodejs # test/browser: the sessions page in a real browser
 )
+# npm comes with Debian's nodejs as its own package, or inside a nodejs build
+# that provides it (e.g. NodeSource's): only ask for it when there is none.
+command -v npm >/dev/null || PACKAGES+=(npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { DB, READER, repo, seed, serve, launch, sql } from './lib.js';
+import { DB, READER, repo, seed, serve, launch, sql, psql } from './lib.js';
 
 let browser, admin, reader, page, cart;
 const shots = `${repo}docs/serve/`;
@@ -43,6 +43,8 @@ after(async () => {
   await browser?.close();
   admin?.child.kill();
   reader?.child.kill();
+  await Promise.all([admin, reader].filter(Boolean).map((s) => new Promise((r) => s.child.once('exit', r))));
+  psql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
 });
 
 test('the list: newest first, with every column, and the filters', async () => {
