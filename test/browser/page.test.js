@@ -43,7 +43,8 @@ after(async () => {
   await browser?.close();
   admin?.child.kill();
   reader?.child.kill();
-  await Promise.all([admin, reader].filter(Boolean).map((s) => new Promise((r) => s.child.once('exit', r))));
+  await Promise.all([admin, reader].filter(Boolean).map((s) =>
+    new Promise((r) => (s.child.exitCode !== null || s.child.signalCode ? r() : s.child.once('exit', r)))));
   psql('postgres', `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
 });
 
@@ -144,6 +145,35 @@ test('rating: four stars', async () => {
   await details().getByRole('button', { name: 'Save rating' }).click();
   await table().getByRole('row', { name: /4 of 5/ }).waitFor(T);
   assert.equal(sql(`SELECT rating || '|' || rating_note FROM aidis.sessions WHERE display_id = '${cart}'`), '4|good, one redo');
+});
+
+test('end session: asks once more, then ends it', async () => {
+  await details().getByRole('button', { name: 'End session' }).click();
+  assert.equal(sql(`SELECT status FROM aidis.sessions WHERE display_id = '${cart}'`), 'active', 'the first click only asks');
+  await details().getByRole('button', { name: 'Confirm end' }).click();
+  await table().getByRole('row', { name: new RegExp(`${cart}.*inactive`) }).waitFor(T);
+  assert.equal(sql(`SELECT status FROM aidis.sessions WHERE display_id = '${cart}'`), 'inactive');
+  assert.equal(await details().getByRole('button', { name: 'End session' }).count(), 0, 'no End button once ended');
+});
+
+test('compare and stats', async () => {
+  await page.getByRole('button', { name: 'Compare' }).click();
+  const dlg = page.getByRole('dialog', { name: 'Compare' });
+  await dlg.getByRole('textbox', { name: 'Session A' }).fill('SES-2026-0001');
+  await dlg.getByRole('textbox', { name: 'Session B' }).fill(cart);
+  await dlg.getByRole('button', { name: 'Show' }).click();
+  const cmp = dlg.getByRole('table', { name: 'Comparison' });
+  await cmp.waitFor(T);
+  assert.match(await cmp.getByRole('row', { name: /contexts created/ }).innerText(), /1\s+3\s+\+2/);
+  await axe('the comparison');
+  await dlg.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Stats' }).click();
+  const stats = page.getByRole('dialog', { name: 'Stats' });
+  await stats.getByRole('combobox', { name: 'Period' }).selectOption('month');
+  await stats.getByText('Tasks created').waitFor(T);
+  await axe('the stats');
+  await stats.getByRole('button', { name: 'Close' }).click();
 });
 
 test('live: a session started elsewhere shows up without a reload', async () => {
