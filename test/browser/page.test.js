@@ -69,10 +69,11 @@ test('the list: newest first, with every column, and the filters', async () => {
   await page.getByRole('combobox', { name: 'Status' }).selectOption('inactive');
   await table().getByRole('row', { name: /Cart fixes/ }).waitFor({ state: 'detached', ...T });
   await page.getByRole('combobox', { name: 'Status' }).selectOption('');
+  await table().getByRole('row', { name: /Cart fixes/ }).waitFor(T);
   const projects = await page.getByRole('combobox', { name: 'Project' }).locator('option').allTextContents();
   assert.deepEqual(projects, ['All', '__unassigned__', 'blog', 'shop']);
   await page.getByRole('combobox', { name: 'Project' }).selectOption('blog');
-  await table().getByRole('row', { name: /Cart fixes/ }).waitFor({ state: 'detached', ...T });
+  await table().getByRole('row', { name: /Checkout speed-up/ }).waitFor({ state: 'detached', ...T });
   assert.deepEqual((await table().locator('tbody tr td:nth-child(2)').allTextContents()).sort(),
     ['Draft the launch post', 'Fix the RSS feed']);
   await page.getByRole('combobox', { name: 'Project' }).selectOption('');
@@ -172,6 +173,10 @@ test('compare and stats', async () => {
   const stats = page.getByRole('dialog', { name: 'Stats' });
   await stats.getByRole('combobox', { name: 'Period' }).selectOption('month');
   await stats.getByText('Tasks created').waitFor(T);
+  const days = Number(sql(`SELECT count(*) FROM aidis.session_stats_daily('month')`));
+  const chart = stats.getByRole('img', { name: 'Sessions per day' });
+  await chart.locator('rect.bar').nth(days - 1).waitFor(T);  // the month's chart, not the week's
+  assert.equal(await chart.locator('rect.bar').count(), days, 'a bar per day');
   await axe('the stats');
   await stats.getByRole('button', { name: 'Close' }).click();
 });

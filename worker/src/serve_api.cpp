@@ -139,6 +139,11 @@ SqlCall api_call(const ApiRequest& req) {
         return {"SELECT aidis.session_stats(COALESCE($1::text, 'month'), $2::text)::text",
                 {period, req.query("project")}};
     }
+    if (parts.size() == 2 && top == "stats" && parts[1] == "daily") {
+        want(req, "GET");
+        return {table("aidis.session_stats_daily(COALESCE($1::text, 'month'), $2::text)"),
+                {req.query("period"), req.query("project")}};
+    }
     if (parts.size() == 1 && top == "compare") {
         want(req, "GET");
         Param a = req.query("a"), b = req.query("b");

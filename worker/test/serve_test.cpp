@@ -128,6 +128,7 @@ TEST(ServeApi, OneCallPerEndpoint) {
               std::string::npos);
     EXPECT_NE(api_call(req("GET", "projects")).sql.find("aidis.list_projects()"), std::string::npos);
     EXPECT_NE(api_call(req("GET", "stats", {{"period", "week"}})).sql.find("aidis.session_stats"), std::string::npos);
+    EXPECT_NE(api_call(req("GET", "stats/daily")).sql.find("aidis.session_stats_daily"), std::string::npos);
     EXPECT_NE(api_call(req("GET", "compare", {{"a", "1"}, {"b", "2"}})).sql.find("aidis.compare_sessions"),
               std::string::npos);
 

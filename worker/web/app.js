@@ -120,12 +120,33 @@ function compareDialog() {
   });
 }
 
+// Sessions per day: a bar each, the count above it, a date below every few.
+function dayChart(days) {
+  const W = 820, H = 170, top = 16, bottom = 22, left = 8;
+  const max = Math.max(1, ...days.map((d) => d.sessions));
+  const bw = (W - left * 2) / Math.max(1, days.length);
+  const every = Math.ceil(days.length / 10);
+  const fmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const svg = h('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Sessions per day', class: 'chart' },
+    h('title', {}, 'Sessions per day: ' + days.map((d) => `${d.day} ${d.sessions}`).join(', ')));
+  days.forEach((d, i) => {
+    const bh = ((H - top - bottom) * d.sessions) / max;
+    const x = left + i * bw;
+    svg.append(h('rect', { class: 'bar', x: x + 2, y: H - bottom - bh, width: Math.max(1, bw - 4), height: bh },
+      h('title', {}, `${d.day}: ${d.sessions} sessions, ${d.tasks_completed} tasks completed`)));
+    if (d.sessions) svg.append(h('text', { x: x + bw / 2, y: H - bottom - bh - 3, 'text-anchor': 'middle' }, d.sessions));
+    if (i % every === 0) svg.append(h('text', { x: x + bw / 2, y: H - 6, 'text-anchor': 'middle' }, fmt.format(new Date(d.day))));
+  });
+  return [h('h3', {}, 'Sessions per day'), svg];
+}
+
 function statsDialog() {
   const dlg = $('stats');
   const show = async () => {
     const out = $('stats-out');
     try {
-      const r = await api('stats' + query({ period: $('period').value, project: $('project').value }));
+      const params = query({ period: $('period').value, project: $('project').value });
+      const [r, days] = await Promise.all([api('stats' + params), api('stats/daily' + params)]);
       const totals = [['Sessions', num(r.sessions)], ['Active now', num(r.active_sessions)],
         ['Wall time', duration(r.total_wall_seconds)], ['Active time', duration(r.total_active_seconds)],
         ['Contexts', num(r.contexts_created)], ['Tasks created', num(r.tasks_created)],
@@ -133,7 +154,7 @@ function statsDialog() {
         ['Average score', r.avg_score ?? '–'], ['Average rating', r.avg_rating ?? '–'],
         ['Completion rate', r.completion_rate === null ? '–' : `${Math.round(r.completion_rate * 100)} %`]];
       out.replaceChildren(h('p', {}, `${when(r.since)} – ${when(r.until)}`),
-        h('dl', { class: 'facts' }, totals.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+        h('dl', { class: 'facts' }, totals.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])), ...dayChart(days));
     } catch (e) {
       out.replaceChildren(h('p', { class: 'alert error', role: 'alert' }, e.message));
     }
