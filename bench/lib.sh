@@ -16,6 +16,7 @@ _bench_cleanup() {
   local rc=$?
   set +e
   [[ -z $BENCH_CHILD ]] || kill "$BENCH_CHILD" 2>/dev/null
+  _bench_stop_pgbouncer
   if [[ -n $BENCH_DB ]]; then
     psql -d postgres -qX -c "DROP DATABASE IF EXISTS $BENCH_DB WITH (FORCE)" >/dev/null 2>&1
   fi
@@ -76,4 +77,58 @@ bench_version() {
   echo "extension: $(q -At -c "SELECT extversion FROM pg_extension WHERE extname = 'aidis_sessions'")," \
        "library $(stat -c '%y' "$("$PG_CONFIG" --pkglibdir)/aidis_sessions.so" | cut -d. -f1)," \
        "source $(git -C "$REPO_ROOT" log -1 --format='%h %cd' --date=format:'%F %T' 2>/dev/null || echo unknown)"
+}
+
+# bench_pgbouncer POOL_SIZE: PgBouncer in transaction mode in front of
+# BENCH_DB on a free port (run as the cluster's OS user when root), stopped on
+# exit; sets BOUNCER_PORT. Returns 1 when pgbouncer is not installed.
+BOUNCER_DIR=
+bench_pgbouncer() {
+  local size=$1 bin
+  bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  [[ -x $bin ]] || return 1
+  BOUNCER_DIR=$(mktemp -d /tmp/aidis-bouncer.XXXXXX)
+  chmod 755 "$BOUNCER_DIR"
+  BOUNCER_PORT=$((RANDOM % 1000 + 57400))
+  while ! _cl_port_free "$BOUNCER_PORT"; do BOUNCER_PORT=$((BOUNCER_PORT + 1)); done
+  cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI
+[databases]
+$BENCH_DB = host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$BENCH_DB
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $BOUNCER_DIR/users.txt
+pool_mode = transaction
+default_pool_size = $size
+max_client_conn = 100
+ignore_startup_parameters = extra_float_digits
+logfile = $BOUNCER_DIR/pgbouncer.log
+pidfile = $BOUNCER_DIR/pgbouncer.pid
+INI
+  echo "\"${PGUSER:-postgres}\" \"\"" >"$BOUNCER_DIR/users.txt"
+  ((EUID != 0)) || chown -R postgres: "$BOUNCER_DIR"
+  _cl_run "$bin" -d "$BOUNCER_DIR/pgbouncer.ini" >/dev/null 2>&1 || return 1
+  for _ in $(seq 50); do _cl_port_free "$BOUNCER_PORT" || return 0; sleep 0.1; done
+  return 1
+}
+_bench_stop_pgbouncer() {
+  [[ -z $BOUNCER_DIR ]] && return 0
+  [[ ! -f $BOUNCER_DIR/pgbouncer.pid ]] || kill "$(cat "$BOUNCER_DIR/pgbouncer.pid")" 2>/dev/null
+  rm -rf "$BOUNCER_DIR"
+}
+
+# CPU time (in clock ticks) of the server so far: every process of the
+# cluster, those that have exited (the postmaster's cutime + cstime) and those
+# still running (PgBouncer keeps its server connections). Prints nothing when
+# /proc does not show the postmaster.
+bench_server_ticks() {
+  local pid
+  pid=$(head -1 "$(psql -XAtc 'SHOW data_directory' 2>/dev/null)/postmaster.pid" 2>/dev/null) || return 0
+  [[ -r /proc/$pid/stat ]] || return 0
+  # Fields after the command name (which has no spaces for postgres): ppid is
+  # field 4, utime 14, stime 15, cutime 16, cstime 17.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } |  # processes may exit meanwhile
+    awk -v pm="$pid" '$1 == pm { t += $14 + $15 + $16 + $17 } $4 == pm { t += $14 + $15 } END { print t }'
 }

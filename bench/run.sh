@@ -2,7 +2,7 @@
 # Tracking cost of aidis_sessions, measured against a bare table and two
 # reference implementations (docs/performance.md).
 #
-#   bench/run.sh                 full run on a throwaway cluster (about 15 minutes, 19 with --fk)
+#   bench/run.sh                 full run on a throwaway cluster (about 35 minutes; --rounds 3 --seconds 5: 15)
 #   bench/run.sh --smoke         tiny sizes, < 60 s; reuses the cluster in PGHOST/PGPORT
 #                                when exported (a database of its own, dropped after)
 #   bench/run.sh --build         make install first
@@ -56,34 +56,80 @@ bench_db aidis_bench
 q -f "$BENCH_DIR/naive.sql" -f "$BENCH_DIR/setup.sql" >/dev/null
 ((fk == 0)) || q -f "$BENCH_DIR/fk.sql" >/dev/null
 read -r SID PID < <(q -AtF' ' -c 'SELECT session_id, project_id FROM bench.fixture')
-q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8)'
+q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8, cpu_us float8)'
 bench_machine
 bench_version
 
-# The variants measured with pgbench: name, script, extra server options.
-variants=(bare tracked tracked_null naive app)
+# The variants measured with pgbench: every write path (docs/connections.md)
+# and the two references. The paths: explicit session_id; NULL
+# session_id on a connection bound to the session; NULL on an unbound
+# connection (the current session), without and with a project_id, with 2
+# and 100 active sessions; explicit ids through PgBouncer in transaction
+# mode, paired with the bare table through the same PgBouncer.
+variants=(bare tracked bound unbound unbound_project unbound_100 pgbouncer naive app)
+many=100
+if [[ $mode == smoke ]]; then  # short: the paths only, fewer sessions
+  variants=(bare tracked bound unbound unbound_project unbound_100 pgbouncer) many=10
+fi
 ((fk == 0)) || variants+=(tracked_fk)
 declare -A label=(
   [bare]="bare table"
-  [tracked]="tracked, explicit session_id"
-  [tracked_null]="tracked, NULL session_id (stamped)"
+  [tracked]="explicit session_id"
+  [bound]="bound connection, NULL id"
+  [unbound]="unbound, NULL id (2 active)"
+  [unbound_project]="unbound, NULL id + project_id"
+  [unbound_100]="unbound, NULL id ($many active)"
+  [pgbouncer_bare]="bare table via PgBouncer"
+  [pgbouncer]="explicit ids via PgBouncer"
   [naive]="naive PL/pgSQL triggers"
   [app]="app-side round trips"
-  [tracked_fk]="tracked, table with foreign keys"
+  [tracked_fk]="explicit ids, table with FKs"
 )
+declare -A script=([bound]=tracked_null [unbound]=tracked_null [unbound_100]=tracked_null
+                   [unbound_project]=tracked_project [pgbouncer_bare]=bare [pgbouncer]=tracked)
+# The paths the targets apply to; pgbouncer is compared with pgbouncer_bare.
+targeted="'tracked', 'bound', 'unbound', 'unbound_project', 'unbound_100', 'pgbouncer'"
 
-run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps
-  local v=$1 c=$2 sync=$3 opts="" out
-  [[ $v != tracked_null ]] || opts="-c aidis.session_id=$SID"  # bound like start_session binds
+if bench_pgbouncer 4; then
+  echo "pgbouncer: transaction mode, pool of 4, port $BOUNCER_PORT"
+else
+  echo "pgbouncer: not installed (scripts/deps.sh); its variant is skipped"
+  variants=("${variants[@]/pgbouncer/}")
+fi
+
+# Active sessions besides the fixture's, started without a binding (the
+# unbound paths rank them; the newest is the current session).
+set_active() { # N: total active sessions
+  q -c "SELECT count(aidis.end_session(s.id::text)) FROM aidis.sessions s
+        WHERE s.status = 'active' AND s.agent = 'bench-idle' AND s.client_key::int >= $1" \
+    -c "SELECT count(aidis.start_session(agent => 'bench-idle', client_key => i::text, project => 'bench', bind => 'none'))
+        FROM generate_series(1, $1 - 1) i
+        WHERE NOT EXISTS (SELECT 1 FROM aidis.sessions s WHERE s.status = 'active'
+                          AND s.agent = 'bench-idle' AND s.client_key = i::text)" >/dev/null
+}
+
+run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps and server CPU µs per transaction
+  local v=$1 c=$2 sync=$3 opts="" out mode=prepared target=() t0 t1 tx
+  [[ $v != bound ]] || opts="-c aidis.session_id=$SID"  # bound like start_session binds
   [[ $sync == on ]] || opts="$opts -c synchronous_commit=off"
-  if ! out=$(PGOPTIONS="$opts" pgbench -n -M prepared -T "$seconds" -c "$c" -j "$(((c > 1) ? 2 : 1))" \
-               -D s="$SID" -D p="$PID" -f "$BENCH_DIR/pgbench/$v.sql" "$BENCH_DB" 2>&1) ||
+  if [[ $v == pgbouncer* ]]; then  # PgBouncer 1.18 keeps no prepared statements across transactions
+    mode=extended target=(-h 127.0.0.1 -p "$BOUNCER_PORT")
+    opts=""  # it rejects startup options
+  fi
+  t0=$(bench_server_ticks)
+  if ! out=$(PGOPTIONS="$opts" pgbench "${target[@]}" -n -M "$mode" -T "$seconds" -c "$c" -j "$(((c > 1) ? 2 : 1))" \
+               -D s="$SID" -D p="$PID" -f "$BENCH_DIR/pgbench/${script[$v]:-$v}.sql" "$BENCH_DB" 2>&1) ||
      ! grep -q '^tps = ' <<<"$out"; then
     echo "pgbench failed for $v ($c clients):" >&2
     echo "$out" >&2
     return 1
   fi
-  grep -m1 -oP '^tps = \K[0-9.]+' <<<"$out"
+  tx=$(grep -m1 -oP '^number of transactions actually processed: \K[0-9]+' <<<"$out")
+  [[ $v != pgbouncer* ]] || sleep 0.3  # its server connections close later
+  sleep 0.2  # the backends have exited and been reaped
+  t1=$(bench_server_ticks)
+  echo "$(grep -m1 -oP '^tps = \K[0-9.]+' <<<"$out") $(
+    [[ -n $t0 && -n $t1 ]] && awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$tx" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }' || echo NULL)"
 }
 
 run_bulk() { # VARIANT ROWS -> prints seconds (one transaction, commit included)
@@ -106,15 +152,17 @@ contexts_tables="bench.bare_contexts, aidis.contexts, naive.contexts, app.contex
 fresh_tables() { q -c "TRUNCATE $contexts_tables" -c CHECKPOINT; }
 
 SEQ=0
-record() { SEQ=$((SEQ + 1)); q -c "INSERT INTO bench.results VALUES ('$1', '$2', $3, $4, $SEQ, $5)"; }
+record() { SEQ=$((SEQ + 1)); q -c "INSERT INTO bench.results VALUES ('$1', '$2', $3, $4, $SEQ, $5, ${6:-NULL})"; }
 
 # A B A C A D ...: every run of a variant sits between two runs of the bare
 # table, so each variant gets a paired ratio against the bare runs next to it
 # in time (the machine's load drifts); the order of the variants rotates each
-# round. Medians over the rounds.
-others=("${variants[@]:1}")
+# round. PgBouncer's slot runs the bare table through it first, and its ratio
+# is to that run. Medians over the rounds.
+mapfile -t others < <(printf '%s\n' "${variants[@]:1}" | grep -v '^$')
 syncs=(on)
 ((async == 0)) || syncs+=(off)
+active=0
 for sync in "${syncs[@]}"; do
   for clients in 1 4; do
     test="throughput sync=$sync"
@@ -122,16 +170,26 @@ for sync in "${syncs[@]}"; do
       fresh_tables
       n=${#others[@]}
       order=(bare)
-      for ((i = 0; i < n; i++)); do order+=("${others[$(((i + r - 1) % n))]}" bare); done
+      for ((i = 0; i < n; i++)); do
+        v=${others[$(((i + r - 1) % n))]}
+        [[ $v != pgbouncer ]] || order+=(pgbouncer_bare)
+        order+=("$v" bare)
+      done
       for v in "${order[@]}"; do
+        # PgBouncer rejects startup options and keeps its server connections:
+        # its pair runs with synchronous_commit on only.
+        [[ $sync == on || $v != pgbouncer* ]] || continue
+        want=$([[ $v == unbound_100 ]] && echo "$many" || echo 2)
+        ((active == want)) || { set_active "$want"; active=$want; }
         q -c CHECKPOINT
-        tps=$(run_pgbench "$v" "$clients" "$sync")
-        printf '  %-12s clients=%d sync=%-3s round %d/%d: %8.0f tps\n' "$v" "$clients" "$sync" "$r" "$rounds" "$tps"
-        record "$test" "$v" "$clients" "$r" "$tps"
+        read -r tps cpu < <(run_pgbench "$v" "$clients" "$sync")
+        printf '  %-16s clients=%d sync=%-3s round %d/%d: %8.0f tps, server CPU %6s µs/tx\n' "$v" "$clients" "$sync" "$r" "$rounds" "$tps" "$cpu"
+        record "$test" "$v" "$clients" "$r" "$tps" "$cpu"
       done
     done
   done
 done
+set_active 1
 
 # 100 000 rows in one transaction: bare, tracked, bare, tracked, ..., bare; the
 # naive reference once (a row UPDATE per row of one counter row is quadratic).
@@ -159,40 +217,44 @@ if ((naive_bulk)); then
   fi
 fi
 
+labels=$(for v in "${!label[@]}"; do printf "('%s', '%s')," "$v" "${label[$v]}"; done)
+order_sql="ARRAY['bare', 'tracked', 'bound', 'unbound', 'unbound_project', 'unbound_100', 'pgbouncer_bare', 'pgbouncer', 'tracked_fk', 'naive', 'app']"
+
 echo
-echo "=== results: medians over $rounds round(s) of ${seconds}s (min..max); higher tps is better"
-echo "    (the bare table runs before and after every other run, so it has more samples)"
+echo "=== results: medians over $rounds round(s) of ${seconds}s (min..max); higher tps is better;"
+echo "    server CPU: the backends' CPU time per transaction (median), where the time goes"
 q -P footer=off -P border=2 <<SQL
-WITH m AS (
+WITH l(variant, name) AS (VALUES ${labels%,}),
+m AS (
   SELECT test, clients, variant,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med, min(value) AS lo, max(value) AS hi
-  FROM bench.results GROUP BY 1, 2, 3
-), fmt AS (
-  SELECT test, clients, variant, med,
-         CASE WHEN test = 'bulk' THEN format('%s s (%s..%s)', round(med::numeric, 2), round(lo::numeric, 2), round(hi::numeric, 2))
-              ELSE format('%s (%s..%s)', round(med), round(lo), round(hi)) END AS cell
-  FROM m
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med, min(value) AS lo, max(value) AS hi,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_us) AS cpu
+  FROM bench.results WHERE test <> 'bulk' GROUP BY 1, 2, 3
 )
-SELECT CASE WHEN f.test = 'bulk' THEN '$bulk_rows rows, one transaction (time)'
-            ELSE format('%s client%s, single-row autocommit (tps)%s', f.clients, CASE WHEN f.clients > 1 THEN 's, one session' ELSE '' END,
-                        CASE WHEN f.test LIKE '%sync=off' THEN ', synchronous_commit=off' ELSE '' END) END AS workload,
-       max(cell) FILTER (WHERE variant = 'bare') AS bare,
-       max(cell) FILTER (WHERE variant = 'tracked') AS tracked,
-       max(cell) FILTER (WHERE variant = 'tracked_null') AS "tracked, NULL id",
-       max(cell) FILTER (WHERE variant = 'naive') AS naive,
-       max(cell) FILTER (WHERE variant = 'app') AS "app-side"$( ((fk == 0)) || echo ",
-       max(cell) FILTER (WHERE variant = 'tracked_fk') AS \"tracked + FKs\"")
-FROM fmt f GROUP BY f.test, f.clients ORDER BY f.test = 'bulk', f.test, f.clients;
+SELECT l.name || CASE WHEN m.test LIKE '%sync=off' THEN ', sync off' ELSE '' END AS "write path",
+       max(format('%s (%s..%s)', round(med), round(lo), round(hi))) FILTER (WHERE clients = 1) AS "1 client (tps)",
+       max(round(cpu::numeric)) FILTER (WHERE clients = 1) AS "µs CPU/tx",
+       max(format('%s (%s..%s)', round(med), round(lo), round(hi))) FILTER (WHERE clients = 4) AS "4 clients (tps)",
+       max(round(cpu::numeric)) FILTER (WHERE clients = 4) AS "µs CPU/tx "
+FROM m JOIN l USING (variant)
+GROUP BY m.test, l.name, m.variant ORDER BY m.test, array_position($order_sql, m.variant);
+SELECT format('%s: %s s (%s..%s)', variant, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2),
+              round(min(value)::numeric, 2), round(max(value)::numeric, 2)) AS "$bulk_rows rows, one transaction (time)"
+FROM bench.results WHERE test = 'bulk' GROUP BY variant ORDER BY variant;
 SQL
 
 echo
-echo "=== ratios to the bare runs next to each run: median over rounds [min..max]"
+echo "=== ratios to the bare runs next to each run (PgBouncer: to the bare table through it): median over rounds [min..max]"
 q -At -F' | ' <<SQL
 WITH paired AS (
   SELECT t.test, t.clients, t.variant, t.round,
-         t.value / (SELECT avg(b.value) FROM bench.results b
-                    WHERE b.test = t.test AND b.clients = t.clients AND b.variant = 'bare'
-                      AND b.seq IN (t.seq - 1, t.seq + 1)) AS ratio
+         t.value / CASE WHEN t.variant = 'pgbouncer'
+                        THEN (SELECT b.value FROM bench.results b
+                              WHERE b.test = t.test AND b.clients = t.clients AND b.variant = 'pgbouncer_bare'
+                                AND b.seq = t.seq - 1)
+                        ELSE (SELECT avg(b.value) FROM bench.results b
+                              WHERE b.test = t.test AND b.clients = t.clients AND b.variant = 'bare'
+                                AND b.seq IN (t.seq - 1, t.seq + 1)) END AS ratio
   FROM bench.results t WHERE t.variant <> 'bare'
 ), r AS (
   SELECT test, clients, variant,
@@ -207,11 +269,11 @@ WITH paired AS (
 SELECT rpad(CASE WHEN test = 'bulk' THEN 'bulk $bulk_rows rows (time)'
                  ELSE format('%s client%s%s (tps)', clients, CASE WHEN clients > 1 THEN 's' ELSE '' END,
                              CASE WHEN test LIKE '%sync=off' THEN ', sync off' ELSE '' END) END, 26),
-       rpad(variant, 13),
+       rpad(variant, 16),
        rpad(format('%sx [%s..%s]', round(ratio::numeric, 2), round(lo::numeric, 2), round(hi::numeric, 2)), 24),
-       CASE WHEN variant IN ('tracked', 'tracked_null') AND test NOT LIKE '%sync=off'
+       CASE WHEN (variant IN ($targeted) OR (test = 'bulk' AND variant = 'tracked')) AND test NOT LIKE '%sync=off'
             THEN format('target %s: %s', target, CASE WHEN met THEN 'met' ELSE 'NOT MET' END) ELSE 'reference' END
-FROM r ORDER BY test = 'bulk', test, clients, variant <> 'tracked', variant <> 'tracked_null', variant;
+FROM r ORDER BY test = 'bulk', test, clients, array_position($order_sql, variant);
 SQL
 [[ -z $naive_note ]] || echo "note:$naive_note"
 

@@ -11,15 +11,17 @@ PACKAGES=(
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev sqlsmith
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
+  pgbouncer nodejs npm # test/integration/pools.sh: PgBouncer and node-postgres
   libcpp-httplib-dev # aidis serve
-  chromium nodejs # test/browser: the sessions page in a real browser
+  chromium # test/browser: the sessions page in a real browser (node, npm above)
 )
-# npm comes with Debian's nodejs as its own package, or inside a nodejs build
-# that provides it (e.g. NodeSource's): only ask for it when there is none.
-command -v npm >/dev/null || PACKAGES+=(npm)
+# Satisfied by a command of that name too: NodeSource's nodejs package ships
+# npm (and conflicts with Debian's npm package).
+declare -A BY_COMMAND=([nodejs]=node [npm]=npm)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
+  [[ -n ${BY_COMMAND[$pkg]:-} ]] && command -v "${BY_COMMAND[$pkg]}" >/dev/null && continue
   # `dpkg -s` also succeeds for removed packages whose config is left: check the status.
   dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed' || missing+=("$pkg")
 done

@@ -39,16 +39,19 @@ case ${1:-} in
   *) echo "usage: $0 [--quick | --edges]" >&2; exit 2 ;;
 esac
 
+# The run's "N passed, N failed" line (after a failure the server log follows it).
+summary() { grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1; }
+
 passed=0 failed=0 failures=()
 for line in "${MATRIX[@]}"; do
   IFS='|' read -r clock zone why <<<"$line"
   echo "  clock $clock, TZ=$zone ($why)"
   log=$(mktemp /tmp/aidis-clock.XXXXXX.log)
   if AIDIS_TEST_CLOCK=$clock TZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
-    passed=$((passed + 1)); echo "    ok: $(tail -n 1 "$log")"; rm -f "$log"
+    passed=$((passed + 1)); echo "    ok: $(summary "$log")"; rm -f "$log"
   else
     failed=$((failed + 1)); failures+=("$clock $zone: $log")
-    echo "    FAILED: $(tail -n 1 "$log") (log: $log)"
+    echo "    FAILED: $(summary "$log") (log: $log)"
     grep -E '^(not ok|--- FAILED)' "$log" | head -n 20 | sed 's/^/    /'
   fi
 done

@@ -11,7 +11,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(330);
+SELECT plan(332);
 
 -- ---------------------------------------------------------------- schema
 SELECT has_schema('aidis', 'schema aidis exists');
@@ -304,10 +304,10 @@ SELECT ok(NOT EXISTS (
 
 -- ---------------------------------------------------------------- the SQL API (docs/api.md)
 SELECT has_function('aidis', 'create_project', ARRAY['text', 'text', 'boolean'], 'create_project(text, text, boolean)');
-SELECT has_function('aidis', 'start_session', ARRAY['text', 'text', 'text', 'text', 'text', 'text', 'boolean'],
-                    'start_session(agent, project, title, goal, ai_model, client_key, force_new)');
+SELECT has_function('aidis', 'start_session', ARRAY['text', 'text', 'text', 'text', 'text', 'text', 'boolean', 'text'],
+                    'start_session(agent, project, title, goal, ai_model, client_key, force_new, bind)');
 SELECT has_function('aidis', 'current_session', ARRAY[]::text[], 'current_session()');
-SELECT has_function('aidis', 'use_session', ARRAY['text'], 'use_session(text)');
+SELECT has_function('aidis', 'use_session', ARRAY['text', 'text'], 'use_session(s, scope)');
 SELECT has_function('aidis', 'end_session', ARRAY['text'], 'end_session(text)');
 SELECT has_function('aidis', 'touch', ARRAY['text'], 'touch(text)');
 SELECT has_function('aidis', 'record_usage', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text', 'text'],
@@ -325,8 +325,9 @@ SELECT has_function('aidis', 'untrack', ARRAY['regclass'], 'untrack(regclass)');
 SELECT is((SELECT proargnames FROM pg_proc WHERE oid = f::regprocedure), names, f || ': parameter names')
 FROM (VALUES
   ('aidis.create_project(text,text,boolean)', ARRAY['name', 'root_directory', 'is_default']),
-  ('aidis.start_session(text,text,text,text,text,text,boolean)',
-   ARRAY['agent', 'project', 'title', 'goal', 'ai_model', 'client_key', 'force_new']),
+  ('aidis.start_session(text,text,text,text,text,text,boolean,text)',
+   ARRAY['agent', 'project', 'title', 'goal', 'ai_model', 'client_key', 'force_new', 'bind']),
+  ('aidis.use_session(text,text)', ARRAY['s', 'scope']),
   ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)',
    ARRAY['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'model', 's']),
   ('aidis.record_file(text,bigint,bigint,text)', ARRAY['path', 'lines_added', 'lines_removed', 's']),
@@ -336,16 +337,17 @@ FROM (VALUES
   ('aidis.untrack(regclass)', ARRAY['tbl'])) AS v(f, names);
 SELECT is((SELECT pronargdefaults::int FROM pg_proc WHERE oid = f::regprocedure), n, f || ': ' || n || ' defaulted parameters')
 FROM (VALUES ('aidis.create_project(text,text,boolean)', 2),
-             ('aidis.start_session(text,text,text,text,text,text,boolean)', 7),
+             ('aidis.start_session(text,text,text,text,text,text,boolean,text)', 8),
+             ('aidis.use_session(text,text)', 1),
              ('aidis.end_session(text)', 1),
              ('aidis.touch(text)', 1),
              ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)', 4),
              ('aidis.record_file(text,bigint,bigint,text)', 3)) AS v(f, n);
 SELECT is((SELECT prorettype::regtype::text FROM pg_proc WHERE oid = f::regprocedure), r, f || ' returns ' || r)
 FROM (VALUES ('aidis.create_project(text,text,boolean)', 'aidis.projects'),
-             ('aidis.start_session(text,text,text,text,text,text,boolean)', 'aidis.sessions'),
+             ('aidis.start_session(text,text,text,text,text,text,boolean,text)', 'aidis.sessions'),
              ('aidis.current_session()', 'aidis.sessions'),
-             ('aidis.use_session(text)', 'aidis.sessions'),
+             ('aidis.use_session(text,text)', 'aidis.sessions'),
              ('aidis.end_session(text)', 'aidis.sessions'),
              ('aidis.touch(text)', 'void'),
              ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)', 'void'),

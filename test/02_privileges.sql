@@ -10,7 +10,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(180);
+SELECT plan(183);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 -- No session of an earlier test may be the current one.
@@ -62,7 +62,8 @@ INSERT INTO calls VALUES
   ('_buffer_touch',      $$SELECT aidis._buffer_touch((SELECT qs FROM fx), (SELECT q FROM fx))$$),
   ('_close_session',     $$SELECT aidis._close_session((SELECT qs FROM fx), 'inactive', 'ended', now())$$),
   ('_log_event',         $$SELECT aidis._log_event((SELECT qs FROM fx), 'forged', now(), 'forged')$$),
-  ('_bind',              $$SELECT aidis._bind((SELECT ps FROM fx))$$),
+  ('_bind',              $$SELECT aidis._bind((SELECT ps FROM fx), 'connection')$$),
+  ('_latest_changed',    $$SELECT aidis._latest_changed()$$),
   ('_adjust_created',    $$SELECT aidis._adjust_created('aidis.contexts', 'context', 1)$$),
   ('_next_display_id',   $$SELECT aidis._next_display_id(now())$$);
 

@@ -47,6 +47,13 @@ CREATE FUNCTION aidis._forget_cached_session() RETURNS void
   LANGUAGE c VOLATILE
   AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
 
+-- A session became the most recently active one without tracked activity (a
+-- start or a resume): every backend forgets the current session it cached for
+-- unbound connections when this transaction commits.
+CREATE FUNCTION aidis._latest_changed() RETURNS void
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_latest_changed';
+
 -- Writes this transaction's buffered tracking now, so that the reads that
 -- follow in it see its own work (reads through the API call it first).
 CREATE FUNCTION aidis._flush_pending() RETURNS void
@@ -96,27 +103,59 @@ AS $$
                                        WHERE d.session_id OPERATOR(pg_catalog.=) $1))
 $$;
 
+-- The most recently active session (of `project` when given), as the rule
+-- ranks them (last activity, then the newest start, then the id), without
+-- ranking them all: the newest last activity is the newest of the base rows
+-- (the partial index on active sessions) and of the deltas not folded yet (a
+-- few rows per active session); only the sessions at that instant are ranked.
+CREATE FUNCTION aidis._latest_session(project uuid)
+  RETURNS TABLE (session_id uuid, project_id uuid)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH newest AS (
+    SELECT GREATEST(
+      (SELECT max(b.last_activity_at) FROM aidis.session_base b
+       WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project)),
+      (SELECT max(d.last_activity_at) FROM aidis.session_deltas d
+       JOIN aidis.session_base b ON b.id = d.session_id
+       WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project))) AS at
+  ), at_newest AS (
+    SELECT b.id FROM aidis.session_base b, newest n
+    WHERE b.status = 'active' AND b.last_activity_at = n.at
+    UNION
+    SELECT d.session_id FROM aidis.session_deltas d, newest n WHERE d.last_activity_at = n.at
+  )
+  SELECT b.id, b.project_id FROM at_newest x JOIN aidis.session_base b ON b.id = x.id
+  WHERE b.status = 'active' AND (project IS NULL OR b.project_id = project)
+  ORDER BY b.started_at DESC, b.id
+  LIMIT 1
+$$;
+
+-- Rule 3, with the project rule for rows that name one: the bound session
+-- while it is active; else, for a project, its most recently active session;
+-- else the most recently active session; else (autostart) a new session, on
+-- the row's project if it names one, bound for this transaction only (a pooled
+-- backend must not keep it for its next client).
 CREATE FUNCTION aidis._resolve_session(bound uuid, autostart boolean, agent text, project uuid)
   RETURNS TABLE (session_id uuid, project_id uuid)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  -- 1. The session bound to this connection, while it is active.
   IF bound IS NOT NULL THEN
     RETURN QUERY SELECT b.id, b.project_id FROM aidis.session_base b
                  WHERE b.id = bound AND b.status = 'active';
     IF FOUND THEN RETURN; END IF;
   END IF;
-  -- 2. Otherwise the most recently active session.
-  RETURN QUERY
-    SELECT b.id, b.project_id FROM aidis.session_base b
-    WHERE b.status = 'active'
-    ORDER BY aidis._effective_last_activity(b.id, b.last_activity_at) DESC, b.started_at DESC, b.id
-    LIMIT 1;
+  IF project IS NOT NULL THEN
+    RETURN QUERY SELECT l.session_id, l.project_id FROM aidis._latest_session(project) l;
+    IF FOUND THEN RETURN; END IF;
+  END IF;
+  RETURN QUERY SELECT l.session_id, l.project_id FROM aidis._latest_session(NULL) l;
   IF FOUND OR NOT autostart THEN RETURN; END IF;
-  -- 3. None: a tracked write starts one (rule 4), on the row's project if it names one.
-  RETURN QUERY SELECT s.id, s.project_id FROM aidis.start_session(agent => agent, project => project::text) s;
+  RETURN QUERY SELECT s.id, s.project_id
+               FROM aidis.start_session(agent => agent, project => project::text, bind => 'transaction') s;
 END
 $$;
 

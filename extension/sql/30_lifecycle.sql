@@ -82,21 +82,38 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aidis._bind(sid uuid) RETURNS void
+-- Binds the calling connection to a session: for the connection (until
+-- another binding, RESET or DISCARD ALL), for this transaction only (SET
+-- LOCAL), or not at all. Transactional either way: a rolled-back start
+-- leaves nothing bound.
+CREATE FUNCTION aidis._bind(sid uuid, scope text) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  -- Session-level and transactional: a rolled-back start leaves nothing bound.
-  PERFORM set_config('aidis.session_id', sid::text, false);
+  IF scope IN ('connection', 'transaction') THEN
+    PERFORM set_config('aidis.session_id', sid::text, scope = 'transaction');
+  END IF;
   PERFORM aidis._forget_cached_session();
+END
+$$;
+
+CREATE FUNCTION aidis._check_bind_scope(scope text, what text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF scope IS NULL OR scope NOT IN ('connection', 'transaction', 'none') THEN
+    RAISE EXCEPTION 'invalid % "%"', what, scope
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''connection'', ''transaction'' or ''none''.';
+  END IF;
 END
 $$;
 
 CREATE FUNCTION aidis.start_session(agent text DEFAULT NULL, project text DEFAULT NULL,
                                     title text DEFAULT NULL, goal text DEFAULT NULL,
                                     ai_model text DEFAULT NULL, client_key text DEFAULT NULL,
-                                    force_new boolean DEFAULT false)
+                                    force_new boolean DEFAULT false, bind text DEFAULT 'connection')
   RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -112,6 +129,7 @@ DECLARE
   started timestamptz := clock_timestamp();
   result aidis.sessions;
 BEGIN
+  PERFORM aidis._check_bind_scope(bind, 'bind');
   IF char_length(ai_model) > 200 THEN
     RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(ai_model)
       USING ERRCODE = 'invalid_parameter_value';
@@ -146,7 +164,8 @@ BEGIN
     WHERE b.id = existing.id;
     PERFORM aidis._log_event(existing.id, 'session_resumed', started, 'session resumed');
     PERFORM aidis._notify('resumed', existing.id);
-    PERFORM aidis._bind(existing.id);
+    PERFORM aidis._bind(existing.id, bind);
+    PERFORM aidis._latest_changed();
     SELECT * INTO result FROM aidis.sessions s WHERE s.id = existing.id;
     RETURN result;
   END IF;
@@ -167,7 +186,8 @@ BEGIN
   PERFORM aidis._log_event(sid, 'session_started', started, 'session started',
                            jsonb_build_object('agent', who, 'project_id', pid));
   PERFORM aidis._notify('started', sid);
-  PERFORM aidis._bind(sid);
+  PERFORM aidis._bind(sid, bind);
+  PERFORM aidis._latest_changed();
   SELECT * INTO result FROM aidis.sessions s WHERE s.id = sid;
   RETURN result;
 END
@@ -181,7 +201,7 @@ AS $$
   SELECT s.* FROM aidis.sessions s WHERE s.id = aidis._current_session_id();
 $$;
 
-CREATE FUNCTION aidis.use_session(s text) RETURNS aidis.sessions
+CREATE FUNCTION aidis.use_session(s text, scope text DEFAULT 'connection') RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -192,6 +212,7 @@ BEGIN
   IF s IS NULL THEN
     RAISE EXCEPTION 'use_session needs a session' USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  PERFORM aidis._check_bind_scope(scope, 'scope');
   sid := aidis._find_session(s);
   PERFORM aidis._check_may_change(sid);
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
@@ -199,7 +220,7 @@ BEGIN
     RAISE EXCEPTION 'session % is not active (%)', result.display_id, result.status
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Start a new session with aidis.start_session().';
   END IF;
-  PERFORM aidis._bind(sid);
+  PERFORM aidis._bind(sid, scope);
   RETURN result;
 END
 $$;

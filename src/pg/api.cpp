@@ -14,6 +14,8 @@ PG_FUNCTION_INFO_V1(aidis_current_or_new_session_id);
 Datum aidis_current_or_new_session_id(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(aidis_forget_cached_session);
 PG_FUNCTION_INFO_V1(aidis_invalidate_caches);
+PG_FUNCTION_INFO_V1(aidis_latest_changed);
+Datum aidis_latest_changed(PG_FUNCTION_ARGS);
 Datum aidis_invalidate_caches(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(aidis_connection_role);
 Datum aidis_connection_role(PG_FUNCTION_ARGS);
@@ -82,6 +84,16 @@ Datum aidis_invalidate_caches(PG_FUNCTION_ARGS) {
     pg::forget_caches();
     Oid relid = pg::backend_cache_for_filling().projects_relid;
     pg::call([&] { CacheInvalidateRelcacheByRelid(relid); });
+    PG_RETURN_VOID();
+  });
+}
+
+// Every backend forgets which session is the most recently active when this
+// transaction commits (a session was started or resumed).
+Datum aidis_latest_changed(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._latest_changed", [&] {
+    (void)fcinfo;
+    pg::signal_latest_changed();
     PG_RETURN_VOID();
   });
 }

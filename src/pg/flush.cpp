@@ -19,6 +19,7 @@
 
 #include "core/event_data.hpp"
 #include "pg/guard.hpp"
+#include "pg/session_cache.hpp"
 #include "pg/spi.hpp"
 #include "pg/tuple.hpp"
 
@@ -429,6 +430,8 @@ void write_drained(core::Drained out) {
     PreventCommandDuringRecovery("session tracking");
   });
   state.flushing = true;  // reset with the transaction state if this fails
+  TimestampTz now = GetCurrentTimestamp();
+  note_written_sessions(out.deltas, now);  // before the writes, which it must not see
   if (!out.deltas.empty()) {
     auto& rows = backend_cache().delta_rows;
     std::vector<ItemPointerData> row_at(out.deltas.size());
@@ -437,7 +440,7 @@ void write_drained(core::Drained out) {
       if (it != rows.end()) row_at[i] = it->second;
       else ItemPointerSetInvalid(&row_at[i]);
     }
-    add_deltas(targets, out.deltas, row_at, GetCurrentTimestamp());
+    add_deltas(targets, out.deltas, row_at, now);
     if (rows.size() > kRememberedDeltaRows) rows.clear();
     for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = row_at[i];
   }

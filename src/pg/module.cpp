@@ -9,6 +9,10 @@
 #include <cstring>
 
 extern "C" {
+#include "utils/guc_tables.h"  // the save stack of aidis.session_id: was it SET LOCAL?
+}
+
+extern "C" {
 PG_MODULE_MAGIC;
 void _PG_init(void);
 }
@@ -31,16 +35,27 @@ BackendCache& backend_cache() {
 
 BackendCache& backend_cache_for_filling() {
   auto& cache = backend_cache();
-  if (cache.projects_relid == InvalidOid)
-    cache.projects_relid = call([]() -> Oid {
-      return get_relname_relid("projects", get_namespace_oid("aidis", false));
+  if (cache.projects_relid == InvalidOid || cache.latest_relid == InvalidOid)
+    call([&] {
+      Oid schema = get_namespace_oid("aidis", false);
+      cache.projects_relid = get_relname_relid("projects", schema);
+      cache.latest_relid = get_relname_relid("display_id_counters", schema);
     });
   return cache;
 }
 
 void forget_caches() {
-  tx_state().current.reset();
   backend_cache().clear();
+}
+
+namespace {
+struct config_generic* bound_session_guc = nullptr;
+}
+
+bool binding_is_transaction_scoped() {
+  // The newest entry of the setting's save stack says how it was last set.
+  const GucStack* top = bound_session_guc != nullptr ? bound_session_guc->stack : nullptr;
+  return top != nullptr && (top->state == GUC_LOCAL || top->state == GUC_SET_LOCAL);
 }
 
 core::Uuid to_uuid(Datum datum) {
@@ -61,17 +76,33 @@ Datum uuid_datum(const core::Uuid& id) {
 
 namespace {
 
-// SET aidis.session_id rebinds the connection: forget the resolved session.
-void on_bound_session_assign(const char*, void*) {
-  tx_state().current.reset();
-  backend_cache().bound.reset();
+// aidis.session_id is a session uuid or empty: a typo must not silently
+// leave the connection unbound.
+bool check_bound_session(char** value, void**, GucSource) {
+  if (*value == nullptr || **value == '\0') return true;
+  bool valid = false;
+  try {
+    valid = core::Uuid::parse(*value).has_value();
+  } catch (...) {
+  }
+  if (!valid) {
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errdetail("aidis.session_id must be a session id (a uuid) or empty.");
+  }
+  return valid;
 }
 
 // Relcache invalidation of aidis.projects (sent by aidis._invalidate_caches),
-// or of everything.
+// of the relation that signals a new most recently active session, or of
+// everything. What the binding selects is looked up on each use: SET, RESET,
+// SET LOCAL and DISCARD ALL need no hook.
 void on_relcache_invalidation(Datum, Oid relid) {
   auto& cache = backend_cache();
   if (relid == InvalidOid || relid == cache.projects_relid) cache.clear();
+  if (relid != InvalidOid && relid == cache.latest_relid) {
+    if (cache.pending_echoes > 0) --cache.pending_echoes;
+    else cache.forget_latest();
+  }
   if (cache.flush_targets && (relid == cache.flush_targets->activities || relid == cache.flush_targets->deltas))
     cache.flush_targets.reset();
   forget_tracked_table(relid);
@@ -80,9 +111,9 @@ void on_relcache_invalidation(Datum, Oid relid) {
 void reset_transaction_state(bool aborted) noexcept {
   auto& state = tx_state();
   state.buffer.clear();
-  state.current.reset();
   state.buffer_lost = false;
   state.flushing = false;
+  state.signalled_latest = false;
   if (aborted) backend_cache().clear();
 }
 
@@ -93,9 +124,11 @@ void on_xact(XactEvent event, void*) {
       if (!tx_state().buffer.empty() || tx_state().buffer_lost) shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
       break;
     case XACT_EVENT_COMMIT:
-    case XACT_EVENT_PREPARE:
     case XACT_EVENT_PARALLEL_COMMIT:
       reset_transaction_state(false);
+      break;
+    case XACT_EVENT_PREPARE:  // its invalidations are sent by COMMIT PREPARED, maybe elsewhere
+      reset_transaction_state(true);
       break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
@@ -118,6 +151,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
       case SUBXACT_EVENT_ABORT_SUB:
         state.buffer.abort_subtransaction(level);
         state.flushing = false;  // if the rolled-back part failed while writing
+        state.signalled_latest = false;  // its invalidation may be gone with it
         forget_caches();
         break;
       default:
@@ -146,8 +180,13 @@ void _PG_init(void) {
       &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
       nullptr, nullptr);
   DefineCustomStringVariable(
-      "aidis.session_id", "The session bound to this connection (set by aidis.start_session).",
-      nullptr, &bound_session_setting, "", PGC_USERSET, 0, nullptr, on_bound_session_assign, nullptr);
+      "aidis.session_id", "The session bound to this connection or transaction.",
+      "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "
+      "RESET and DISCARD ALL unbind.",
+      &bound_session_setting, "", PGC_USERSET, 0, check_bound_session, nullptr, nullptr);
+  struct config_generic** gucs = get_guc_variables();
+  for (int i = 0, n = GetNumConfigOptions(); i < n; ++i)
+    if (std::strcmp(gucs[i]->name, "aidis.session_id") == 0) bound_session_guc = gucs[i];
   // Superuser only, and set only by the SET clause of aidis._adopt_write():
   // restored when that function returns or fails.
   DefineCustomBoolVariable(

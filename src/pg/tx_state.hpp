@@ -1,14 +1,19 @@
 // Backend-local state.
 //
-// TxState lives for one transaction: the tracking buffer, and the current
-// session when it was resolved by search (rule 3, "most recently active").
+// TxState lives for one transaction: the tracking buffer.
 //
 // BackendCache outlives transactions: what the triggers check on every row
 // (the extension owner, each session's project, each project's status, the
-// active session this connection is bound to). Lifecycle functions that change
-// any of it call aidis._invalidate_caches(), which sends a relcache
-// invalidation for aidis.projects to every backend at commit; the callback
-// clears the cache. Aborts clear it too: it may remember rolled-back rows.
+// sessions known to be active) and the current session of an unbound
+// connection. Lifecycle functions that change any of it call
+// aidis._invalidate_caches(), which sends a relcache invalidation for
+// aidis.projects to every backend at commit; the callback clears the cache.
+// Aborts clear it too: it may remember rolled-back rows.
+//
+// The most recently active session changes far more often (any write to
+// another session): writers then send a relcache invalidation of a relation
+// that the hot paths never open (aidis.display_id_counters), and the callback
+// forgets only `latest` (src/pg/session_cache.cpp, note_written_sessions).
 #pragma once
 
 #include <unordered_map>
@@ -31,7 +36,9 @@ struct ProjectFacts {
 
 struct TxState {
   core::TxBuffer buffer;
-  std::optional<SessionRef> current;  // resolved by search, for this transaction only
+  // This transaction has queued its one "most recently active session
+  // changed" invalidation (PostgreSQL may merge repeats: count one echo).
+  bool signalled_latest = false;
   bool buffer_lost = false;           // a subtransaction callback ran out of memory
   // True while the buffer is written: those writes passed the guard when they
   // happened (a project disconnected later in the same transaction must not
@@ -60,18 +67,49 @@ struct BackendCache {
   // tries that tuple before the index (src/pg/flush.cpp checks it is still ours).
   std::unordered_map<core::Uuid, ItemPointerData, core::UuidHash> delta_rows;
   Oid projects_relid = InvalidOid;  // the relation whose invalidation clears us
-  std::optional<SessionRef> bound;  // the bound session, known to be active
+  Oid latest_relid = InvalidOid;    // the one whose invalidation clears `latest`
+  // Sessions known to be active (a connection's binding is checked against
+  // it), with their project; and a binding known to name an ended session.
+  std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> active_sessions;
+  std::optional<core::Uuid> inactive_binding;
   std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
   std::unordered_map<core::Uuid, ProjectFacts, core::UuidHash> projects;
 
+  // The most recently active session, for unbound connections (rule 3), and
+  // per project (the project rule). Learnt by the ranking query or by this
+  // backend's own write, at `noted_at`.
+  struct Latest {
+    SessionRef ref;
+    TimestampTz noted_at;
+  };
+  std::optional<Latest> latest;
+  std::unordered_map<core::Uuid, SessionRef, core::UuidHash> latest_in_project;
+  std::optional<core::Uuid> last_written;  // the session of this backend's last flush
+  // Invalidations this backend sent that it has not received back yet: its
+  // own are not news (src/pg/module.cpp).
+  int pending_echoes = 0;
+  // Changes whenever something is forgotten: a result computed while it
+  // changed may predate the invalidation and is not stored.
+  std::uint64_t generation = 0;
+
+  void forget_latest() {
+    latest.reset();
+    latest_in_project.clear();
+    ++generation;
+  }
   void clear() {
     projects_relid = InvalidOid;  // looked up again: the extension may have been recreated
+    latest_relid = InvalidOid;
     owner.reset();
     flush_targets.reset();
     delta_rows.clear();
-    bound.reset();
+    active_sessions.clear();
+    inactive_binding.reset();
     session_project.clear();
     projects.clear();
+    last_written.reset();
+    pending_echoes = 0;  // an echo still coming only makes us forget more
+    forget_latest();
   }
 };
 
@@ -83,6 +121,10 @@ BackendCache& backend_cache_for_filling();
 
 // Forget every cached fact (this backend only).
 void forget_caches();
+
+// True when aidis.session_id was last set for this transaction only (SET
+// LOCAL, use_session(scope => 'transaction')).
+bool binding_is_transaction_scoped();
 
 // Conversions between PostgreSQL uuids and core::Uuid.
 core::Uuid to_uuid(Datum datum);

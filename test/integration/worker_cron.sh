@@ -53,18 +53,28 @@ is "$(q -c "SELECT status, end_reason FROM aidis.sessions WHERE id = '$sid'")" "
 # pg_cron itself runs the job (at the next minute boundary).
 q -c "ALTER DATABASE aidis SET aidis.session_timeout = '1s'"
 sid=$(q -c "SELECT id FROM aidis.start_session(agent => 'claude-code', client_key => 'worker-cron-2')")
+# Idle past its timeout before the job exists: whenever the first run comes, it is due.
+q -c "SELECT pg_sleep(1.2)" >/dev/null
+# Runs are told apart by runid, not by time: pg_cron's clock is the
+# scheduler process's, which need not be a backend's (a moved test clock).
+last_run=$(q -c "SELECT COALESCE(max(runid), 0) FROM cron.job_run_details")
 since=$(q -c "SELECT now()")
 q -c "SELECT aidis.enable_cron('* * * * *')" >/dev/null
 result=$(q -c "DO \$\$ BEGIN
                  WHILE NOT EXISTS (SELECT 1 FROM cron.job_run_details
-                                   WHERE jobid = $id AND start_time >= '$since' AND status IN ('succeeded', 'failed'))
+                                   WHERE jobid = $id AND runid > $last_run AND status IN ('succeeded', 'failed'))
                        AND clock_timestamp() < '$since'::timestamptz + interval '150 s' LOOP
                    PERFORM pg_sleep(0.2);
                  END LOOP;
                END \$\$" \
            -c "SELECT status FROM cron.job_run_details
-               WHERE jobid = $id AND start_time >= '$since' ORDER BY start_time LIMIT 1")
+               WHERE jobid = $id AND runid > $last_run ORDER BY runid LIMIT 1")
 is "$result" succeeded "pg_cron ran the job"
+[[ $result == succeeded ]] ||
+  q -c "SELECT '# runs after run $last_run: ' || COALESCE(string_agg(status || ' at ' || start_time, ', '), 'none')
+               || '; server now ' || now() || '; scheduler started ' || COALESCE((SELECT min(backend_start)::text
+                  FROM pg_stat_activity WHERE backend_type = 'pg_cron scheduler'), 'not running')
+        FROM cron.job_run_details WHERE jobid = $id"
 is "$(q -c "SELECT status, end_reason FROM aidis.sessions WHERE id = '$sid'")" "inactive|timeout" \
   "... and it timed out the idle session"
 q -c "ALTER DATABASE aidis RESET aidis.session_timeout"
