@@ -158,7 +158,10 @@ void route_assets(httplib::Server& svr) {
         auto serve = [&a](const httplib::Request&, httplib::Response& res) {
             res.set_content(reinterpret_cast<const char*>(a.data), a.size, std::string(content_type(a.path)).c_str());
         };
-        svr.Get(a.path, serve);
+        // httplib patterns are regular expressions: escape the dots.
+        std::string pattern;
+        for (const char* c = a.path; *c; ++c) pattern += *c == '.' ? std::string("\\.") : std::string(1, *c);
+        svr.Get(pattern, serve);
         if (std::string_view(a.path) == "/index.html") svr.Get("/", serve);
     }
 }
