@@ -202,3 +202,18 @@ test("a reader's page: the edit is refused with the server's 42501", async () =>
   assert.equal(sql(`SELECT title FROM aidis.sessions WHERE display_id = '${cart}'`), 'Cart and coupon fixes');
   await p.close();
 });
+
+test('by keyboard: Tab to a session, Enter opens its details', async () => {
+  const p = await (await browser.newContext()).newPage();
+  await p.goto(admin.url + '/');
+  const first = p.getByRole('table', { name: 'Sessions' }).getByRole('button').first();
+  await first.waitFor(T);
+  await p.getByRole('searchbox', { name: 'Search' }).focus();
+  // Search → Status → Project → the first session's display id.
+  for (let i = 0; i < 3; i++) await p.keyboard.press('Tab');
+  const focused = await p.evaluate(() => document.activeElement.textContent);
+  assert.equal(focused, await first.innerText());
+  await p.keyboard.press('Enter');
+  await p.getByRole('region', { name: focused }).waitFor(T);
+  await p.close();
+});
