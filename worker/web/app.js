@@ -49,9 +49,16 @@ async function load({ reset = true, refresh = false } = {}) {
     return;
   }
   if (seq !== state.seq) return;  // a newer request won
-  state.rows = reset || refresh ? rows : state.rows.concat(rows);
+  const next = reset || refresh ? rows : state.rows.concat(rows);
+  const same = JSON.stringify(next) === JSON.stringify(state.rows);
+  state.rows = next;
   state.offset = state.rows.length;
-  $('sessions').tBodies[0].replaceChildren(...state.rows.map(row));
+  if (!same) {
+    // A live refresh must not take the keyboard focus away from the list.
+    const focusedId = document.activeElement?.closest('#sessions tbody tr')?.dataset.id;
+    $('sessions').tBodies[0].replaceChildren(...state.rows.map(row));
+    if (focusedId) document.querySelector(`#sessions tbody tr[data-id="${focusedId}"] button`)?.focus();
+  }
   listState.textContent = state.rows.length ? `${state.rows.length} sessions shown` : 'No sessions match.';
   $('more').hidden = rows.length < limit;
 }

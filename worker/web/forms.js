@@ -74,11 +74,11 @@ export function projectControl(d, projects, done) {
   select.addEventListener('change', () => { picked.set(d.id, select.value); reset(); });
   cancel.addEventListener('click', reset);
   button.addEventListener('click', async () => {
+    box.dataset.pending = '1';  // from the click on: a live update must not redraw this
     try {
       const r = await api(`sessions/${d.id}/project`, { project: select.value, confirm: token });
       if (r.status === 'confirmation_required') {
         token = r.confirm;
-        box.dataset.pending = '1';
         message(msg, r.warning, 'warn');
         button.textContent = 'Confirm change';
         cancel.hidden = false;
