@@ -31,9 +31,13 @@ std::string error_json(std::string_view message, std::string_view code = "") {
     return j.dump();
 }
 
+// With the charset, cpp-httplib does not compress the answer: brotli at its
+// default quality costs more time than loopback transfer saves.
+constexpr const char* kJson = "application/json; charset=utf-8";
+
 void send_error(httplib::Response& res, int status, std::string_view message, std::string_view code = "") {
     res.status = status;
-    res.set_content(error_json(message, code), "application/json");
+    res.set_content(error_json(message, code), kJson);
 }
 
 std::string_view content_type(std::string_view path) {
@@ -118,7 +122,7 @@ void route_api(httplib::Server& svr, Pool& pool) {
         }
         CallResult r = pool.run(call);
         if (r.ok) {
-            res.set_content(r.json.value_or("null"), "application/json");
+            res.set_content(r.json.value_or("null"), kJson);
             return;
         }
         HttpError e = http_error_for_sqlstate(r.sqlstate);
@@ -155,8 +159,12 @@ void route_events(httplib::Server& svr, Hub& hub, Listener& listener) {
 void route_assets(httplib::Server& svr) {
     for (size_t i = 0; i < kAssetCount; ++i) {
         const Asset& a = kAssets[i];
+        // A sized content provider: sent as is (cpp-httplib compresses only bodies).
         auto serve = [&a](const httplib::Request&, httplib::Response& res) {
-            res.set_content(reinterpret_cast<const char*>(a.data), a.size, std::string(content_type(a.path)).c_str());
+            res.set_content_provider(a.size, std::string(content_type(a.path)),
+                                     [&a](size_t offset, size_t length, httplib::DataSink& sink) {
+                                         return sink.write(reinterpret_cast<const char*>(a.data) + offset, length);
+                                     });
         };
         // httplib patterns are regular expressions: escape the dots.
         std::string pattern;
@@ -223,7 +231,7 @@ int run_serve(const ConnParams& params, const ServeOptions& opts) {
         const char* msg = res.status == 413 ? "request body too large (64 kB at most)"
                         : res.status == 404 ? "not found"
                                             : "request refused";
-        res.set_content(error_json(msg), "application/json");
+        res.set_content(error_json(msg), kJson);
     });
     route_events(svr, hub, listener);
     route_api(svr, pool);
