@@ -11,9 +11,10 @@ PACKAGES=(
   libpq-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev sqlsmith
   cmake make g++ clang-14 llvm-14 git
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
-  pgbouncer nodejs npm # test/integration/pools.sh: PgBouncer and node-postgres
+  pgbouncer   # test/integration/pools.sh: PgBouncer in transaction mode
+  nodejs npm  # node-postgres (test/integration/pool), the MCP SDK client (test/mcp)
   libcpp-httplib-dev # aidis serve
-  chromium # test/browser: the sessions page in a real browser (node, npm above)
+  chromium    # test/browser: the sessions page in a real browser
 )
 # Satisfied by a command of that name too: NodeSource's nodejs package ships
 # npm (and conflicts with Debian's npm package).

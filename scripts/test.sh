@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every test: C++ core unit tests, pg_regress, pgTAP, integration scripts, CTest, bench smoke.
+# Run every test: C++ core unit tests, pg_regress, pgTAP, integration scripts, the MCP
+# server with the MCP SDK client (node --test), CTest, bench smoke.
 # Builds and installs the extension first and runs the database suites against a
 # throwaway cluster (scripts/cluster.sh) that is removed on exit, pass or fail.
 # A failing suite does not stop the others; the last line is "N passed, N failed".
@@ -36,10 +37,11 @@ fail() { echo "--- FAILED: $1"; failed=$((failed + 1)); failed_names+=("$1"); }
 # child ends; `timeout` gives the suite its own process group and kills all of it on
 # time-out or when cleanup() stops it.
 SUITE_PID=
+suite_wanted() { [[ -z ${AIDIS_SUITES:-} ]] || grep -qE -- "$AIDIS_SUITES" <<<"$1"; }
 run_suite() {
   local name=$1 rc=0
   shift
-  [[ -z ${AIDIS_SUITES:-} ]] || grep -qE -- "$AIDIS_SUITES" <<<"$name" || { echo "skip (AIDIS_SUITES): $name"; return 0; }
+  suite_wanted "$name" || { echo "skip (AIDIS_SUITES): $name"; return 0; }
   echo
   echo "=== $name"
   timeout -k 30 "${AIDIS_SUITE_TIMEOUT:-1800}" "$@" </dev/null &
@@ -77,6 +79,19 @@ if [[ -f CMakeLists.txt ]]; then
     fail "cmake build"
 fi
 [[ ! -x build/aidis ]] || export AIDIS_BIN=$REPO_ROOT/build/aidis
+
+# --- npm: the MCP SDK client of test/mcp, exactly as its package-lock.json pins it
+# (from the npm registry; the download cache stays in build/, nothing outside the repo).
+mcp_deps=
+MCP_SUITE="mcp (node --test)"
+if [[ -f test/mcp/package-lock.json ]] && suite_wanted "$MCP_SUITE"; then
+  echo "=== npm ci: test/mcp"
+  if npm ci --prefix test/mcp --cache "$REPO_ROOT/build/npm-cache" --no-audit --no-fund --loglevel=error; then
+    mcp_deps=ok
+  else
+    fail "npm ci (test/mcp)"
+  fi
+fi
 
 # --- the moved clock (after the build: make compares file times with now) ---
 if [[ -n ${AIDIS_TEST_CLOCK:-} ]]; then
@@ -119,6 +134,11 @@ for script in test/integration/*.sh; do
   if [[ ! -x $script ]]; then echo "skip (not executable): $script"; continue; fi
   run_suite "integration: $script" "$script" || true
 done
+
+# --- aidis mcp with the official MCP SDK client (node:test), against this cluster ---
+if [[ -n $mcp_deps ]]; then
+  run_suite "$MCP_SUITE" node --test test/mcp/*.test.mjs || true
+fi
 
 # --- CTest (worker integration tests use the cluster env) ---
 ntests=0

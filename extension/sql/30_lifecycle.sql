@@ -39,6 +39,35 @@ BEGIN
 END
 $$;
 
+-- The project whose root_directory holds a path (an MCP client's root): the
+-- longest root_directory that is the path or one of its parents, on a path
+-- boundary ('/home/me/shop' holds '/home/me/shop/src', not '/home/me/shopping').
+-- Paths are compared as given (no . or .. resolution). Disconnected projects
+-- take no sessions, so they hold nothing. All fields NULL when none does.
+CREATE FUNCTION aidis.project_for_path(path text) RETURNS aidis.projects
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  found aidis.projects;
+BEGIN
+  IF char_length(path) > 4096 THEN
+    RAISE EXCEPTION 'path is % characters long; at most 4096 are allowed', char_length(path)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF path IS NULL OR left(path, 1) <> '/' THEN
+    RAISE EXCEPTION 'path must be absolute: %', COALESCE(aidis._clip(path), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT p.* INTO found FROM aidis.projects p
+  WHERE p.status <> 'disconnected' AND left(p.root_directory, 1) = '/'
+    AND starts_with(rtrim(path, '/') || '/', rtrim(p.root_directory, '/') || '/')
+  ORDER BY char_length(rtrim(p.root_directory, '/')) DESC, p.created_at DESC, p.id
+  LIMIT 1;
+  RETURN found;
+END
+$$;
+
 -- Rule 2: explicit > most activity in the last 24 h > default > newest active > __unassigned__.
 CREATE FUNCTION aidis._choose_project(project text) RETURNS uuid
   LANGUAGE plpgsql STABLE

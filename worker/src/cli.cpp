@@ -212,6 +212,13 @@ void define_cli(CLI::App& app, Options& opts) {
     worker->add_flag("-v,--verbose", opts.worker.verbose, "also log deadlines and notifications");
     worker->callback([&opts] { opts.command = Command::Worker; });
 
+    auto* mcp = app.add_subcommand(
+        "mcp", "MCP server over stdio for an AI client: starts or resumes the client's session (docs/mcp.md)");
+    mcp->add_option("--project", opts.mcp.project,
+                    "project name or id (default: the project whose root_directory holds the client's first "
+                    "root, else the extension's rule)");
+    mcp->callback([&opts] { opts.command = Command::Mcp; });
+
     auto* serve = app.add_subcommand("serve", "the sessions page and its JSON API over HTTP (runs until SIGTERM)");
     serve->add_option("--listen", opts.serve.listen, "ADDR:PORT; other than loopback needs an access token")
         ->capture_default_str();
@@ -227,7 +234,7 @@ void define_cli(CLI::App& app, Options& opts) {
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv) {
     try {
         app.parse(argc, argv);
-        if (app.get_subcommands().empty()) throw CLI::RequiredError("A command (worker, serve, session or sessions)");
+        if (app.get_subcommands().empty()) throw CLI::RequiredError("A command (session, sessions, worker, mcp or serve)");
         if (auto* sessions = app.get_subcommand("sessions"); sessions->parsed() && sessions->get_subcommands().empty())
             throw CLI::RequiredError("A subcommand of sessions (list, stats or compare)");
     } catch (const CLI::ParseError& e) {

@@ -32,6 +32,7 @@ int exit_code_for_sqlstate(std::string_view sqlstate);
 enum class Command {
     None,
     Worker,
+    Mcp,              // aidis mcp [--project P]: MCP server over stdio
     Serve,            // aidis serve: the sessions page (docs/serve.md)
     SessionShow,      // aidis session [<id>] | aidis session current
     SessionStart,     // aidis session start
@@ -88,6 +89,10 @@ struct SessionOptions {
     long long after = 0;
 };
 
+struct McpOptions {
+    std::optional<std::string> project;  // else the project of the client's first root, else the extension's rule
+};
+
 struct ServeOptions {
     std::string listen = "127.0.0.1:8787";        // ADDR:PORT
     std::optional<std::string> token_file;        // else AIDIS_SERVE_TOKEN; never on argv
@@ -115,6 +120,7 @@ struct Options {
     ColorMode color = ColorMode::Auto;  // --color
     Command command = Command::None;
     WorkerOptions worker;
+    McpOptions mcp;
     ServeOptions serve;
     SessionOptions session;
     ListOptions list;

@@ -101,16 +101,6 @@ void print_result(const Options& opts, const Row& row, Render render) {
     fmt::print("{}", render(parse_json(row.result), parse_json(row.extra)));
 }
 
-std::chrono::milliseconds connect_timeout() {
-    // As libpq's connect_timeout: PGCONNECT_TIMEOUT seconds, else 30 s.
-    if (const char* v = std::getenv("PGCONNECT_TIMEOUT")) {
-        char* end = nullptr;
-        long s = std::strtol(v, &end, 10);
-        if (end != v && *end == '\0' && s > 0) return std::chrono::seconds(std::max(2L, s));
-    }
-    return std::chrono::seconds(30);
-}
-
 // --- git, for `session end --measure-loc` -------------------------------------------
 
 struct ProcessResult {
@@ -319,6 +309,16 @@ int dispatch(Connection& conn, const Options& opts, const Style& st) {
 }
 
 }  // namespace
+
+std::chrono::milliseconds connect_timeout() {
+    // As libpq's connect_timeout: PGCONNECT_TIMEOUT seconds, else 30 s.
+    if (const char* v = std::getenv("PGCONNECT_TIMEOUT")) {
+        char* end = nullptr;
+        long s = std::strtol(v, &end, 10);
+        if (end != v && *end == '\0' && s > 0) return std::chrono::seconds(std::max(2L, s));
+    }
+    return std::chrono::seconds(30);
+}
 
 int run_command(const Options& opts) {
     Style st{want_color(opts.color, isatty(STDOUT_FILENO), std::getenv("NO_COLOR"), std::getenv("TERM"))};

@@ -37,6 +37,7 @@ public:
     std::optional<std::string> opt_text(int row, int col) const;
     // A float8 column in text format; NULL → nullopt. Throws on garbage.
     std::optional<double> opt_double(int row, int col) const;
+    PGresult* raw() const { return r_.get(); }
 
 private:
     std::unique_ptr<PGresult, decltype(&PQclear)> r_;

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "conninfo.hpp"
+#include "mcp_main.hpp"
 #include "serve.hpp"
 #include "worker.hpp"
 
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
         switch (opts.command) {
         case Command::Worker:
             return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
+        case Command::Mcp:
+            return run_mcp(opts);
         case Command::Serve:
             return run_serve(connection_params(opts.dbname, "aidis-serve"), opts.serve);
         case Command::None:

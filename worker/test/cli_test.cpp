@@ -82,3 +82,14 @@ TEST(ConnParams, NoDbnameLeavesItToLibpq) {
         for (const auto& [k, v] : p) EXPECT_NE(k, "dbname");
     }
 }
+
+TEST(Cli, Mcp) {
+    auto p = parse({"mcp", "-d", "dbname=aidis", "--project", "shop"});
+    EXPECT_FALSE(p.exit);
+    EXPECT_EQ(p.opts.command, Command::Mcp);
+    EXPECT_EQ(p.opts.mcp.project, "shop");
+    EXPECT_EQ(p.opts.dbname, "dbname=aidis");
+    auto bare = parse({"mcp"});
+    EXPECT_EQ(bare.opts.command, Command::Mcp);
+    EXPECT_EQ(bare.opts.mcp.project, std::nullopt);
+}
