@@ -20,6 +20,8 @@ export function setProjects(list) { projects = list; }
 export function setOnChanged(f) { onChanged = f; }
 export function shownId() { return current && current.id; }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function copyButton(label, value) {
   return h('button', { type: 'button', class: 'pill', onclick: () => navigator.clipboard?.writeText(value) }, label);
 }
@@ -108,7 +110,7 @@ function render(d) {
         ['Cache write', num(d.cache_creation_tokens)], ['Estimated', num(d.estimated_tokens)]]))),
     (d.top_files || []).length ? [h('h3', {}, 'Top files'), h('ul', { class: 'items' }, d.top_files.map((f) =>
       h('li', {}, h('span', { class: 'mono' }, f.path), ' ', h('span', { class: 'meta' },
-        `${f.modifications} changes, ${f.mentions} mentions, +${f.loc_added}/−${f.loc_removed}`))))] : null,
+        `${plural(f.modifications, 'change')}, ${plural(f.mentions, 'mention')}, +${f.loc_added}/−${f.loc_removed}`))))] : null,
     scoreBlock(d),
   ];
 }
