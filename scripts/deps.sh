@@ -13,6 +13,8 @@ PACKAGES=(
   libfaketime # scripts/test-clocks.sh: the suite with the clock moved
   pgbouncer   # test/integration/pools.sh: PgBouncer in transaction mode
   nodejs npm  # node-postgres (test/integration/pool), the MCP SDK client (test/mcp)
+  libcpp-httplib-dev # aidis serve
+  chromium    # test/browser: the sessions page in a real browser
 )
 # Satisfied by a command of that name too: NodeSource's nodejs package ships
 # npm (and conflicts with Debian's npm package).

@@ -2,30 +2,33 @@
 # Set up and run aidis locally (Debian 12):
 #   scripts/setup.sh        install deps, build + install the extension, build build/aidis,
 #                           start a local cluster (.local/cluster) with database aidis, start
-#                           the worker, write .local/env. Safe to re-run: reuses the running
-#                           cluster and restarts the worker (picking up a rebuilt binary).
-#   scripts/setup.sh stop   stop the worker and the cluster, remove .local/cluster.
+#                           the worker and the sessions page (aidis serve, http://127.0.0.1:8787/),
+#                           write .local/env. Safe to re-run: reuses the running cluster and
+#                           restarts the worker and the page (picking up a rebuilt binary).
+#   scripts/setup.sh stop   stop the page, the worker and the cluster, remove .local/cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 LOCAL=$ROOT/.local
 CLUSTER=$LOCAL/cluster
 
+# stop_worker [NAME]: stop the `aidis` process whose pid is in .local/NAME.pid (default worker).
 stop_worker() {
-  local pid
-  pid=$(cat "$LOCAL/worker.pid" 2>/dev/null) || return 0
+  local pid name=${1:-worker}
+  pid=$(cat "$LOCAL/$name.pid" 2>/dev/null) || return 0
   # Only signal the pid if it is still our worker (pids get reused).
   if grep -qa "$ROOT/build/aidis" "/proc/$pid/cmdline" 2>/dev/null; then
     kill "$pid"
     for _ in {1..50}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null || true
-    echo "worker stopped (pid $pid)"
+    echo "$name stopped (pid $pid)"
   fi
-  rm -f "$LOCAL/worker.pid"
+  rm -f "$LOCAL/$name.pid"
 }
 
 if [[ ${1:-} == stop ]]; then
   source scripts/cluster.sh
+  stop_worker serve
   stop_worker
   cluster_stop "$CLUSTER"
   rm -f "$LOCAL/env"
@@ -85,14 +88,28 @@ if [[ -x build/aidis ]]; then
     exit 1
   fi
   echo "worker running (pid $(cat "$LOCAL/worker.pid"), log $LOCAL/worker.log)"
+
+  stop_worker serve
+  setsid "$ROOT/build/aidis" serve -d "host=$PGHOST port=$PGPORT dbname=aidis user=postgres" \
+    >>"$LOCAL/serve.log" 2>&1 </dev/null &
+  echo $! >"$LOCAL/serve.pid"
+  sleep 1
+  if ! kill -0 "$(cat "$LOCAL/serve.pid")" 2>/dev/null; then
+    echo "aidis serve exited at once; end of $LOCAL/serve.log:" >&2
+    tail -n 30 "$LOCAL/serve.log" >&2
+    exit 1
+  fi
+  echo "sessions page on http://127.0.0.1:8787/ (pid $(cat "$LOCAL/serve.pid"), log $LOCAL/serve.log)"
 else
-  echo "no build/aidis: worker not started"
+  echo "no build/aidis: worker and page not started"
 fi
 
 cat <<EOF
 
 aidis is running. Connect with:
   source .local/env && psql
+The sessions page:
+  http://127.0.0.1:8787/
 Stop everything with:
   scripts/setup.sh stop
 EOF

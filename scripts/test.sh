@@ -148,6 +148,13 @@ if ((${ntests:-0} > 0)); then
   run_suite "ctest" ctest --test-dir build --output-on-failure || true
 fi
 
+# --- the sessions page in Debian's chromium (node --test; its own node project) ---
+# npm ci installs exactly the committed package-lock.json.
+if [[ -f test/browser/package.json ]]; then
+  run_suite "browser (node --test)" bash -c 'cd test/browser && npm ci --no-audit --no-fund --loglevel=error &&
+    node --test --test-concurrency=1' || true
+fi
+
 if [[ -f bench/run.sh ]]; then
   run_suite "bench smoke" bash bench/run.sh --smoke || true
 fi

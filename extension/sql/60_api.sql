@@ -1502,3 +1502,57 @@ BEGIN
                                ORDER BY x.created_at DESC, x.id LIMIT 10) d));
 END
 $$;
+
+-- The projects a connection may see, for pickers (the sessions page, the CLI):
+-- readers and writers do not see disconnected ones (as their sessions).
+CREATE FUNCTION aidis.list_projects()
+  RETURNS TABLE (id uuid, name text, status text, is_default boolean, root_directory text, created_at timestamptz)
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT p.id, p.name, p.status, p.is_default, p.root_directory, p.created_at
+  FROM aidis.projects p
+  WHERE p.status <> 'disconnected' OR aidis._connection_sees_hidden()
+  ORDER BY p.name, p.id
+$$;
+
+-- The per-day series behind session_stats (a chart of the period): one row
+-- per calendar day of the window (the session's TimeZone), days without
+-- sessions included, oldest first. Same window, project and checks as
+-- session_stats.
+CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project text DEFAULT NULL)
+  RETURNS TABLE (day date, sessions bigint, contexts_created bigint, tasks_created bigint,
+                 tasks_completed bigint, decisions_created bigint)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
+                                             WHEN 'week' THEN interval '7 days'
+                                             WHEN 'month' THEN interval '1 month' END;
+  pid uuid;
+  since timestamptz;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  IF span IS NULL THEN
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+  END IF;
+  since := now() - span;
+  RETURN QUERY
+    SELECT d.day::date,
+           count(v.id),
+           COALESCE(sum(v.contexts_created), 0)::bigint,
+           COALESCE(sum(v.tasks_created), 0)::bigint,
+           COALESCE(sum(v.tasks_completed), 0)::bigint,
+           COALESCE(sum(v.decisions_created), 0)::bigint
+    FROM generate_series(since::date, now()::date, interval '1 day') AS d (day)
+    LEFT JOIN aidis.sessions v
+      ON v.started_at >= since AND v.started_at::date = d.day::date AND (pid IS NULL OR v.project_id = pid)
+    GROUP BY d.day
+    ORDER BY d.day;
+END
+$$;

@@ -13,6 +13,8 @@ GRANT EXECUTE ON FUNCTION
   aidis.session_stats(text, text),
   aidis.compare_sessions(text, text),
   aidis.session_brief(text),
+  aidis.list_projects(),
+  aidis.session_stats_daily(text, text),
   aidis._score(bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, boolean, bigint),
   aidis._score_version(),
   aidis._near_duplicates(text[], double precision),

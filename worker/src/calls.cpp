@@ -110,6 +110,7 @@ SqlCall build_call(const Options& opts) {
         throw std::logic_error("session project takes two steps: use reassign_call");
     case Command::Worker:
     case Command::Mcp:
+    case Command::Serve:
     case Command::None:
         break;
     }

@@ -219,6 +219,14 @@ void define_cli(CLI::App& app, Options& opts) {
                     "root, else the extension's rule)");
     mcp->callback([&opts] { opts.command = Command::Mcp; });
 
+    auto* serve = app.add_subcommand("serve", "the sessions page and its JSON API over HTTP (runs until SIGTERM)");
+    serve->add_option("--listen", opts.serve.listen, "ADDR:PORT; other than loopback needs an access token")
+        ->capture_default_str();
+    serve->add_option("--token-file", opts.serve.token_file,
+                      "file holding the access token (else the environment variable AIDIS_SERVE_TOKEN)");
+    serve->add_option("--allow-host", opts.serve.allow_hosts, "also answer to this Host name (repeatable)");
+    serve->callback([&opts] { opts.command = Command::Serve; });
+
     define_session(app, opts);
     define_sessions(app, opts);
 }
@@ -226,7 +234,7 @@ void define_cli(CLI::App& app, Options& opts) {
 std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv) {
     try {
         app.parse(argc, argv);
-        if (app.get_subcommands().empty()) throw CLI::RequiredError("A command (session, sessions, worker or mcp)");
+        if (app.get_subcommands().empty()) throw CLI::RequiredError("A command (session, sessions, worker, mcp or serve)");
         if (auto* sessions = app.get_subcommand("sessions"); sessions->parsed() && sessions->get_subcommands().empty())
             throw CLI::RequiredError("A subcommand of sessions (list, stats or compare)");
     } catch (const CLI::ParseError& e) {

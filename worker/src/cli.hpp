@@ -33,6 +33,7 @@ enum class Command {
     None,
     Worker,
     Mcp,              // aidis mcp [--project P]: MCP server over stdio
+    Serve,            // aidis serve: the sessions page (docs/serve.md)
     SessionShow,      // aidis session [<id>] | aidis session current
     SessionStart,     // aidis session start
     SessionEnd,       // aidis session end [<id>] [--measure-loc]
@@ -92,6 +93,12 @@ struct McpOptions {
     std::optional<std::string> project;  // else the project of the client's first root, else the extension's rule
 };
 
+struct ServeOptions {
+    std::string listen = "127.0.0.1:8787";        // ADDR:PORT
+    std::optional<std::string> token_file;        // else AIDIS_SERVE_TOKEN; never on argv
+    std::vector<std::string> allow_hosts;         // extra Host names (behind a proxy, a DNS name)
+};
+
 struct ListOptions {
     std::optional<std::string> q, status, project;
     int limit = 50;
@@ -114,6 +121,7 @@ struct Options {
     Command command = Command::None;
     WorkerOptions worker;
     McpOptions mcp;
+    ServeOptions serve;
     SessionOptions session;
     ListOptions list;
     StatsOptions stats;

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "conninfo.hpp"
 #include "mcp_main.hpp"
+#include "serve.hpp"
 #include "worker.hpp"
 
 int main(int argc, char** argv) {
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
             return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
         case Command::Mcp:
             return run_mcp(opts);
+        case Command::Serve:
+            return run_serve(connection_params(opts.dbname, "aidis-serve"), opts.serve);
         case Command::None:
             break;  // parse_command_line() reports a missing command
         default:
