@@ -217,3 +217,49 @@ test('by keyboard: Tab to a session, Enter opens its details', async () => {
   await p.getByRole('region', { name: focused }).waitFor(T);
   await p.close();
 });
+
+// Sessions of 10 minutes and of 10 hours: the axis has a handful of distinct
+// tick labels either way, and every event has its mark.
+test('the timeline reads at 10 minutes and at 10 hours', async () => {
+  for (const [key, title, span] of [['k8', 'Ten minute spike', '10 minutes'], ['k9', 'Ten hour refactor', '10 hours']]) {
+    sql(`SELECT aidis.start_session(agent => 'claude-code', client_key => '${key}', project => 'shop',
+           title => '${title}', force_new => true);
+         INSERT INTO aidis.contexts (content) VALUES ('first note'), ('second note'), ('third note');
+         INSERT INTO aidis.tasks (title) VALUES ('one task');
+         SELECT aidis.end_session()`);
+    sql(`UPDATE aidis.session_base b SET started_at = b.started_at - interval '${span}',
+           ended_at = b.started_at - interval '${span}' + interval '${span}' WHERE b.client_key = '${key}';
+         UPDATE aidis.session_activities a SET occurred_at = b.started_at + (interval '${span}') * x.k / x.n
+         FROM aidis.session_base b,
+              (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () - 1 AS n
+               FROM aidis.session_activities) x
+         WHERE b.client_key = '${key}' AND a.session_id = b.id AND x.id = a.id`);
+    const id = sql(`SELECT display_id FROM aidis.session_base WHERE client_key = '${key}'`);
+    await page.reload();
+    await table().getByRole('row', { name: new RegExp(title) }).click();
+    const img = page.getByRole('img', { name: `Timeline of ${id}` });
+    await img.waitFor(T);
+    const ticks = await img.locator('text[text-anchor="middle"]').allTextContents();
+    assert.ok(ticks.length >= 3 && ticks.length <= 12, `${span}: ${ticks.length} tick labels: ${ticks}`);
+    assert.equal(new Set(ticks).size, ticks.length, `${span}: distinct tick labels: ${ticks}`);
+    assert.equal(await img.locator('circle').count(), Number(sql(`SELECT count(*) FROM aidis.session_timeline('${id}')`)));
+  }
+});
+
+// The database goes away (no new connections, every backend ended) and comes
+// back: the banner says so, then clears by itself, and the list works again.
+test('database unavailable: the banner shows, then the page recovers by itself', async () => {
+  await page.reload();
+  await table().waitFor(T);
+  const banner = page.getByRole('status').filter({ hasText: 'recovers by itself' });
+  psql('postgres', `ALTER DATABASE ${DB} ALLOW_CONNECTIONS false`);
+  try {
+    psql('postgres', `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${DB}'`);
+    await banner.waitFor({ timeout: 15000 });
+  } finally {
+    psql('postgres', `ALTER DATABASE ${DB} ALLOW_CONNECTIONS true`);
+  }
+  await banner.waitFor({ state: 'detached', timeout: 20000 });
+  await page.getByRole('searchbox', { name: 'Search' }).fill(cart);
+  await table().getByRole('row', { name: new RegExp(cart) }).waitFor({ timeout: 15000 });
+});
