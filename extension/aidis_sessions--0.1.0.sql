@@ -18,7 +18,7 @@ $roles$;
 
 GRANT aidis_reader TO aidis_writer;
 GRANT aidis_writer TO aidis_admin;
--- Data model (DESIGN.md section 2).
+-- Data model (docs/design.md, "Data model").
 
 CREATE TABLE aidis.projects (
   id             uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
@@ -595,7 +595,7 @@ BEGIN
   PERFORM aidis._invalidate_caches();
 END
 $$;
--- Session lifecycle (DESIGN.md section 3, rules 1-3, 6-8).
+-- Session lifecycle (rules 1-3 and 6-8 of docs/design.md).
 
 CREATE FUNCTION aidis.create_project(name text, root_directory text DEFAULT NULL,
                                      is_default boolean DEFAULT false)
@@ -1172,7 +1172,7 @@ BEGIN
   END LOOP;
 END
 $guard$;
--- The session API for people and UIs (DESIGN.md section 4, issue 3, docs/api.md):
+-- The session API for people and UIs (docs/api.md):
 -- finding, reading, editing, reassigning, rating and scoring sessions, stats,
 -- comparison and the AI brief.
 --
@@ -2188,7 +2188,7 @@ BEGIN
                                ORDER BY x.created_at DESC, x.id LIMIT 10) d));
 END
 $$;
--- pg_cron fallback for the timeout sweep (DESIGN.md §4, docs/worker.md).
+-- pg_cron fallback for the timeout sweep (docs/worker.md).
 -- Installations that run no `aidis worker` let pg_cron call
 -- aidis.expire_idle_sessions() on a schedule instead. pg_cron's finest
 -- schedule is one minute, so sessions end up to a minute after their deadline;
