@@ -89,7 +89,8 @@ test('a click on a row opens its details, the timeline and the contexts', async 
     assert.ok(text.includes(want), `details show ${want}: ${text}`);
   const img = page.getByRole('img', { name: `Timeline of ${cart}` });
   await img.waitFor(T);
-  assert.equal(await img.locator('circle').count(), Number(sql(`SELECT count(*) FROM aidis.session_timeline('${cart}')`)));
+  assert.equal(await img.evaluate((svg) => svg.querySelectorAll('circle').length),
+    Number(sql(`SELECT count(*) FROM aidis.session_timeline('${cart}')`)));
   await axe('the details');
   await shoot('details');
 
@@ -239,10 +240,13 @@ test('the timeline reads at 10 minutes and at 10 hours', async () => {
     await table().getByRole('row', { name: new RegExp(title) }).click();
     const img = page.getByRole('img', { name: `Timeline of ${id}` });
     await img.waitFor(T);
-    const ticks = await img.locator('text[text-anchor="middle"]').allTextContents();
+    // Read the chart in one step: a live refresh may replace it meanwhile.
+    const [ticks, marks] = await img.evaluate((svg) => [
+      [...svg.querySelectorAll('text[text-anchor="middle"]')].map((t) => t.textContent),
+      svg.querySelectorAll('circle').length]);
     assert.ok(ticks.length >= 3 && ticks.length <= 12, `${span}: ${ticks.length} tick labels: ${ticks}`);
     assert.equal(new Set(ticks).size, ticks.length, `${span}: distinct tick labels: ${ticks}`);
-    assert.equal(await img.locator('circle').count(), Number(sql(`SELECT count(*) FROM aidis.session_timeline('${id}')`)));
+    assert.equal(marks, Number(sql(`SELECT count(*) FROM aidis.session_timeline('${id}')`)));
   }
 });
 

@@ -70,7 +70,11 @@ export async function openDetails(id, { focus = true, live = false } = {}) {
   el.layout().classList.add('open');
   region.hidden = false;
   region.setAttribute('aria-label', d.display_id);
+  // A refresh of the same session keeps the timeline shown until the new one
+  // is ready, so the chart never blinks to "Loading".
+  const shownChart = same ? document.getElementById('timeline')?.querySelector('svg') : null;
   region.replaceChildren(...render(d).flat(Infinity).filter(Boolean));
+  if (shownChart) document.getElementById('timeline').replaceChildren(shownChart);
   if (!same) closeSide();
   await loadTimeline(d);
   if (focus) region.querySelector('h2').focus();
