@@ -1,4 +1,4 @@
--- Privileges of the session API (60_api.sql). Runs after 90_security.sql,
+-- Privileges of the session API (60_api_*.sql to 68_api_*.sql). Runs after 90_security.sql,
 -- which revokes everything from PUBLIC first.
 
 -- Reading: SECURITY INVOKER functions, so they also need the helpers they call.

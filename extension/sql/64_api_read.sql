@@ -1,0 +1,115 @@
+-- Reading one session: its details and its timeline.
+
+-- Everything a details page shows: the session's columns (as in the view
+-- aidis.sessions) plus project_name, project_status, wall_seconds,
+-- active_seconds, top_files, score (number), score_breakdown (with every
+-- signal) and score_source ('stored' at the end, or 'live').
+CREATE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  v aidis.sessions;
+  proj aidis.projects;
+  sc record;
+  files jsonb;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
+  SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
+  sc := aidis._current_score(sid, v.status, v.score_breakdown);
+  SELECT COALESCE(jsonb_agg(jsonb_build_object(
+           'path', f.path, 'mentions', f.mentions, 'modifications', f.modifications,
+           'loc_added', f.loc_added, 'loc_removed', f.loc_removed,
+           'first_at', f.first_at, 'last_at', f.last_at)
+           ORDER BY f.modifications + f.mentions DESC, f.loc_added + f.loc_removed DESC, f.path), '[]')
+  INTO files
+  FROM (SELECT * FROM aidis.session_files x WHERE x.session_id = sid
+        ORDER BY x.modifications + x.mentions DESC, x.loc_added + x.loc_removed DESC, x.path
+        LIMIT 10) f;
+  RETURN to_jsonb(v) || jsonb_build_object(
+    'project_name', proj.name,
+    'project_status', proj.status,
+    'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
+    'active_seconds', aidis._shown_active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at,
+                                                  (SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid)),
+    'top_files', files,
+    'score', sc.breakdown -> 'score',
+    'score_breakdown', sc.breakdown,
+    'score_source', sc.source);
+END
+$$;
+
+-- The session's own rows of the shipped tables, oldest first.
+CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
+               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.tasks
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
+               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.decisions
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._check_page(lim, off, 1000);
+  sid := aidis._find_session(s);
+  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
+               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+-- The timeline, oldest first; page with after_id = the last id seen.
+CREATE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
+  RETURNS TABLE (id bigint, occurred_at timestamptz, kind text, summary text, entity_id text, data jsonb)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._check_page(lim, NULL, 10000);
+  IF after_id < 0 THEN
+    RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  RETURN QUERY
+    SELECT a.id, a.occurred_at, a.kind, a.summary, a.entity_id, a.data
+    FROM aidis.session_activities a
+    WHERE a.session_id = sid AND a.id > COALESCE(after_id, 0)
+    ORDER BY a.id
+    LIMIT COALESCE(lim, 500);
+END
+$$;
