@@ -37,47 +37,53 @@ class Replacements {
   bool nulls_[4] = {};
 };
 
+// One pass over the row: read its ids once, resolve the session once, check
+// each project it touches once, write the replacements once.
 Datum track_before(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   const TrackedTable table = tracked_table(data);
-  core::Kind kind = table.kind;
   const Columns& cols = table.cols;
   TupleDesc desc = RelationGetDescr(data->tg_relation);
-  if (is_host_move(data, cols))  // moved by aidis._host_move(): not a write to check
-    return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple);
-
-  if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
-    check_row_writable(data->tg_trigtuple, desc, cols.project_id, cols.session_id, false);
-    return PointerGetDatum(data->tg_trigtuple);
-  }
-
-  bool inserting = TRIGGER_FIRED_BY_INSERT(data->tg_event);
+  const bool inserting = TRIGGER_FIRED_BY_INSERT(data->tg_event);
   HeapTuple old_row = inserting ? nullptr : data->tg_trigtuple;
-  HeapTuple new_row = inserting ? data->tg_trigtuple : data->tg_newtuple;
+  HeapTuple new_row = inserting                                   ? data->tg_trigtuple
+                      : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
+                                                                  : nullptr;
+  HeapTuple unchanged = new_row != nullptr ? new_row : old_row;
+  if (is_host_move(data, cols)) return PointerGetDatum(unchanged);  // aidis._host_move(): not a write to check
+
+  // The row as it was (UPDATE, DELETE) may name a session that is gone since.
   if (old_row != nullptr) check_row_writable(old_row, desc, cols.project_id, cols.session_id, false);
+  if (new_row == nullptr) return PointerGetDatum(old_row);
 
   Replacements replace;
   auto session = get_uuid(new_row, desc, cols.session_id);
   auto project = get_uuid(new_row, desc, cols.project_id);
-  if (project) check_project_writable(*project);  // before it can start a session on it
+  std::optional<core::Uuid> checked;          // the project checked already
+  std::optional<core::Uuid> session_project_id;
   if (!session && inserting && cols.session_id != 0) {
+    // A disconnected project must be refused before a session can be started on it.
+    if (project) {
+      check_project_writable(*project);
+      checked = project;
+    }
     auto current = current_session(true, project);
     if (!current) throw Error(ERRCODE_INTERNAL_ERROR, "no session could be started");
     session = current->session;
+    session_project_id = current->project;
     replace.set(cols.session_id, uuid_datum(current->session));
-    if (!project && cols.project_id != 0) {
-      project = current->project;
-      replace.set(cols.project_id, uuid_datum(current->project));
-    }
-  } else if (session && !project && cols.project_id != 0) {
-    project = session_project(*session);
+  } else if (session) {
+    session_project_id = session_project(*session);
+  }
+  if (!project && session && cols.project_id != 0) {
+    project = session_project_id;
     replace.set(cols.project_id, uuid_datum(*project));
   }
-  if (project) check_project_writable(*project);
-  if (session) check_project_writable(session_project(*session));
+  if (project && project != checked) check_project_writable(*project);
+  if (session_project_id && session_project_id != project) check_project_writable(*session_project_id);
 
   TimestampTz now = GetCurrentTransactionStartTimestamp();
-  if (kind == core::Kind::Task && cols.status != 0 && cols.completed_at != 0) {
+  if (table.kind == core::Kind::Task && cols.status != 0 && cols.completed_at != 0) {
     bool completed_now = get_text(new_row, desc, cols.status) == "completed";
     bool completed_before = old_row != nullptr && get_text(old_row, desc, cols.status) == "completed";
     bool has_completed_at = !is_null(new_row, desc, cols.completed_at);
@@ -86,8 +92,7 @@ Datum track_before(FunctionCallInfo fcinfo) {
     else if (!completed_now && completed_before && has_completed_at)
       replace.set(cols.completed_at, Datum(0), true);
   }
-  if (old_row != nullptr && cols.updated_at != 0)
-    replace.set(cols.updated_at, TimestampTzGetDatum(now));
+  if (old_row != nullptr && cols.updated_at != 0) replace.set(cols.updated_at, TimestampTzGetDatum(now));
 
   return PointerGetDatum(replace.apply(new_row, desc));
 }
