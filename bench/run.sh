@@ -56,7 +56,7 @@ bench_db aidis_bench
 q -f "$BENCH_DIR/naive.sql" -f "$BENCH_DIR/setup.sql" >/dev/null
 ((fk == 0)) || q -f "$BENCH_DIR/fk.sql" >/dev/null
 read -r SID PID < <(q -AtF' ' -c 'SELECT session_id, project_id FROM bench.fixture')
-q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8, cpu_us float8)'
+q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8, cpu_us float8, wal_bytes float8)'
 bench_machine
 bench_version
 
@@ -108,14 +108,15 @@ set_active() { # N: total active sessions
                           AND s.agent = 'bench-idle' AND s.client_key = i::text)" >/dev/null
 }
 
-run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps and server CPU µs per transaction
-  local v=$1 c=$2 sync=$3 opts="" out mode=prepared target=() t0 t1 tx
+run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps, server CPU µs and WAL bytes per transaction
+  local v=$1 c=$2 sync=$3 opts="" out mode=prepared target=() t0 t1 tx w0 w1
   [[ $v != bound ]] || opts="-c aidis.session_id=$SID"  # bound like start_session binds
   [[ $sync == on ]] || opts="$opts -c synchronous_commit=off"
   if [[ $v == pgbouncer* ]]; then  # PgBouncer 1.18 keeps no prepared statements across transactions
     mode=extended target=(-h 127.0.0.1 -p "$BOUNCER_PORT")
     opts=""  # it rejects startup options
   fi
+  w0=$(q -At -c 'SELECT pg_current_wal_insert_lsn()')
   t0=$(bench_server_ticks)
   if ! out=$(PGOPTIONS="$opts" pgbench "${target[@]}" -n -M "$mode" -T "$seconds" -c "$c" -j "$(((c > 1) ? 2 : 1))" \
                -D s="$SID" -D p="$PID" -f "$BENCH_DIR/pgbench/${script[$v]:-$v}.sql" "$BENCH_DB" 2>&1) ||
@@ -128,8 +129,9 @@ run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps and server CPU µs per tran
   [[ $v != pgbouncer* ]] || sleep 0.3  # its server connections close later
   sleep 0.2  # the backends have exited and been reaped
   t1=$(bench_server_ticks)
+  w1=$(q -At -c "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$w0') / $tx)")
   echo "$(grep -m1 -oP '^tps = \K[0-9.]+' <<<"$out") $(
-    [[ -n $t0 && -n $t1 ]] && awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$tx" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }' || echo NULL)"
+    [[ -n $t0 && -n $t1 ]] && awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$tx" 'BEGIN { printf "%.1f", d * 1e6 / hz / n }' || echo NULL) $w1"
 }
 
 run_bulk() { # VARIANT ROWS -> prints seconds (one transaction, commit included)
@@ -152,7 +154,7 @@ contexts_tables="bench.bare_contexts, aidis.contexts, naive.contexts, app.contex
 fresh_tables() { q -c "TRUNCATE $contexts_tables" -c CHECKPOINT; }
 
 SEQ=0
-record() { SEQ=$((SEQ + 1)); q -c "INSERT INTO bench.results VALUES ('$1', '$2', $3, $4, $SEQ, $5, ${6:-NULL})"; }
+record() { SEQ=$((SEQ + 1)); q -c "INSERT INTO bench.results VALUES ('$1', '$2', $3, $4, $SEQ, $5, ${6:-NULL}, ${7:-NULL})"; }
 
 # A B A C A D ...: every run of a variant sits between two runs of the bare
 # table, so each variant gets a paired ratio against the bare runs next to it
@@ -182,9 +184,9 @@ for sync in "${syncs[@]}"; do
         want=$([[ $v == unbound_100 ]] && echo "$many" || echo 2)
         ((active == want)) || { set_active "$want"; active=$want; }
         q -c CHECKPOINT
-        read -r tps cpu < <(run_pgbench "$v" "$clients" "$sync")
-        printf '  %-16s clients=%d sync=%-3s round %d/%d: %8.0f tps, server CPU %6s µs/tx\n' "$v" "$clients" "$sync" "$r" "$rounds" "$tps" "$cpu"
-        record "$test" "$v" "$clients" "$r" "$tps" "$cpu"
+        read -r tps cpu wal < <(run_pgbench "$v" "$clients" "$sync")
+        printf '  %-16s clients=%d sync=%-3s round %d/%d: %8.0f tps, server CPU %6s µs/tx, WAL %5s B/tx\n' "$v" "$clients" "$sync" "$r" "$rounds" "$tps" "$cpu" "$wal"
+        record "$test" "$v" "$clients" "$r" "$tps" "$cpu" "$wal"
       done
     done
   done
@@ -222,20 +224,22 @@ order_sql="ARRAY['bare', 'tracked', 'bound', 'unbound', 'unbound_project', 'unbo
 
 echo
 echo "=== results: medians over $rounds round(s) of ${seconds}s (min..max); higher tps is better;"
-echo "    server CPU: the backends' CPU time per transaction (median), where the time goes"
+echo "    where the time goes: the server's CPU time and the WAL written per transaction (medians)"
 q -P footer=off -P border=2 <<SQL
 WITH l(variant, name) AS (VALUES ${labels%,}),
 m AS (
   SELECT test, clients, variant,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med, min(value) AS lo, max(value) AS hi,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_us) AS cpu
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu_us) AS cpu,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY wal_bytes) AS wal
   FROM bench.results WHERE test <> 'bulk' GROUP BY 1, 2, 3
 )
 SELECT l.name || CASE WHEN m.test LIKE '%sync=off' THEN ', sync off' ELSE '' END AS "write path",
        max(format('%s (%s..%s)', round(med), round(lo), round(hi))) FILTER (WHERE clients = 1) AS "1 client (tps)",
        max(round(cpu::numeric)) FILTER (WHERE clients = 1) AS "µs CPU/tx",
        max(format('%s (%s..%s)', round(med), round(lo), round(hi))) FILTER (WHERE clients = 4) AS "4 clients (tps)",
-       max(round(cpu::numeric)) FILTER (WHERE clients = 4) AS "µs CPU/tx "
+       max(round(cpu::numeric)) FILTER (WHERE clients = 4) AS "µs CPU/tx ",
+       max(round(wal::numeric)) FILTER (WHERE clients = 1) AS "WAL B/tx"
 FROM m JOIN l USING (variant)
 GROUP BY m.test, l.name, m.variant ORDER BY m.test, array_position($order_sql, m.variant);
 SELECT format('%s: %s s (%s..%s)', variant, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2),

@@ -23,4 +23,7 @@ std::string folded_summary(std::string_view kind, std::int64_t rows);
 // character boundary, with "…" appended when cut.
 std::string summarize(std::string_view text, std::size_t max_bytes);
 
+// How long the summary of a row's timeline entry is, at most.
+constexpr std::size_t kRowSummaryBytes = 160;
+
 }  // namespace aidis::core

@@ -6,31 +6,17 @@
 #include "core/event_data.hpp"
 #include "core/text_signals.hpp"
 #include "pg/guard.hpp"
+#include "pg/tx_state.hpp"
 #include "pg/host.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
 
-
-extern "C" {
-PG_FUNCTION_INFO_V1(aidis_track_after);
-PG_FUNCTION_INFO_V1(aidis_buffer_touch);
-PG_FUNCTION_INFO_V1(aidis_buffer_usage);
-PG_FUNCTION_INFO_V1(aidis_buffer_file);
-PG_FUNCTION_INFO_V1(aidis_flush_pending);
-Datum aidis_flush_pending(PG_FUNCTION_ARGS);
-Datum aidis_buffer_file(PG_FUNCTION_ARGS);
-Datum aidis_track_after(PG_FUNCTION_ARGS);
-Datum aidis_buffer_touch(PG_FUNCTION_ARGS);
-Datum aidis_buffer_usage(PG_FUNCTION_ARGS);
-}
 
 namespace aidis::pg {
 
 using core::Counter;
 
 namespace {
-
-constexpr std::size_t kSummaryBytes = 160;
 
 int nest_level() { return GetCurrentTransactionNestLevel(); }
 
@@ -163,7 +149,7 @@ Datum track_after(FunctionCallInfo fcinfo) {
     bool folded = row_is_folded(*session, event_kind);
     bool described = !folded || status == "completed";
     std::string entity = described ? get_text(row, desc, cols.id) : std::string();
-    std::string summary = described ? core::summarize(text, kSummaryBytes) : std::string();
+    std::string summary = described ? core::summarize(text, core::kRowSummaryBytes) : std::string();
     std::string type_copy;
     record_row(*session, filed, event_kind, entity, summary,
                row_event_data(table, folded ? "" : get_text_view(row, desc, cols.context_type, type_copy),
@@ -182,7 +168,7 @@ Datum track_after(FunctionCallInfo fcinfo) {
     bool folded = row_is_folded(*session, event_kind);
     record_row(*session, row_project(row, desc, cols, *project), event_kind,
                folded ? std::string() : get_text(row, desc, cols.id),
-               folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), kSummaryBytes),
+               folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), core::kRowSummaryBytes),
                core::json_object({{"table", table}}));
   } else {
     HeapTuple old_row = data->tg_trigtuple;
@@ -202,7 +188,7 @@ Datum track_after(FunctionCallInfo fcinfo) {
       std::string to = get_text(new_row, desc, cols.status);
       if (from != to)
         track_task_status(from, to, get_text(new_row, desc, cols.id),
-                          core::summarize(get_text(new_row, desc, cols.summary), kSummaryBytes), table,
+                          core::summarize(get_text(new_row, desc, cols.summary), core::kRowSummaryBytes), table,
                           get_uuid(new_row, desc, cols.project_id));
     }
   }
@@ -216,80 +202,69 @@ Datum track_after(FunctionCallInfo fcinfo) {
 using namespace aidis::pg;
 namespace core = aidis::core;
 
-Datum aidis_track_after(PG_FUNCTION_ARGS) {
-  return shim("aidis._track_after", [&] { return track_after(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_track_after) { return track_after(fcinfo); }
 
 // aidis._buffer_touch(session uuid, project uuid): activity without an event.
-Datum aidis_buffer_touch(PG_FUNCTION_ARGS) {
-  return shim("aidis._buffer_touch", [&] {
-    auto session = to_uuid(PG_GETARG_DATUM(0));
-    auto project = to_uuid(PG_GETARG_DATUM(1));
-    count(session, project, Counter::ActivityCount, 1);
-    PG_RETURN_VOID();
-  });
+AIDIS_PG_FUNCTION(aidis_buffer_touch) {
+  auto session = to_uuid(PG_GETARG_DATUM(0));
+  auto project = to_uuid(PG_GETARG_DATUM(1));
+  count(session, project, Counter::ActivityCount, 1);
+  PG_RETURN_VOID();
 }
 
 // aidis._buffer_usage(session, project, input, output, cache_read, cache_creation, model):
 // reported token usage, with a tokens_recorded event. Arguments are validated by the SQL caller.
-Datum aidis_buffer_usage(PG_FUNCTION_ARGS) {
-  return shim("aidis._buffer_usage", [&] {
-    if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-        PG_ARGISNULL(4) || PG_ARGISNULL(5))
-      throw Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "usage arguments must not be NULL");
-    auto session = to_uuid(PG_GETARG_DATUM(0));
-    auto project = to_uuid(PG_GETARG_DATUM(1));
-    std::int64_t tokens[4] = {PG_GETARG_INT64(2), PG_GETARG_INT64(3), PG_GETARG_INT64(4),
-                              PG_GETARG_INT64(5)};
-    std::string model;
-    if (!PG_ARGISNULL(6))
-      model = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(6)); });
-    count(session, project, Counter::InputTokens, tokens[0]);
-    count(session, project, Counter::OutputTokens, tokens[1]);
-    count(session, project, Counter::CacheReadTokens, tokens[2]);
-    count(session, project, Counter::CacheCreationTokens, tokens[3]);
-    count(session, project, Counter::ActivityCount, 1);
-    std::string numbers[4] = {std::to_string(tokens[0]), std::to_string(tokens[1]),
-                              std::to_string(tokens[2]), std::to_string(tokens[3])};
-    record(session, project, "tokens_recorded", "",
-           numbers[0] + " in / " + numbers[1] + " out",
-           core::json_object({{"input_tokens", numbers[0]}, {"output_tokens", numbers[1]},
-                              {"cache_read_tokens", numbers[2]},
-                              {"cache_creation_tokens", numbers[3]}, {"model", model}}));
-    PG_RETURN_VOID();
-  });
+AIDIS_PG_FUNCTION(aidis_buffer_usage) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
+      PG_ARGISNULL(4) || PG_ARGISNULL(5))
+    throw Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "usage arguments must not be NULL");
+  auto session = to_uuid(PG_GETARG_DATUM(0));
+  auto project = to_uuid(PG_GETARG_DATUM(1));
+  std::int64_t tokens[4] = {PG_GETARG_INT64(2), PG_GETARG_INT64(3), PG_GETARG_INT64(4),
+                            PG_GETARG_INT64(5)};
+  std::string model;
+  if (!PG_ARGISNULL(6))
+    model = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(6)); });
+  count(session, project, Counter::InputTokens, tokens[0]);
+  count(session, project, Counter::OutputTokens, tokens[1]);
+  count(session, project, Counter::CacheReadTokens, tokens[2]);
+  count(session, project, Counter::CacheCreationTokens, tokens[3]);
+  count(session, project, Counter::ActivityCount, 1);
+  std::string numbers[4] = {std::to_string(tokens[0]), std::to_string(tokens[1]),
+                            std::to_string(tokens[2]), std::to_string(tokens[3])};
+  record(session, project, "tokens_recorded", "",
+         numbers[0] + " in / " + numbers[1] + " out",
+         core::json_object({{"input_tokens", numbers[0]}, {"output_tokens", numbers[1]},
+                            {"cache_read_tokens", numbers[2]},
+                            {"cache_creation_tokens", numbers[3]}, {"model", model}}));
+  PG_RETURN_VOID();
 }
 
 // aidis._buffer_file(session, project, path, lines_added, lines_removed): a file
 // the client reports as modified. Arguments are validated by the SQL caller.
-Datum aidis_buffer_file(PG_FUNCTION_ARGS) {
-  return shim("aidis._buffer_file", [&] {
-    core::FileTouch touch;
-    touch.session = to_uuid(PG_GETARG_DATUM(0));
-    touch.project = to_uuid(PG_GETARG_DATUM(1));
-    touch.path = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
-    touch.modifications = 1;
-    touch.loc_added = PG_GETARG_INT64(3);
-    touch.loc_removed = PG_GETARG_INT64(4);
-    touch.at = GetCurrentStatementStartTimestamp();
-    count(touch.session, touch.project, Counter::LocAdded, touch.loc_added);
-    count(touch.session, touch.project, Counter::LocRemoved, touch.loc_removed);
-    count(touch.session, touch.project, Counter::ActivityCount, 1);
-    std::string added = std::to_string(touch.loc_added), removed = std::to_string(touch.loc_removed);
-    record(touch.session, touch.project, "file_touched", touch.path,
-           touch.path + " +" + added + " -" + removed,
-           core::json_object({{"path", touch.path}, {"lines_added", added}, {"lines_removed", removed}}));
-    tx_state().buffer.add_file(nest_level(), std::move(touch));
-    PG_RETURN_VOID();
-  });
+AIDIS_PG_FUNCTION(aidis_buffer_file) {
+  core::FileTouch touch;
+  touch.session = to_uuid(PG_GETARG_DATUM(0));
+  touch.project = to_uuid(PG_GETARG_DATUM(1));
+  touch.path = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(2)); });
+  touch.modifications = 1;
+  touch.loc_added = PG_GETARG_INT64(3);
+  touch.loc_removed = PG_GETARG_INT64(4);
+  touch.at = GetCurrentStatementStartTimestamp();
+  count(touch.session, touch.project, Counter::LocAdded, touch.loc_added);
+  count(touch.session, touch.project, Counter::LocRemoved, touch.loc_removed);
+  count(touch.session, touch.project, Counter::ActivityCount, 1);
+  std::string added = std::to_string(touch.loc_added), removed = std::to_string(touch.loc_removed);
+  record(touch.session, touch.project, "file_touched", touch.path,
+         touch.path + " +" + added + " -" + removed,
+         core::json_object({{"path", touch.path}, {"lines_added", added}, {"lines_removed", removed}}));
+  tx_state().buffer.add_file(nest_level(), std::move(touch));
+  PG_RETURN_VOID();
 }
 
 // aidis._flush_pending(): writes what this transaction has buffered so far,
 // so that the reads that follow in it see its own work.
-Datum aidis_flush_pending(PG_FUNCTION_ARGS) {
-  return shim("aidis._flush_pending", [&] {
-    (void)fcinfo;
-    flush_now();
-    PG_RETURN_VOID();
-  });
+AIDIS_PG_FUNCTION(aidis_flush_pending) {
+  flush_now();
+  PG_RETURN_VOID();
 }

@@ -19,6 +19,7 @@
 
 #include "core/event_data.hpp"
 #include "pg/guard.hpp"
+#include "pg/tx_state.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/spi.hpp"
 #include "pg/tuple.hpp"
@@ -93,7 +94,7 @@ FlushTargets lookup_flush_targets() {
   return found;
 }
 
-// Cached per backend; an ALTER of either table invalidates it (module.cpp).
+// Cached per backend; an ALTER of either table invalidates it (src/pg/backend_cache.cpp).
 FlushTargets flush_targets() {
   if (auto& cached = backend_cache().flush_targets) return *cached;
   FlushTargets found = lookup_flush_targets();
@@ -219,72 +220,70 @@ bool fetch_remembered_row(WriteTarget& t, const FlushTargets& targets, ItemPoint
 // moves it) may have changed it since we looked, so we look again: the same
 // outcome as INSERT ... ON CONFLICT DO UPDATE, whose retry loop this is.
 // row_at[i]: where deltas[i]'s row was last written (or invalid); receives
-// where it is now.
+// where it is now. Runs inside pg::call().
 void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelta>& deltas,
                 std::vector<ItemPointerData>& row_at, TimestampTz now) {
-  call([&] {
-    WriteTarget t = open_target(targets.deltas);
-    const int* cols = targets.delta_cols;
-    const int* counter_cols = targets.counter_cols;
-    int last_col = cols[FlushTargets::kLastActivity];
-    constexpr auto activity = static_cast<std::size_t>(core::Counter::ActivityCount);
-    TupleTableSlot* old = table_slot_create(t.rel, nullptr);
-    CommandId cid = GetCurrentCommandId(true);
-    BlockNumber nblocks = RelationGetNumberOfBlocks(t.rel);
+  WriteTarget t = open_target(targets.deltas);
+  const int* cols = targets.delta_cols;
+  const int* counter_cols = targets.counter_cols;
+  int last_col = cols[FlushTargets::kLastActivity];
+  constexpr auto activity = static_cast<std::size_t>(core::Counter::ActivityCount);
+  TupleTableSlot* old = table_slot_create(t.rel, nullptr);
+  CommandId cid = GetCurrentCommandId(true);
+  BlockNumber nblocks = RelationGetNumberOfBlocks(t.rel);
 
-    for (std::size_t i = 0; i < deltas.size(); ++i) {
-      CHECK_FOR_INTERRUPTS();  // one row per session: a transaction may have written many
-      const core::SessionDelta& d = deltas[i];
-      Datum session = uuid_value(d.session);
-      Datum project = uuid_value(d.project);
-      bool active = d.counters.values[activity] > 0;
-      for (bool first_try = true;; first_try = false) {
-        Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-        bool found = (first_try && fetch_remembered_row(t, targets, row_at[i], nblocks, d.session,
-                                                        snapshot, old)) ||
-                     find_delta_row(t, targets.deltas_key, session, snapshot, old);
-        start_row(t);
-        set(t, cols[FlushTargets::kDeltaSession], session);
-        set(t, cols[FlushTargets::kSlot], Int32GetDatum(MyBackendId));
-        set(t, cols[FlushTargets::kDeltaProject], project);
-        if (!found) {
-          for (std::size_t c = 0; c < core::kCounterCount; ++c)
-            set(t, counter_cols[c], Int64GetDatum(d.counters.values[c]));
-          if (active) set(t, last_col, TimestampTzGetDatum(now));
-          insert_row(t, cid);
-          UnregisterSnapshot(snapshot);
-          break;
-        }
+  for (std::size_t i = 0; i < deltas.size(); ++i) {
+    CHECK_FOR_INTERRUPTS();  // one row per session: a transaction may have written many
+    const core::SessionDelta& d = deltas[i];
+    Datum session = uuid_value(d.session);
+    Datum project = uuid_value(d.project);
+    bool active = d.counters.values[activity] > 0;
+    for (bool first_try = true;; first_try = false) {
+      Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+      bool found = (first_try && fetch_remembered_row(t, targets, row_at[i], nblocks, d.session,
+                                                      snapshot, old)) ||
+                   find_delta_row(t, targets.deltas_key, session, snapshot, old);
+      start_row(t);
+      set(t, cols[FlushTargets::kDeltaSession], session);
+      set(t, cols[FlushTargets::kSlot], Int32GetDatum(MyBackendId));
+      set(t, cols[FlushTargets::kDeltaProject], project);
+      if (!found) {
         for (std::size_t c = 0; c < core::kCounterCount; ++c)
-          set(t, counter_cols[c],
-              Int64GetDatum(DatumGetInt64(old->tts_values[counter_cols[c]]) + d.counters.values[c]));
-        if (!old->tts_isnull[last_col]) set(t, last_col, old->tts_values[last_col]);
-        if (active && (old->tts_isnull[last_col] || DatumGetTimestampTz(old->tts_values[last_col]) < now))
-          set(t, last_col, TimestampTzGetDatum(now));
-        finish_row(t);
-        TM_FailureData failure;
-        LockTupleMode lock_mode;
-        bool update_indexes = false;
-        ItemPointerData tid = old->tts_tid;
-        TM_Result result = table_tuple_update(t.rel, &tid, t.row, cid, snapshot, InvalidSnapshot,
-                                              true, &failure, &lock_mode, &update_indexes);
+          set(t, counter_cols[c], Int64GetDatum(d.counters.values[c]));
+        if (active) set(t, last_col, TimestampTzGetDatum(now));
+        insert_row(t, cid);
         UnregisterSnapshot(snapshot);
-        if (result == TM_Ok) {
-          if (update_indexes) {
-            open_indexes(t);
-            ExecInsertIndexTuples(t.info, t.row, t.estate, true, false, nullptr, NIL);
-          }
-          break;
-        }
-        if (result != TM_Updated && result != TM_Deleted)
-          elog(ERROR, "aidis_sessions: unexpected result %d updating a delta row", static_cast<int>(result));
-        // Folded or moved after we looked (we waited for that transaction): look again.
+        break;
       }
-      row_at[i] = t.row->tts_tid;
+      for (std::size_t c = 0; c < core::kCounterCount; ++c)
+        set(t, counter_cols[c],
+            Int64GetDatum(DatumGetInt64(old->tts_values[counter_cols[c]]) + d.counters.values[c]));
+      if (!old->tts_isnull[last_col]) set(t, last_col, old->tts_values[last_col]);
+      if (active && (old->tts_isnull[last_col] || DatumGetTimestampTz(old->tts_values[last_col]) < now))
+        set(t, last_col, TimestampTzGetDatum(now));
+      finish_row(t);
+      TM_FailureData failure;
+      LockTupleMode lock_mode;
+      bool update_indexes = false;
+      ItemPointerData tid = old->tts_tid;
+      TM_Result result = table_tuple_update(t.rel, &tid, t.row, cid, snapshot, InvalidSnapshot,
+                                            true, &failure, &lock_mode, &update_indexes);
+      UnregisterSnapshot(snapshot);
+      if (result == TM_Ok) {
+        if (update_indexes) {
+          open_indexes(t);
+          ExecInsertIndexTuples(t.info, t.row, t.estate, true, false, nullptr, NIL);
+        }
+        break;
+      }
+      if (result != TM_Updated && result != TM_Deleted)
+        elog(ERROR, "aidis_sessions: unexpected result %d updating a delta row", static_cast<int>(result));
+      // Folded or moved after we looked (we waited for that transaction): look again.
     }
-    ExecDropSingleTupleTableSlot(old);
-    close_target(t);
-  });
+    row_at[i] = t.row->tts_tid;
+  }
+  ExecDropSingleTupleTableSlot(old);
+  close_target(t);
 }
 
 // The strings of one timeline row, prepared before entering pg::call().
@@ -293,28 +292,27 @@ struct EventText {
   Datum data_jsonb;
 };
 
+// Appends the timeline entries, inside pg::call() like add_deltas().
 void insert_events(const FlushTargets& targets, const std::vector<core::Event>& events,
                    const std::vector<EventText>& texts) {
-  call([&] {
-    WriteTarget t = open_target(targets.activities);
-    const int* cols = targets.event_cols;
-    CommandId cid = GetCurrentCommandId(true);
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      CHECK_FOR_INTERRUPTS();  // a long transaction buffers one entry per statement
-      const core::Event& e = events[i];
-      start_row(t);
-      set(t, cols[FlushTargets::kId], Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
-      set(t, cols[FlushTargets::kEventSession], uuid_value(e.session));
-      set(t, cols[FlushTargets::kEventProject], uuid_value(e.project));
-      set(t, cols[FlushTargets::kOccurredAt], TimestampTzGetDatum(e.occurred_at));
-      set(t, cols[FlushTargets::kKind], text_value(e.kind));
-      if (!e.entity_id.empty()) set(t, cols[FlushTargets::kEntity], text_value(e.entity_id));
-      if (!texts[i].summary.empty()) set(t, cols[FlushTargets::kSummary], text_value(texts[i].summary));
-      set(t, cols[FlushTargets::kData], texts[i].data_jsonb);
-      insert_row(t, cid);
-    }
-    close_target(t);
-  });
+  WriteTarget t = open_target(targets.activities);
+  const int* cols = targets.event_cols;
+  CommandId cid = GetCurrentCommandId(true);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK_FOR_INTERRUPTS();  // a long transaction buffers one entry per statement
+    const core::Event& e = events[i];
+    start_row(t);
+    set(t, cols[FlushTargets::kId], Int64GetDatum(nextval_internal(targets.activities_id_seq, false)));
+    set(t, cols[FlushTargets::kEventSession], uuid_value(e.session));
+    set(t, cols[FlushTargets::kEventProject], uuid_value(e.project));
+    set(t, cols[FlushTargets::kOccurredAt], TimestampTzGetDatum(e.occurred_at));
+    set(t, cols[FlushTargets::kKind], text_value(e.kind));
+    if (!e.entity_id.empty()) set(t, cols[FlushTargets::kEntity], text_value(e.entity_id));
+    if (!texts[i].summary.empty()) set(t, cols[FlushTargets::kSummary], text_value(texts[i].summary));
+    set(t, cols[FlushTargets::kData], texts[i].data_jsonb);
+    insert_row(t, cid);
+  }
+  close_target(t);
 }
 
 // --- File touches: a prepared SQL upsert (several touches of one path in a
@@ -440,11 +438,11 @@ void write_drained(core::Drained out) {
       if (it != rows.end()) row_at[i] = it->second;
       else ItemPointerSetInvalid(&row_at[i]);
     }
-    add_deltas(targets, out.deltas, row_at, now);
+    call([&] { add_deltas(targets, out.deltas, row_at, now); });
     if (rows.size() > kRememberedDeltaRows) rows.clear();
     for (std::size_t i = 0; i < out.deltas.size(); ++i) rows[out.deltas[i].session] = row_at[i];
   }
-  if (!out.events.empty()) insert_events(targets, out.events, texts);
+  if (!out.events.empty()) call([&] { insert_events(targets, out.events, texts); });
   if (!out.files.empty()) upsert_files(out.files);
   call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them
   state.flushing = false;

@@ -5,6 +5,8 @@
 // * pg::shim(where, body) is the body of every extern "C" entry point: no C++
 //   exception escapes it, and the error is raised with ereport only after
 //   every C++ frame has unwound.
+// * AIDIS_PG_FUNCTION(name) { ... } defines a SQL-callable C function whose
+//   body runs inside pg::shim.
 #pragma once
 
 #include <exception>
@@ -117,3 +119,16 @@ auto shim(const char* where, F&& body) -> std::invoke_result_t<F&> {
 }
 
 }  // namespace aidis::pg
+
+// Defines the SQL-callable C function `name` (LANGUAGE c, AS 'MODULE_PATHNAME',
+// 'name'): the braces that follow are its body, a C++ function of `fcinfo`
+// that runs inside pg::shim.
+#define AIDIS_PG_FUNCTION(name)                                                    \
+  extern "C" {                                                                     \
+  PG_FUNCTION_INFO_V1(name);                                                       \
+  }                                                                                \
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo);                               \
+  Datum name(PG_FUNCTION_ARGS) {                                                   \
+    return ::aidis::pg::shim(#name, [fcinfo] { return name##_body(fcinfo); });     \
+  }                                                                                \
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

@@ -12,15 +12,6 @@
 
 #include "pg/guard.hpp"
 
-extern "C" {
-PG_FUNCTION_INFO_V1(aidis_host_rows);
-PG_FUNCTION_INFO_V1(aidis_host_move);
-PG_FUNCTION_INFO_V1(aidis_host_insert_project);
-Datum aidis_host_rows(PG_FUNCTION_ARGS);
-Datum aidis_host_move(PG_FUNCTION_ARGS);
-Datum aidis_host_insert_project(PG_FUNCTION_ARGS);
-}
-
 namespace aidis::pg {
 namespace {
 
@@ -265,14 +256,8 @@ bool is_host_move(const TriggerData* data, const Columns& cols) {
 
 }  // namespace aidis::pg
 
-Datum aidis_host_rows(PG_FUNCTION_ARGS) {
-  return aidis::pg::shim("aidis._host_rows", [&] { return aidis::pg::host_rows(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_host_rows) { return aidis::pg::host_rows(fcinfo); }
 
-Datum aidis_host_move(PG_FUNCTION_ARGS) {
-  return aidis::pg::shim("aidis._host_move", [&] { return aidis::pg::host_move(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_host_move) { return aidis::pg::host_move(fcinfo); }
 
-Datum aidis_host_insert_project(PG_FUNCTION_ARGS) {
-  return aidis::pg::shim("aidis._host_insert_project", [&] { return aidis::pg::host_insert_project(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_host_insert_project) { return aidis::pg::host_insert_project(fcinfo); }

@@ -1,6 +1,8 @@
 #include "pg/session_cache.hpp"
 
+#include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/tx_state.hpp"
 
 namespace aidis::pg {
 
@@ -12,8 +14,6 @@ Statement resolve_statement{
 Statement session_info_statement{
     "SELECT i.project_id, i.project_status, i.project_name FROM aidis._session_info($1) i",
     {UUIDOID}};
-Statement project_info_statement{"SELECT i.status, i.name FROM aidis._project_info($1) i",
-                                 {UUIDOID}};
 
 // The session this connection is bound to (GUC aidis.session_id), if any.
 std::optional<core::Uuid> bound_session() {
@@ -25,13 +25,6 @@ std::optional<core::Uuid> bound_session() {
 std::string agent_from_connection() {
   const char* name = GetConfigOption("application_name", true, false);
   return name != nullptr ? std::string(name) : std::string();
-}
-
-std::string text_value(const OwnerSpi& spi, int col) {
-  bool isnull = true;
-  Datum d = spi.value(0, col, &isnull);
-  if (isnull) return {};
-  return call([&]() -> const char* { return TextDatumGetCString(d); });
 }
 
 }  // namespace
@@ -177,7 +170,7 @@ std::optional<core::Uuid> find_session_project(const core::Uuid& session) {
     bool isnull = true;
     Datum p = spi.value(0, 1, &isnull);
     if (!isnull) project = to_uuid(p);
-    facts = {text_value(spi, 2), text_value(spi, 3)};
+    facts = {spi.text_at(0, 2), spi.text_at(0, 3)};
   }
   spi.finish();
   if (project) {
@@ -196,26 +189,5 @@ core::Uuid session_project(const core::Uuid& session) {
   return *project;
 }
 
-void check_project_writable(const core::Uuid& project) {
-  auto& cache = backend_cache();
-  auto it = cache.projects.find(project);
-  if (it == cache.projects.end()) {
-    Datum args[1] = {uuid_datum(project)};
-    OwnerSpi spi;
-    ProjectFacts facts;
-    if (spi.execute(project_info_statement, args, nullptr, true) == 1)
-      facts = {text_value(spi, 1), text_value(spi, 2)};
-    spi.finish();
-    if (facts.status.empty())  // not cached: it may be created later
-      throw Error(ERRCODE_FOREIGN_KEY_VIOLATION, "project " + project.str() + " does not exist",
-                  "project_id must name a row of aidis.projects.");
-    it = backend_cache_for_filling().projects.emplace(project, facts).first;
-  }
-  if (it->second.status == "disconnected")
-    throw Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                "project \"" + it->second.name + "\" is disconnected",
-                "Nothing reads or writes the data of a disconnected project.",
-                "An aidis_admin can run aidis.reconnect_project().");
-}
 
 }  // namespace aidis::pg

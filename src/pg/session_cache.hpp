@@ -5,7 +5,8 @@
 
 #include <vector>
 
-#include "pg/tx_state.hpp"
+#include "pg/backend_cache.hpp"
+#include "pg/uuid_datum.hpp"
 
 namespace aidis::pg {
 
@@ -28,8 +29,5 @@ void signal_latest_changed();
 std::optional<core::Uuid> find_session_project(const core::Uuid& session);
 // The same, for a row being written: throws 23503 when the session is missing.
 core::Uuid session_project(const core::Uuid& session);
-
-// Throws 23503 for an unknown project, 55000 for a disconnected one.
-void check_project_writable(const core::Uuid& project);
 
 }  // namespace aidis::pg

@@ -1,6 +1,6 @@
 #include "pg/spi.hpp"
 
-#include "pg/tx_state.hpp"
+#include "pg/backend_cache.hpp"
 
 namespace aidis::pg {
 
@@ -71,6 +71,13 @@ std::uint64_t OwnerSpi::execute(Statement& statement, const Datum* values, const
 
 Datum OwnerSpi::value(std::uint64_t row, int col, bool* isnull) const {
   return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, isnull);
+}
+
+std::string OwnerSpi::text_at(std::uint64_t row, int col) const {
+  bool isnull = true;
+  Datum d = value(row, col, &isnull);
+  if (isnull) return {};
+  return call([&]() -> const char* { return TextDatumGetCString(d); });
 }
 
 void OwnerSpi::finish() {

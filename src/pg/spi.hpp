@@ -31,6 +31,8 @@ class OwnerSpi {
                         bool read_only);
   // Value of column `col` (1-based) of row `row` of the last result.
   Datum value(std::uint64_t row, int col, bool* isnull) const;
+  // The same as text ("" when NULL).
+  std::string text_at(std::uint64_t row, int col) const;
   void finish();
 
  private:

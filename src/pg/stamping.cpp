@@ -2,14 +2,9 @@
 // disconnected-project guard (rule 8) for rows being written.
 #include "pg/guard.hpp"
 #include "pg/host.hpp"
-#include "pg/project_guard.hpp"
+#include "pg/writable.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
-
-extern "C" {
-PG_FUNCTION_INFO_V1(aidis_track_before);
-Datum aidis_track_before(PG_FUNCTION_ARGS);
-}
 
 namespace aidis::pg {
 namespace {
@@ -100,6 +95,4 @@ Datum track_before(FunctionCallInfo fcinfo) {
 }  // namespace
 }  // namespace aidis::pg
 
-Datum aidis_track_before(PG_FUNCTION_ARGS) {
-  return aidis::pg::shim("aidis._track_before", [&] { return aidis::pg::track_before(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_track_before) { return aidis::pg::track_before(fcinfo); }

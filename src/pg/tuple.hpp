@@ -4,7 +4,7 @@
 
 #include "core/kind.hpp"
 #include "pg/guard.hpp"
-#include "pg/tx_state.hpp"
+#include "pg/uuid_datum.hpp"
 
 namespace aidis::pg {
 

@@ -1,5 +1,6 @@
-// The disconnected-project guard (rule 8), shared by the tracking trigger and
-// the guard trigger of the session tables.
+// The one rule for writes into a project: nothing reads or writes the data of
+// a disconnected project (docs/design.md, rule 8). Used by the tracking
+// trigger (src/pg/stamping.cpp) and by the trigger of the session tables below.
 #pragma once
 
 #include "pg/tuple.hpp"
@@ -10,6 +11,9 @@ namespace aidis::pg {
 // (attribute `project_col`) and the project of the session it names
 // (`session_col`; 0 = none). A new row must name an existing session; an old
 // one may name a session that is gone.
+// Throws 23503 for an unknown project, 55000 for a disconnected one.
+void check_project_writable(const core::Uuid& project);
+
 void check_row_writable(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row);
 
 }  // namespace aidis::pg

@@ -1,19 +1,45 @@
-// BEFORE ROW trigger of the session tables: the disconnected-project guard
-// (rule 8). Tracked tables get the same check from their stamping trigger.
-#include "pg/project_guard.hpp"
+// Writes into a disconnected project are refused (rule 8): the check, and the
+// BEFORE ROW trigger of the session tables that applies it (tracked tables get
+// it from their stamping trigger).
+#include "pg/writable.hpp"
 
 #include "pg/guard.hpp"
 #include "pg/session_cache.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+#include "pg/tx_state.hpp"
 #include "pg/tuple.hpp"
-
-extern "C" {
-PG_FUNCTION_INFO_V1(aidis_guard_row);
-Datum aidis_guard_row(PG_FUNCTION_ARGS);
-}
 
 namespace aidis::pg {
 
-extern bool importing;  // aidis.importing (src/pg/module.cpp)
+namespace {
+
+Statement project_info_statement{"SELECT i.status, i.name FROM aidis._project_info($1) i",
+                                 {UUIDOID}};
+
+}  // namespace
+
+void check_project_writable(const core::Uuid& project) {
+  auto& cache = backend_cache();
+  auto it = cache.projects.find(project);
+  if (it == cache.projects.end()) {
+    Datum args[1] = {uuid_datum(project)};
+    OwnerSpi spi;
+    ProjectFacts facts;
+    if (spi.execute(project_info_statement, args, nullptr, true) == 1)
+      facts = {spi.text_at(0, 1), spi.text_at(0, 2)};
+    spi.finish();
+    if (facts.status.empty())  // not cached: it may be created later
+      throw Error(ERRCODE_FOREIGN_KEY_VIOLATION, "project " + project.str() + " does not exist",
+                  "project_id must name a row of aidis.projects.");
+    it = backend_cache_for_filling().projects.emplace(project, facts).first;
+  }
+  if (it->second.status == "disconnected")
+    throw Error(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                "project \"" + it->second.name + "\" is disconnected",
+                "Nothing reads or writes the data of a disconnected project.",
+                "An aidis_admin can run aidis.reconnect_project().");
+}
 
 void check_row_writable(HeapTuple row, TupleDesc desc, int project_col, int session_col, bool new_row) {
   if (auto project = get_uuid(row, desc, project_col)) check_project_writable(*project);
@@ -47,6 +73,4 @@ Datum guard_row(FunctionCallInfo fcinfo) {
 }  // namespace
 }  // namespace aidis::pg
 
-Datum aidis_guard_row(PG_FUNCTION_ARGS) {
-  return aidis::pg::shim("aidis._guard_row", [&] { return aidis::pg::guard_row(fcinfo); });
-}
+AIDIS_PG_FUNCTION(aidis_guard_row) { return aidis::pg::guard_row(fcinfo); }

@@ -1,0 +1,75 @@
+#include "pg/settings.hpp"
+
+#include <climits>
+#include <cstring>
+
+#include "core/uuid.hpp"
+#include "pg/postgres.hpp"
+
+extern "C" {
+#include "utils/guc_tables.h"  // the save stack of aidis.session_id: was it SET LOCAL?
+}
+
+namespace aidis::pg {
+
+int session_timeout_seconds = 2 * 60 * 60;
+bool importing = false;
+
+namespace {
+
+char* bound_session_setting = nullptr;
+struct config_generic* bound_session_guc = nullptr;
+
+// aidis.session_id is a session uuid or empty: a typo must not silently
+// leave the connection unbound.
+bool check_bound_session(char** value, void**, GucSource) {
+  if (*value == nullptr || **value == '\0') return true;
+  bool valid = false;
+  try {
+    valid = core::Uuid::parse(*value).has_value();
+  } catch (...) {
+  }
+  if (!valid) {
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errdetail("aidis.session_id must be a session id (a uuid) or empty.");
+  }
+  return valid;
+}
+
+}  // namespace
+
+bool binding_is_transaction_scoped() {
+  // The newest entry of the setting's save stack says how it was last set.
+  const GucStack* top = bound_session_guc != nullptr ? bound_session_guc->stack : nullptr;
+  return top != nullptr && (top->state == GUC_LOCAL || top->state == GUC_SET_LOCAL);
+}
+
+void define_settings() {
+  // Policy, not a caller's preference: the sweep ends every project's idle
+  // sessions by it, so only the configuration (postgresql.conf, ALTER
+  // DATABASE/ROLE ... SET by a superuser) or a superuser's SET may change it
+  // (docs/timeout.md).
+  DefineCustomIntVariable(
+      "aidis.session_timeout",
+      "Inactivity after which an active session times out.",
+      "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
+      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
+      nullptr, nullptr);
+  DefineCustomStringVariable(
+      "aidis.session_id", "The session bound to this connection or transaction.",
+      "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "
+      "RESET and DISCARD ALL unbind.",
+      &bound_session_setting, "", PGC_USERSET, 0, check_bound_session, nullptr, nullptr);
+  struct config_generic** gucs = get_guc_variables();
+  for (int i = 0, n = GetNumConfigOptions(); i < n; ++i)
+    if (std::strcmp(gucs[i]->name, "aidis.session_id") == 0) bound_session_guc = gucs[i];
+  // Superuser only, and set only by the SET clause of aidis._adopt_write():
+  // restored when that function returns or fails.
+  DefineCustomBoolVariable(
+      "aidis.importing", "Internal: aidis.adopt() is writing rows it has checked as a whole.",
+      "The disconnected-project guard of the session tables lets those rows through.", &importing,
+      false, PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
+  MarkGUCPrefixReserved("aidis");
+}
+
+}  // namespace aidis::pg
