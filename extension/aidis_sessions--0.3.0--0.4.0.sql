@@ -25,6 +25,18 @@ CREATE FUNCTION aidis._host_move(tbl regclass, sid uuid, source uuid, target uui
 -- owner chose. One row per column that does not fit (found: its type, NULL
 -- when it is missing). Used by track() and the DDL event triggers
 -- (45_tracking_ddl.sql); the C++ triggers apply the same rule.
+-- text, varchar(n), or a domain over either: the one rule for "text-like".
+CREATE FUNCTION aidis._text_like(typ oid) RETURNS boolean
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE t(oid, base) AS (
+    SELECT y.oid, y.typbasetype FROM pg_type y WHERE y.oid = typ
+    UNION ALL
+    SELECT y.oid, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.base)
+  SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
+$$;
+
 CREATE FUNCTION aidis._tracking_column_problems(tbl regclass, kind text)
   RETURNS TABLE (col text, needs text, found text)
   LANGUAGE sql STABLE
@@ -33,17 +45,10 @@ AS $$
   SELECT need.col, need.typ, format_type(a.atttypid, a.atttypmod)
   FROM (VALUES ('project_id', 'uuid'), ('session_id', 'uuid'), ('status', 'text')) AS need(col, typ)
   LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped
-  LEFT JOIN LATERAL (  -- the type under any domains
-    WITH RECURSIVE t(oid, typtype, typbasetype) AS (
-      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y WHERE y.oid = a.atttypid
-      UNION ALL
-      SELECT y.oid, y.typtype, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.typbasetype WHERE t.typtype = 'd')
-    SELECT t.oid FROM t WHERE t.typtype <> 'd') base ON true
   WHERE (need.col <> 'status' OR kind = 'task')
     AND (a.atttypid IS NULL
          OR (need.typ = 'uuid' AND a.atttypid <> 'uuid'::regtype)
-         OR (need.typ = 'text' AND base.oid IS DISTINCT FROM 'text'::regtype
-                               AND base.oid IS DISTINCT FROM 'varchar'::regtype))
+         OR (need.typ = 'text' AND NOT aidis._text_like(a.atttypid)))
   ORDER BY need.col
 $$;
 
@@ -606,109 +611,6 @@ BEGIN
   PERFORM aidis._notify(CASE reason WHEN 'ended' THEN 'ended' WHEN 'timeout' THEN 'timeout'
                                     WHEN 'superseded' THEN 'superseded' ELSE 'disconnected' END, sid);
   PERFORM aidis._invalidate_caches();
-END
-$$;
-
-CREATE OR REPLACE FUNCTION aidis.start_session(agent text DEFAULT NULL, project text DEFAULT NULL,
-                                    title text DEFAULT NULL, goal text DEFAULT NULL,
-                                    ai_model text DEFAULT NULL, client_key text DEFAULT NULL,
-                                    force_new boolean DEFAULT false)
-  RETURNS aidis.sessions
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  who text := aidis.normalize_agent(COALESCE(NULLIF(btrim(agent), ''),
-                                             NULLIF(current_setting('application_name', true), ''),
-                                             'unknown'));
-  pid uuid;
-  existing aidis.session_base;
-  sid uuid;
-  display text;
-  started timestamptz := clock_timestamp();
-  result aidis.sessions;
-BEGIN
-  IF char_length(ai_model) > 200 THEN
-    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(ai_model)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF char_length(client_key) > 200 THEN
-    RAISE EXCEPTION 'client_key is % characters long; at most 200 are allowed', char_length(client_key)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  -- One start at a time per (agent, client_key).
-  PERFORM pg_advisory_xact_lock(hashtext('aidis_sessions.start'),
-                                hashtext(who || '/' || COALESCE(client_key, '')));
-  IF project IS NOT NULL THEN
-    pid := aidis._choose_project(project);
-  END IF;
-
-  SELECT * INTO existing FROM aidis.session_base b
-  WHERE b.agent = who AND COALESCE(b.client_key, '') = COALESCE(start_session.client_key, '')
-    AND b.status = 'active'
-  FOR UPDATE;
-  IF FOUND THEN  -- resuming or superseding it changes it
-    PERFORM aidis._check_may_change(existing.id);
-  END IF;
-
-  IF FOUND AND NOT COALESCE(force_new, false) AND (pid IS NULL OR pid = existing.project_id) THEN
-    -- Resume: the MCP server restarted or reconnected.
-    UPDATE aidis.session_base b
-    SET ai_model = COALESCE(start_session.ai_model, b.ai_model),
-        goal = COALESCE(start_session.goal, b.goal),
-        title = COALESCE(start_session.title, b.title),
-        last_activity_at = GREATEST(b.last_activity_at, started),
-        updated_at = started
-    WHERE b.id = existing.id;
-    PERFORM aidis._log_event(existing.id, 'session_resumed', started, 'session resumed');
-    PERFORM aidis._notify('resumed', existing.id);
-    PERFORM aidis._bind(existing.id);
-    SELECT * INTO result FROM aidis.sessions s WHERE s.id = existing.id;
-    RETURN result;
-  END IF;
-
-  IF FOUND THEN
-    PERFORM aidis._close_session(existing.id, 'inactive', 'superseded',
-                                 aidis._effective_last_activity(existing.id, existing.last_activity_at));
-  END IF;
-
-  pid := COALESCE(pid, aidis._choose_project(NULL));
-  display := aidis._next_display_id(started);
-  INSERT INTO aidis.session_base (display_id, title, goal, project_id, agent, ai_model, client_key,
-                                  started_at, last_activity_at, created_at, updated_at, started_by)
-  VALUES (display, COALESCE(start_session.title, display), NULLIF(start_session.goal, ''), pid, who,
-          NULLIF(start_session.ai_model, ''), start_session.client_key,
-          started, started, started, started, pg_get_userbyid(aidis._connection_role()))
-  RETURNING id INTO sid;
-  PERFORM aidis._log_event(sid, 'session_started', started, 'session started',
-                           jsonb_build_object('agent', who, 'project_id', pid));
-  PERFORM aidis._notify('started', sid);
-  PERFORM aidis._bind(sid);
-  SELECT * INTO result FROM aidis.sessions s WHERE s.id = sid;
-  RETURN result;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION aidis.use_session(s text) RETURNS aidis.sessions
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  sid uuid;
-  result aidis.sessions;
-BEGIN
-  IF s IS NULL THEN
-    RAISE EXCEPTION 'use_session needs a session' USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  sid := aidis._find_session(s);
-  PERFORM aidis._check_may_change(sid);
-  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
-  IF result.status <> 'active' THEN
-    RAISE EXCEPTION 'session % is not active (%)', result.display_id, result.status
-      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Start a new session with aidis.start_session().';
-  END IF;
-  PERFORM aidis._bind(sid);
-  RETURN result;
 END
 $$;
 
@@ -1610,33 +1512,6 @@ $$;
 -- === h-adopt begin ===
 -- Adopting an existing AIDIS database (docs/adopting.md).
 
--- text, varchar(n), or a domain over either.
-CREATE FUNCTION aidis._text_like(typ oid) RETURNS boolean
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  WITH RECURSIVE t(oid, base) AS (
-    SELECT y.oid, y.typbasetype FROM pg_type y WHERE y.oid = typ
-    UNION ALL
-    SELECT y.oid, y.typbasetype FROM pg_type y JOIN t ON y.oid = t.base)
-  SELECT COALESCE(bool_or(t.oid IN ('text'::regtype, 'varchar'::regtype)), false) FROM t WHERE t.base = 0
-$$;
-
--- The text-like rule of _text_like, one definition for both.
-CREATE OR REPLACE FUNCTION aidis._tracking_column_problems(tbl regclass, kind text)
-  RETURNS TABLE (col text, needs text, found text)
-  LANGUAGE sql STABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT need.col, need.typ, format_type(a.atttypid, a.atttypmod)
-  FROM (VALUES ('project_id', 'uuid'), ('session_id', 'uuid'), ('status', 'text')) AS need(col, typ)
-  LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = need.col AND a.attnum > 0 AND NOT a.attisdropped
-  WHERE (need.col <> 'status' OR kind = 'task')
-    AND (a.atttypid IS NULL
-         OR (need.typ = 'uuid' AND a.atttypid <> 'uuid'::regtype)
-         OR (need.typ = 'text' AND NOT aidis._text_like(a.atttypid)))
-  ORDER BY need.col
-$$;
 
 -- track(): status may be any text-like type; split in two so that adopt()
 -- need not recount. track() without counting the rows already there:

@@ -25,7 +25,8 @@ std::string folded_summary(std::string_view kind, std::int64_t rows) {
   // "context_added" -> "contexts added"
   std::string words(kind);
   auto underscore = words.find('_');
-  if (underscore != std::string::npos) words = words.substr(0, underscore) + "s " + words.substr(underscore + 1);
+  if (underscore != std::string::npos)
+    words = words.substr(0, underscore) + "s " + words.substr(underscore + 1);
   return "+" + std::to_string(rows) + " more " + words;
 }
 

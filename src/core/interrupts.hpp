@@ -15,7 +15,7 @@ inline InterruptHook interrupt_hook = nullptr;
 
 // Bytes of text a loop handles between two polls: small enough for a cancel
 // to act within a millisecond, large enough to cost nothing measurable.
-inline constexpr std::size_t kPollBytes = 64 * 1024;
+inline constexpr std::size_t kPollBytes = std::size_t{64} * 1024;
 
 // May throw (whatever the hook throws); the loops calling it are exception-safe.
 inline void poll_interrupts() {

@@ -19,9 +19,12 @@ inline std::optional<Kind> parse_kind(std::string_view name) {
 
 inline Counter created_counter(Kind kind) {
   switch (kind) {
-    case Kind::Context: return Counter::ContextsCreated;
-    case Kind::Task: return Counter::TasksCreated;
-    case Kind::Decision: return Counter::DecisionsCreated;
+    case Kind::Context:
+      return Counter::ContextsCreated;
+    case Kind::Task:
+      return Counter::TasksCreated;
+    case Kind::Decision:
+      return Counter::DecisionsCreated;
   }
   return Counter::ContextsCreated;
 }
@@ -29,18 +32,24 @@ inline Counter created_counter(Kind kind) {
 // Timeline kinds of an inserted and of a deleted row.
 inline const char* created_event(Kind kind) {
   switch (kind) {
-    case Kind::Context: return "context_added";
-    case Kind::Task: return "task_created";
-    case Kind::Decision: return "decision_made";
+    case Kind::Context:
+      return "context_added";
+    case Kind::Task:
+      return "task_created";
+    case Kind::Decision:
+      return "decision_made";
   }
   return "";
 }
 
 inline const char* deleted_event(Kind kind) {
   switch (kind) {
-    case Kind::Context: return "context_deleted";
-    case Kind::Task: return "task_deleted";
-    case Kind::Decision: return "decision_deleted";
+    case Kind::Context:
+      return "context_deleted";
+    case Kind::Task:
+      return "task_deleted";
+    case Kind::Decision:
+      return "decision_deleted";
   }
   return "";
 }

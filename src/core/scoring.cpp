@@ -131,8 +131,7 @@ std::int64_t count_near_duplicates(const std::vector<std::string>& items, double
     }
     bool repeats = false;
     for (std::uint32_t j : touched) {
-      double sim = static_cast<double>(shared[j]) /
-                   static_cast<double>(set.size() + sizes[j] - shared[j]);
+      double sim = static_cast<double>(shared[j]) / static_cast<double>(set.size() + sizes[j] - shared[j]);
       if (sim >= threshold) repeats = true;
       shared[j] = 0;
     }
@@ -144,9 +143,9 @@ std::int64_t count_near_duplicates(const std::vector<std::string>& items, double
 
 Score compute_score(const ScoreInputs& raw) {
   ScoreInputs in = raw;
-  for (std::int64_t* v : {&in.tasks_created, &in.tasks_completed, &in.tasks_reopened,
-                          &in.completed_tasks, &in.first_time_right, &in.items_compared,
-                          &in.repeated_items, &in.contexts, &in.error_contexts, &in.activity})
+  for (std::int64_t* v :
+       {&in.tasks_created, &in.tasks_completed, &in.tasks_reopened, &in.completed_tasks, &in.first_time_right,
+        &in.items_compared, &in.repeated_items, &in.contexts, &in.error_contexts, &in.activity})
     *v = nonneg(*v);
   in.first_time_right = std::min(in.first_time_right, in.completed_tasks);
   in.repeated_items = std::min(in.repeated_items, in.items_compared);
@@ -211,7 +210,8 @@ Score compute_score(const ScoreInputs& raw) {
 
   add("goal_set", 10, true, in.goal_set ? 1 : 0, in.goal_set ? "the session has a goal" : "no goal set");
 
-  double activity = std::log1p(static_cast<double>(in.activity)) / std::log1p(static_cast<double>(kFullActivity));
+  double activity =
+      std::log1p(static_cast<double>(in.activity)) / std::log1p(static_cast<double>(kFullActivity));
   add("activity", 10, true, activity,
       plural(in.activity, "activity", "activities") + " (full at " + n(kFullActivity) + ")");
 
@@ -232,8 +232,11 @@ Score compute_score(const ScoreInputs& raw) {
 std::string score_json(const Score& score) {
   nlohmann::json signals = nlohmann::json::object();
   for (const auto& s : score.signals)
-    signals[s.name] = {{"value", s.value},     {"weight", s.weight}, {"applies", s.applies},
-                       {"contribution", s.contribution}, {"why", s.why}};
+    signals[s.name] = {{"value", s.value},
+                       {"weight", s.weight},
+                       {"applies", s.applies},
+                       {"contribution", s.contribution},
+                       {"why", s.why}};
   nlohmann::json out = {{"score", score.score}, {"version", score.version}, {"signals", signals}};
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

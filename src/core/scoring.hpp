@@ -22,17 +22,17 @@ inline constexpr std::int64_t kFullActivity = 50;
 // Counts gathered by aidis._score_signals(); every one can be recounted from
 // the session row and its timeline.
 struct ScoreInputs {
-  std::int64_t tasks_created = 0;    // session counter (rows attached now)
-  std::int64_t tasks_completed = 0;  // session counter (completion events)
-  std::int64_t tasks_reopened = 0;   // session counter (completed -> other events)
-  std::int64_t completed_tasks = 0;  // distinct tasks completed in this session
-  std::int64_t first_time_right = 0; // ...of which never reopened afterwards (any session)
-  std::int64_t items_compared = 0;   // task titles + context summaries compared
-  std::int64_t repeated_items = 0;   // ...that nearly repeat an earlier one of the same kind
-  std::int64_t contexts = 0;         // contexts added
-  std::int64_t error_contexts = 0;   // ...that record an error
+  std::int64_t tasks_created = 0;     // session counter (rows attached now)
+  std::int64_t tasks_completed = 0;   // session counter (completion events)
+  std::int64_t tasks_reopened = 0;    // session counter (completed -> other events)
+  std::int64_t completed_tasks = 0;   // distinct tasks completed in this session
+  std::int64_t first_time_right = 0;  // ...of which never reopened afterwards (any session)
+  std::int64_t items_compared = 0;    // task titles + context summaries compared
+  std::int64_t repeated_items = 0;    // ...that nearly repeat an earlier one of the same kind
+  std::int64_t contexts = 0;          // contexts added
+  std::int64_t error_contexts = 0;    // ...that record an error
   bool goal_set = false;
-  std::int64_t activity = 0;         // session counter activity_count
+  std::int64_t activity = 0;  // session counter activity_count
 };
 
 struct Signal {

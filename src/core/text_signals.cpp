@@ -14,7 +14,9 @@ bool is_alnum(unsigned char c) {
 bool is_path_char(unsigned char c) {
   return is_alnum(c) || c == '_' || c == '-' || c == '.' || c == '/' || c == '~' || c == '+';
 }
-bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // End of the run of path characters starting at `begin`; polls on long runs.
 std::size_t path_run_end(std::string_view text, std::size_t begin) {

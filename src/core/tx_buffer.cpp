@@ -18,8 +18,8 @@ TxBuffer::Level& TxBuffer::level_for(int depth) {
 }
 
 TxBuffer::Level& TxBuffer::level_at(int depth) {
-  auto it = std::find_if(levels_.begin(), levels_.end(),
-                         [depth](const Level& l) { return l.depth >= depth; });
+  auto it =
+      std::find_if(levels_.begin(), levels_.end(), [depth](const Level& l) { return l.depth >= depth; });
   if (it == levels_.end() || it->depth != depth) {
     it = levels_.insert(it, Level{});
     it->depth = depth;
@@ -27,8 +27,7 @@ TxBuffer::Level& TxBuffer::level_at(int depth) {
   return *it;
 }
 
-void TxBuffer::add(int level, const Uuid& session, const Uuid& project, Counter counter,
-                   std::int64_t delta) {
+void TxBuffer::add(int level, const Uuid& session, const Uuid& project, Counter counter, std::int64_t delta) {
   auto& entry = level_for(level).deltas[session];
   entry.project = project;
   entry.counters[counter] += delta;
@@ -40,8 +39,7 @@ void TxBuffer::add_event(int level, Event event) {
   l.events.push_back(std::move(event));
 }
 
-bool TxBuffer::folds(int level, const Uuid& session, std::string_view kind,
-                     std::uint32_t statement) const {
+bool TxBuffer::folds(int level, const Uuid& session, std::string_view kind, std::uint32_t statement) const {
   if (levels_.empty() || levels_.back().depth != level || !levels_.back().run) return false;
   const Run& run = *levels_.back().run;
   return run.statement == statement && run.session == session && run.kind == kind &&
@@ -72,9 +70,7 @@ void TxBuffer::add_row_event(int level, Event event, std::uint32_t statement) {
   }
 }
 
-void TxBuffer::add_file(int level, FileTouch touch) {
-  level_for(level).files.push_back(std::move(touch));
-}
+void TxBuffer::add_file(int level, FileTouch touch) { level_for(level).files.push_back(std::move(touch)); }
 
 void TxBuffer::merge_into(Level& parent, Level&& child) {
   parent.run.reset();  // a statement's run never continues across levels

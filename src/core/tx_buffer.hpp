@@ -41,10 +41,9 @@ inline constexpr std::size_t kCounterCount = static_cast<std::size_t>(Counter::k
 
 // The session column of each counter, in Counter order.
 inline constexpr std::array<const char*, kCounterCount> kCounterColumns = {
-    "contexts_created", "tasks_created",     "tasks_completed",       "tasks_reopened",
-    "decisions_created", "activity_count",   "input_tokens",          "output_tokens",
-    "cache_read_tokens", "cache_creation_tokens", "estimated_tokens", "loc_added",
-    "loc_removed"};
+    "contexts_created", "tasks_created", "tasks_completed", "tasks_reopened",    "decisions_created",
+    "activity_count",   "input_tokens",  "output_tokens",   "cache_read_tokens", "cache_creation_tokens",
+    "estimated_tokens", "loc_added",     "loc_removed"};
 
 struct Counters {
   std::array<std::int64_t, kCounterCount> values{};
@@ -102,8 +101,7 @@ struct Drained {
 class TxBuffer {
  public:
   // `level` is the (sub)transaction nesting level, 1 for the top level.
-  void add(int level, const Uuid& session, const Uuid& project, Counter counter,
-           std::int64_t delta);
+  void add(int level, const Uuid& session, const Uuid& project, Counter counter, std::int64_t delta);
   void add_event(int level, Event event);
   // Whether a row event of `statement` would only be counted in the
   // statement's folded entry (its text need not be computed).

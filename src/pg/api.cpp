@@ -8,9 +8,7 @@
 #include "pg/session_cache.hpp"
 #include "pg/settings.hpp"
 
-
 using namespace aidis;
-
 
 AIDIS_PG_FUNCTION(aidis_normalize_agent) {
   return pg::text_datum(core::normalize_agent(pg::text_arg(fcinfo, 0)));
@@ -58,9 +56,7 @@ AIDIS_PG_FUNCTION(aidis_latest_changed) {
 // The role the connection acts as: its login role, or the one SET ROLE chose.
 // Inside a SECURITY DEFINER function current_user is the function's owner;
 // this is who called the extension's functions from outside (docs/security.md).
-AIDIS_PG_FUNCTION(aidis_connection_role) {
-  return ObjectIdGetDatum(GetOuterUserId());
-}
+AIDIS_PG_FUNCTION(aidis_connection_role) { return ObjectIdGetDatum(GetOuterUserId()); }
 
 // What the tracking trigger writes for a row, for adopt() to write the same
 // for rows that exist already: the summary of its timeline entry and the

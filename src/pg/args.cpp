@@ -25,9 +25,8 @@ std::vector<std::string> text_array_arg(FunctionCallInfo fcinfo, int n) {
     check_for_interrupts();  // arrays of any size: each element may need detoasting
     if (nulls[i]) continue;
     Datum d = values[i];
-    auto* value = static_cast<text*>(call([&]() -> void* {
-      return pg_detoast_datum_packed(reinterpret_cast<varlena*>(DatumGetPointer(d)));
-    }));
+    auto* value = static_cast<text*>(call(
+        [&]() -> void* { return pg_detoast_datum_packed(reinterpret_cast<varlena*>(DatumGetPointer(d))); }));
     out.emplace_back(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
   }
   return out;

@@ -21,9 +21,7 @@ BackendCache& backend_cache_for_filling() {
   return cache;
 }
 
-void forget_caches() {
-  backend_cache().clear();
-}
+void forget_caches() { backend_cache().clear(); }
 
 namespace {
 
@@ -35,10 +33,13 @@ void on_relcache_invalidation(Datum, Oid relid) {
   auto& cache = backend_cache();
   if (relid == InvalidOid || relid == cache.projects_relid) cache.clear();
   if (relid != InvalidOid && relid == cache.latest_relid) {
-    if (cache.pending_echoes > 0) --cache.pending_echoes;
-    else cache.forget_latest();
+    if (cache.pending_echoes > 0)
+      --cache.pending_echoes;
+    else
+      cache.forget_latest();
   }
-  if (cache.flush_targets && (relid == cache.flush_targets->activities || relid == cache.flush_targets->deltas))
+  if (cache.flush_targets &&
+      (relid == cache.flush_targets->activities || relid == cache.flush_targets->deltas))
     cache.flush_targets.reset();
   forget_tracked_table(relid);
 }

@@ -39,7 +39,17 @@ struct FlushTargets {
   Oid activities_id_seq = InvalidOid;  // its identity sequence
   Oid deltas = InvalidOid;             // aidis.session_deltas
   Oid deltas_key = InvalidOid;         // its primary key (session_id, slot)
-  enum EventColumn { kId, kEventSession, kEventProject, kOccurredAt, kKind, kEntity, kSummary, kData, kEventColumns };
+  enum EventColumn {
+    kId,
+    kEventSession,
+    kEventProject,
+    kOccurredAt,
+    kKind,
+    kEntity,
+    kSummary,
+    kData,
+    kEventColumns
+  };
   enum DeltaColumn { kDeltaSession, kSlot, kDeltaProject, kLastActivity, kDeltaColumns };
   int event_cols[kEventColumns];
   int delta_cols[kDeltaColumns];

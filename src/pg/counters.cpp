@@ -11,7 +11,6 @@
 #include "pg/session_cache.hpp"
 #include "pg/tuple.hpp"
 
-
 namespace aidis::pg {
 
 using core::Counter;
@@ -24,8 +23,8 @@ void count(const core::Uuid& session, const core::Uuid& project, Counter counter
   tx_state().buffer.add(nest_level(), session, project, counter, delta);
 }
 
-void record(const core::Uuid& session, const core::Uuid& project, std::string kind,
-            std::string entity, std::string summary, std::string data) {
+void record(const core::Uuid& session, const core::Uuid& project, std::string kind, std::string entity,
+            std::string summary, std::string data) {
   core::Event event;
   event.session = session;
   event.project = project;
@@ -39,8 +38,8 @@ void record(const core::Uuid& session, const core::Uuid& project, std::string ki
 
 // A row written by the current statement: its own timeline entry, or counted
 // in the statement's folded entry once it has kEntriesPerStatement of them.
-void record_row(const core::Uuid& session, const core::Uuid& project, const char* kind,
-                std::string entity, std::string summary, std::string data) {
+void record_row(const core::Uuid& session, const core::Uuid& project, const char* kind, std::string entity,
+                std::string summary, std::string data) {
   core::Event event;
   event.session = session;
   event.project = project;
@@ -151,9 +150,9 @@ Datum track_after(FunctionCallInfo fcinfo) {
     std::string entity = described ? get_text(row, desc, cols.id) : std::string();
     std::string summary = described ? core::summarize(text, core::kRowSummaryBytes) : std::string();
     std::string type_copy;
-    record_row(*session, filed, event_kind, entity, summary,
-               row_event_data(table, folded ? "" : get_text_view(row, desc, cols.context_type, type_copy),
-                              status));
+    record_row(
+        *session, filed, event_kind, entity, summary,
+        row_event_data(table, folded ? "" : get_text_view(row, desc, cols.context_type, type_copy), status));
     if (kind == core::Kind::Task && status == "completed")
       track_task_status("", status, entity, summary, table, filed);
   } else if (TRIGGER_FIRED_BY_DELETE(data->tg_event)) {
@@ -166,10 +165,11 @@ Datum track_after(FunctionCallInfo fcinfo) {
     count(*session, *project, Counter::ActivityCount, 1);
     const char* event_kind = core::deleted_event(kind);
     bool folded = row_is_folded(*session, event_kind);
-    record_row(*session, row_project(row, desc, cols, *project), event_kind,
-               folded ? std::string() : get_text(row, desc, cols.id),
-               folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), core::kRowSummaryBytes),
-               core::json_object({{"table", table}}));
+    record_row(
+        *session, row_project(row, desc, cols, *project), event_kind,
+        folded ? std::string() : get_text(row, desc, cols.id),
+        folded ? std::string() : core::summarize(get_text(row, desc, cols.summary), core::kRowSummaryBytes),
+        core::json_object({{"table", table}}));
   } else {
     HeapTuple old_row = data->tg_trigtuple;
     HeapTuple new_row = data->tg_newtuple;
@@ -188,8 +188,8 @@ Datum track_after(FunctionCallInfo fcinfo) {
       std::string to = get_text(new_row, desc, cols.status);
       if (from != to)
         track_task_status(from, to, get_text(new_row, desc, cols.id),
-                          core::summarize(get_text(new_row, desc, cols.summary), core::kRowSummaryBytes), table,
-                          get_uuid(new_row, desc, cols.project_id));
+                          core::summarize(get_text(new_row, desc, cols.summary), core::kRowSummaryBytes),
+                          table, get_uuid(new_row, desc, cols.project_id));
     }
   }
   return PointerGetDatum(nullptr);
@@ -215,28 +215,27 @@ AIDIS_PG_FUNCTION(aidis_buffer_touch) {
 // aidis._buffer_usage(session, project, input, output, cache_read, cache_creation, model):
 // reported token usage, with a tokens_recorded event. Arguments are validated by the SQL caller.
 AIDIS_PG_FUNCTION(aidis_buffer_usage) {
-  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) ||
-      PG_ARGISNULL(4) || PG_ARGISNULL(5))
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4) ||
+      PG_ARGISNULL(5))
     throw Error(ERRCODE_NULL_VALUE_NOT_ALLOWED, "usage arguments must not be NULL");
   auto session = to_uuid(PG_GETARG_DATUM(0));
   auto project = to_uuid(PG_GETARG_DATUM(1));
-  std::int64_t tokens[4] = {PG_GETARG_INT64(2), PG_GETARG_INT64(3), PG_GETARG_INT64(4),
-                            PG_GETARG_INT64(5)};
+  std::int64_t tokens[4] = {PG_GETARG_INT64(2), PG_GETARG_INT64(3), PG_GETARG_INT64(4), PG_GETARG_INT64(5)};
   std::string model;
-  if (!PG_ARGISNULL(6))
-    model = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(6)); });
+  if (!PG_ARGISNULL(6)) model = call([&]() -> const char* { return text_to_cstring(PG_GETARG_TEXT_PP(6)); });
   count(session, project, Counter::InputTokens, tokens[0]);
   count(session, project, Counter::OutputTokens, tokens[1]);
   count(session, project, Counter::CacheReadTokens, tokens[2]);
   count(session, project, Counter::CacheCreationTokens, tokens[3]);
   count(session, project, Counter::ActivityCount, 1);
-  std::string numbers[4] = {std::to_string(tokens[0]), std::to_string(tokens[1]),
-                            std::to_string(tokens[2]), std::to_string(tokens[3])};
-  record(session, project, "tokens_recorded", "",
-         numbers[0] + " in / " + numbers[1] + " out",
-         core::json_object({{"input_tokens", numbers[0]}, {"output_tokens", numbers[1]},
+  std::string numbers[4] = {std::to_string(tokens[0]), std::to_string(tokens[1]), std::to_string(tokens[2]),
+                            std::to_string(tokens[3])};
+  record(session, project, "tokens_recorded", "", numbers[0] + " in / " + numbers[1] + " out",
+         core::json_object({{"input_tokens", numbers[0]},
+                            {"output_tokens", numbers[1]},
                             {"cache_read_tokens", numbers[2]},
-                            {"cache_creation_tokens", numbers[3]}, {"model", model}}));
+                            {"cache_creation_tokens", numbers[3]},
+                            {"model", model}}));
   PG_RETURN_VOID();
 }
 
@@ -255,8 +254,7 @@ AIDIS_PG_FUNCTION(aidis_buffer_file) {
   count(touch.session, touch.project, Counter::LocRemoved, touch.loc_removed);
   count(touch.session, touch.project, Counter::ActivityCount, 1);
   std::string added = std::to_string(touch.loc_added), removed = std::to_string(touch.loc_removed);
-  record(touch.session, touch.project, "file_touched", touch.path,
-         touch.path + " +" + added + " -" + removed,
+  record(touch.session, touch.project, "file_touched", touch.path, touch.path + " +" + added + " -" + removed,
          core::json_object({{"path", touch.path}, {"lines_added", added}, {"lines_removed", removed}}));
   tx_state().buffer.add_file(nest_level(), std::move(touch));
   PG_RETURN_VOID();

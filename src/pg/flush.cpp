@@ -69,17 +69,17 @@ FlushTargets lookup_flush_targets() {
 
     static const char* const event_names[FlushTargets::kEventColumns] = {
         "id", "session_id", "project_id", "occurred_at", "kind", "entity_id", "summary", "data"};
-    static const Oid event_types[FlushTargets::kEventColumns] = {
-        INT8OID, UUIDOID, UUIDOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID};
+    static const Oid event_types[FlushTargets::kEventColumns] = {INT8OID, UUIDOID, UUIDOID, TIMESTAMPTZOID,
+                                                                 TEXTOID, TEXTOID, TEXTOID, JSONBOID};
     Relation rel = table_open(found.activities, AccessShareLock);
     for (int c = 0; c < FlushTargets::kEventColumns; ++c)
       found.event_cols[c] = position(rel, event_names[c], event_types[c]);
     table_close(rel, AccessShareLock);
-    found.activities_id_seq =
-        getIdentitySequence(found.activities, found.event_cols[FlushTargets::kId] + 1, false);
+    found.activities_id_seq = getIdentitySequence(
+        found.activities, static_cast<AttrNumber>(found.event_cols[FlushTargets::kId] + 1), false);
 
-    static const char* const delta_names[FlushTargets::kDeltaColumns] = {
-        "session_id", "slot", "project_id", "last_activity_at"};
+    static const char* const delta_names[FlushTargets::kDeltaColumns] = {"session_id", "slot", "project_id",
+                                                                         "last_activity_at"};
     static const Oid delta_types[FlushTargets::kDeltaColumns] = {UUIDOID, INT4OID, UUIDOID, TIMESTAMPTZOID};
     rel = table_open(found.deltas, AccessShareLock);
     for (int c = 0; c < FlushTargets::kDeltaColumns; ++c)
@@ -179,8 +179,7 @@ Datum text_value(const std::string& s) {
 Relation index_of(WriteTarget& t, Oid index) {
   open_indexes(t);
   for (int i = 0; i < t.info->ri_NumIndices; ++i)
-    if (RelationGetRelid(t.info->ri_IndexRelationDescs[i]) == index)
-      return t.info->ri_IndexRelationDescs[i];
+    if (RelationGetRelid(t.info->ri_IndexRelationDescs[i]) == index) return t.info->ri_IndexRelationDescs[i];
   elog(ERROR, "aidis_sessions: index %u of aidis.session_deltas is missing", index);
   return nullptr;
 }
@@ -240,9 +239,9 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
     bool active = d.counters.values[activity] > 0;
     for (bool first_try = true;; first_try = false) {
       Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-      bool found = (first_try && fetch_remembered_row(t, targets, row_at[i], nblocks, d.session,
-                                                      snapshot, old)) ||
-                   find_delta_row(t, targets.deltas_key, session, snapshot, old);
+      bool found =
+          (first_try && fetch_remembered_row(t, targets, row_at[i], nblocks, d.session, snapshot, old)) ||
+          find_delta_row(t, targets.deltas_key, session, snapshot, old);
       start_row(t);
       set(t, cols[FlushTargets::kDeltaSession], session);
       set(t, cols[FlushTargets::kSlot], Int32GetDatum(MyBackendId));
@@ -266,8 +265,8 @@ void add_deltas(const FlushTargets& targets, const std::vector<core::SessionDelt
       LockTupleMode lock_mode;
       bool update_indexes = false;
       ItemPointerData tid = old->tts_tid;
-      TM_Result result = table_tuple_update(t.rel, &tid, t.row, cid, snapshot, InvalidSnapshot,
-                                            true, &failure, &lock_mode, &update_indexes);
+      TM_Result result = table_tuple_update(t.rel, &tid, t.row, cid, snapshot, InvalidSnapshot, true,
+                                            &failure, &lock_mode, &update_indexes);
       UnregisterSnapshot(snapshot);
       if (result == TM_Ok) {
         if (update_indexes) {
@@ -325,9 +324,8 @@ Datum make_array(const std::vector<Datum>& values, Oid type) {
     bool typbyval;
     char typalign;
     get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-    return PointerGetDatum(construct_array(const_cast<Datum*>(values.data()),
-                                           static_cast<int>(values.size()), type, typlen, typbyval,
-                                           typalign));
+    return PointerGetDatum(construct_array(const_cast<Datum*>(values.data()), static_cast<int>(values.size()),
+                                           type, typlen, typbyval, typalign));
   });
 }
 
@@ -367,9 +365,7 @@ void upsert_files(const std::vector<core::FileTouch>& files) {
   Datum args[8] = {
       array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_datum(f.session); }),
       array_of(files, UUIDOID, [&](const FileTouch& f) { return uuid_datum(f.project); }),
-      array_of(files, TEXTOID, [](const FileTouch& f) {
-        return call([&] { return text_value(f.path); });
-      }),
+      array_of(files, TEXTOID, [](const FileTouch& f) { return call([&] { return text_value(f.path); }); }),
       array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.mentions); }),
       array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.modifications); }),
       array_of(files, INT8OID, [](const FileTouch& f) { return Int64GetDatum(f.loc_added); }),
@@ -418,7 +414,8 @@ void write_drained(core::Drained out) {
     check_for_interrupts();
     std::string data = e.data_json.empty() ? "{}" : e.data_json;
     if (e.folded)
-      texts.push_back({core::folded_summary(e.kind, e.rows), event_data(core::json_with_number(data, "rows", e.rows))});
+      texts.push_back(
+          {core::folded_summary(e.kind, e.rows), event_data(core::json_with_number(data, "rows", e.rows))});
     else
       texts.push_back({e.summary, event_data(data)});
   }
@@ -435,8 +432,10 @@ void write_drained(core::Drained out) {
     std::vector<ItemPointerData> row_at(out.deltas.size());
     for (std::size_t i = 0; i < out.deltas.size(); ++i) {
       auto it = rows.find(out.deltas[i].session);
-      if (it != rows.end()) row_at[i] = it->second;
-      else ItemPointerSetInvalid(&row_at[i]);
+      if (it != rows.end())
+        row_at[i] = it->second;
+      else
+        ItemPointerSetInvalid(&row_at[i]);
     }
     call([&] { add_deltas(targets, out.deltas, row_at, now); });
     if (rows.size() > kRememberedDeltaRows) rows.clear();

@@ -16,8 +16,7 @@ ErrorData* capture_error(MemoryContext caller_context) {
 void raise_error(ErrorData* pg_error, int sqlstate, const char* message, const char* detail,
                  const char* hint) {
   if (pg_error != nullptr) ReThrowError(pg_error);
-  ereport(ERROR, (errcode(sqlstate), errmsg("%s", message),
-                  detail[0] != '\0' ? errdetail("%s", detail) : 0,
+  ereport(ERROR, (errcode(sqlstate), errmsg("%s", message), detail[0] != '\0' ? errdetail("%s", detail) : 0,
                   hint[0] != '\0' ? errhint("%s", hint) : 0));
   pg_unreachable();
 }

@@ -33,7 +33,9 @@ class PgError final : public std::exception {
 class Error final : public std::exception {
  public:
   Error(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
-      : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)),
+      : sqlstate_(sqlstate),
+        message_(std::move(message)),
+        detail_(std::move(detail)),
         hint_(std::move(hint)) {}
   int sqlstate() const noexcept { return sqlstate_; }
   const std::string& message() const noexcept { return message_; }
@@ -84,8 +86,8 @@ inline void check_for_interrupts() {
 }
 
 // Raises the error described by the arguments; never returns.
-[[noreturn]] void raise_error(ErrorData* pg_error, int sqlstate, const char* message,
-                              const char* detail, const char* hint);
+[[noreturn]] void raise_error(ErrorData* pg_error, int sqlstate, const char* message, const char* detail,
+                              const char* hint);
 
 template <typename F>
 auto shim(const char* where, F&& body) -> std::invoke_result_t<F&> {
@@ -123,12 +125,12 @@ auto shim(const char* where, F&& body) -> std::invoke_result_t<F&> {
 // Defines the SQL-callable C function `name` (LANGUAGE c, AS 'MODULE_PATHNAME',
 // 'name'): the braces that follow are its body, a C++ function of `fcinfo`
 // that runs inside pg::shim.
-#define AIDIS_PG_FUNCTION(name)                                                    \
-  extern "C" {                                                                     \
-  PG_FUNCTION_INFO_V1(name);                                                       \
-  }                                                                                \
-  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo);                               \
-  Datum name(PG_FUNCTION_ARGS) {                                                   \
-    return ::aidis::pg::shim(#name, [fcinfo] { return name##_body(fcinfo); });     \
-  }                                                                                \
+#define AIDIS_PG_FUNCTION(name)                                                \
+  extern "C" {                                                                 \
+  PG_FUNCTION_INFO_V1(name);                                                   \
+  }                                                                            \
+  static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo);          \
+  Datum name(PG_FUNCTION_ARGS) {                                               \
+    return ::aidis::pg::shim(#name, [fcinfo] { return name##_body(fcinfo); }); \
+  }                                                                            \
   static Datum name##_body([[maybe_unused]] FunctionCallInfo fcinfo)

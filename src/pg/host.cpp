@@ -65,7 +65,8 @@ HostTable open_host_table(Oid relid, LOCKMODE lock) {
   HostTable table;
   table.owner = rel->rd_rel->relowner;
   table.name = call([&]() -> const char* {
-    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                      RelationGetRelationName(rel));
   });
   call([&] { relation_close(rel, NoLock); });  // the lock stays until the end of the transaction
   if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
@@ -89,8 +90,8 @@ class AsTableOwner {
     SetUserIdAndSecContext(owner, saved_context_ | SECURITY_RESTRICTED_OPERATION);
     nest_level_ = call([] {
       int level = NewGUCNestLevel();
-      set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                        GUC_ACTION_SAVE, true, 0, false);
+      set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                        true, 0, false);
       return level;
     });
   }
@@ -192,7 +193,8 @@ bool text_like(Oid type) {
 
 Datum host_insert_project(FunctionCallInfo fcinfo) {
   for (int arg = 0; arg < 3; ++arg)
-    if (PG_ARGISNULL(arg)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table, id and name must not be NULL");
+    if (PG_ARGISNULL(arg))
+      throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table, id and name must not be NULL");
   Relation rel = call([&]() -> Relation { return try_relation_open(PG_GETARG_OID(0), RowExclusiveLock); });
   if (rel == nullptr) throw Error(ERRCODE_UNDEFINED_TABLE, "the adopted projects table does not exist");
   TupleDesc desc = RelationGetDescr(rel);
@@ -200,7 +202,8 @@ Datum host_insert_project(FunctionCallInfo fcinfo) {
   Oid root_type = column_type(desc, "root_directory");
   Oid owner = rel->rd_rel->relowner;
   std::string name = call([&]() -> const char* {
-    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel));
+    return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+                                      RelationGetRelationName(rel));
   });
   call([&] { relation_close(rel, NoLock); });
   // The exact types adopt() read them with: no cast the owner chose.
@@ -208,8 +211,9 @@ Datum host_insert_project(FunctionCallInfo fcinfo) {
     throw Error(ERRCODE_DATATYPE_MISMATCH, name + " needs columns id uuid and name text or varchar", "",
                 "Its columns changed after aidis.adopt().");
   bool with_root = root_type != InvalidOid && text_like(root_type) && !PG_ARGISNULL(3);
-  std::string sql = "INSERT INTO " + name + (with_root ? " (id, name, root_directory) VALUES ($1, $2, $3)"
-                                                       : " (id, name) VALUES ($1, $2)");
+  std::string sql =
+      "INSERT INTO " + name +
+      (with_root ? " (id, name, root_directory) VALUES ($1, $2, $3)" : " (id, name) VALUES ($1, $2)");
   Datum values[3] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), with_root ? PG_GETARG_DATUM(3) : Datum(0)};
   Oid types[3] = {UUIDOID, TEXTOID, TEXTOID};
 
@@ -218,7 +222,8 @@ Datum host_insert_project(FunctionCallInfo fcinfo) {
   });
   AsTableOwner as_owner(owner);
   call([&] {
-    if (SPI_execute_with_args(sql.c_str(), with_root ? 3 : 2, types, values, nullptr, false, 0) != SPI_OK_INSERT)
+    if (SPI_execute_with_args(sql.c_str(), with_root ? 3 : 2, types, values, nullptr, false, 0) !=
+        SPI_OK_INSERT)
       elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
   });
   as_owner.finish();

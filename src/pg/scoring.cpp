@@ -7,7 +7,6 @@
 #include "pg/args.hpp"
 #include "pg/guard.hpp"
 
-
 using namespace aidis;
 
 // aidis._score(tasks_created, tasks_completed, tasks_reopened, completed_tasks,

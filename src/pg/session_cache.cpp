@@ -8,12 +8,10 @@ namespace aidis::pg {
 
 namespace {
 
-Statement resolve_statement{
-    "SELECT r.session_id, r.project_id FROM aidis._resolve_session($1, $2, $3, $4) r",
-    {UUIDOID, BOOLOID, TEXTOID, UUIDOID}};
+Statement resolve_statement{"SELECT r.session_id, r.project_id FROM aidis._resolve_session($1, $2, $3, $4) r",
+                            {UUIDOID, BOOLOID, TEXTOID, UUIDOID}};
 Statement session_info_statement{
-    "SELECT i.project_id, i.project_status, i.project_name FROM aidis._session_info($1) i",
-    {UUIDOID}};
+    "SELECT i.project_id, i.project_status, i.project_name FROM aidis._session_info($1) i", {UUIDOID}};
 
 // The session this connection is bound to (GUC aidis.session_id), if any.
 std::optional<core::Uuid> bound_session() {
@@ -159,8 +157,7 @@ void signal_latest_changed() {
 
 std::optional<core::Uuid> find_session_project(const core::Uuid& session) {
   auto& cache = backend_cache();
-  if (auto it = cache.session_project.find(session); it != cache.session_project.end())
-    return it->second;
+  if (auto it = cache.session_project.find(session); it != cache.session_project.end()) return it->second;
 
   Datum args[1] = {uuid_datum(session)};
   OwnerSpi spi;
@@ -188,6 +185,5 @@ core::Uuid session_project(const core::Uuid& session) {
                 "session_id must name a row of aidis.sessions.");
   return *project;
 }
-
 
 }  // namespace aidis::pg

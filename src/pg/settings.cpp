@@ -50,11 +50,9 @@ void define_settings() {
   // DATABASE/ROLE ... SET by a superuser) or a superuser's SET may change it
   // (docs/timeout.md).
   DefineCustomIntVariable(
-      "aidis.session_timeout",
-      "Inactivity after which an active session times out.",
+      "aidis.session_timeout", "Inactivity after which an active session times out.",
       "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
-      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
-      nullptr, nullptr);
+      &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection or transaction.",
       "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "
@@ -67,8 +65,8 @@ void define_settings() {
   // restored when that function returns or fails.
   DefineCustomBoolVariable(
       "aidis.importing", "Internal: aidis.adopt() is writing rows it has checked as a whole.",
-      "The disconnected-project guard of the session tables lets those rows through.", &importing,
-      false, PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
+      "The disconnected-project guard of the session tables lets those rows through.", &importing, false,
+      PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("aidis");
 }
 

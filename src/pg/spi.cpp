@@ -21,8 +21,7 @@ Oid lookup_extension_owner() {
       query.plan = plan;
     }
     Oid owner = InvalidOid;
-    if (SPI_execute_plan(query.plan, nullptr, nullptr, true, 1) == SPI_OK_SELECT &&
-        SPI_processed == 1) {
+    if (SPI_execute_plan(query.plan, nullptr, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
       bool isnull = true;
       Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
       if (!isnull) owner = DatumGetObjectId(d);

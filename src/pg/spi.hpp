@@ -27,8 +27,7 @@ class OwnerSpi {
   ~OwnerSpi() = default;
 
   // Executes a prepared statement; returns the number of rows (SPI_processed).
-  std::uint64_t execute(Statement& statement, const Datum* values, const char* nulls,
-                        bool read_only);
+  std::uint64_t execute(Statement& statement, const Datum* values, const char* nulls, bool read_only);
   // Value of column `col` (1-based) of row `row` of the last result.
   Datum value(std::uint64_t row, int col, bool* isnull) const;
   // The same as text ("" when NULL).

@@ -41,11 +41,12 @@ Datum track_before(FunctionCallInfo fcinfo) {
   TupleDesc desc = RelationGetDescr(data->tg_relation);
   const bool inserting = TRIGGER_FIRED_BY_INSERT(data->tg_event);
   HeapTuple old_row = inserting ? nullptr : data->tg_trigtuple;
-  HeapTuple new_row = inserting                                   ? data->tg_trigtuple
+  HeapTuple new_row = inserting                                 ? data->tg_trigtuple
                       : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
-                                                                  : nullptr;
+                                                                : nullptr;
   HeapTuple unchanged = new_row != nullptr ? new_row : old_row;
-  if (is_host_move(data, cols)) return PointerGetDatum(unchanged);  // aidis._host_move(): not a write to check
+  if (is_host_move(data, cols))
+    return PointerGetDatum(unchanged);  // aidis._host_move(): not a write to check
 
   // The row as it was (UPDATE, DELETE) may name a session that is gone since.
   if (old_row != nullptr) check_row_writable(old_row, desc, cols.project_id, cols.session_id, false);
@@ -54,7 +55,7 @@ Datum track_before(FunctionCallInfo fcinfo) {
   Replacements replace;
   auto session = get_uuid(new_row, desc, cols.session_id);
   auto project = get_uuid(new_row, desc, cols.project_id);
-  std::optional<core::Uuid> checked;          // the project checked already
+  std::optional<core::Uuid> checked;  // the project checked already
   std::optional<core::Uuid> session_project_id;
   if (!session && inserting && cols.session_id != 0) {
     // A disconnected project must be refused before a session can be started on it.

@@ -29,15 +29,14 @@ void on_xact(XactEvent event, void*) {
   switch (event) {
     case XACT_EVENT_PRE_COMMIT:
     case XACT_EVENT_PRE_PREPARE:
-      if (!tx_state().buffer.empty() || tx_state().buffer_lost) shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
+      if (!tx_state().buffer.empty() || tx_state().buffer_lost)
+        shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
       break;
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
       reset_transaction_state(false);
       break;
     case XACT_EVENT_PREPARE:  // its invalidations are sent by COMMIT PREPARED, maybe elsewhere
-      reset_transaction_state(true);
-      break;
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
       reset_transaction_state(true);
@@ -58,7 +57,7 @@ void on_subxact(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
         break;
       case SUBXACT_EVENT_ABORT_SUB:
         state.buffer.abort_subtransaction(level);
-        state.flushing = false;  // if the rolled-back part failed while writing
+        state.flushing = false;          // if the rolled-back part failed while writing
         state.signalled_latest = false;  // its invalidation may be gone with it
         forget_caches();
         break;

@@ -134,8 +134,8 @@ TrackedTable tracked_table(const TriggerData* data) {
   if (trigger->tgnargs == 1) kind = core::parse_kind(trigger->tgargs[0]);
   if (!kind)
     throw Error(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                "tracking trigger needs one argument: context, task or decision",
-                "", "Attach tracking with aidis.track(table, kind).");
+                "tracking trigger needs one argument: context, task or decision", "",
+                "Attach tracking with aidis.track(table, kind).");
   Relation rel = data->tg_relation;
   TrackedTable table;
   table.kind = *kind;
@@ -160,7 +160,8 @@ std::optional<core::Uuid> get_uuid(HeapTuple row, TupleDesc desc, int attnum) {
   if (attnum == 0) return std::nullopt;
   // Resolved as uuid (required_column); a cache that missed an ALTER would be a bug, not a crash.
   if (TupleDescAttr(desc, attnum - 1)->atttypid != UUIDOID)
-    throw Error(ERRCODE_INTERNAL_ERROR, "aidis_sessions: column " + std::to_string(attnum) + " is not a uuid");
+    throw Error(ERRCODE_INTERNAL_ERROR,
+                "aidis_sessions: column " + std::to_string(attnum) + " is not a uuid");
   bool isnull = true;
   Datum d = call([&]() -> Datum { return heap_getattr(row, attnum, desc, &isnull); });
   if (isnull) return std::nullopt;

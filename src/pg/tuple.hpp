@@ -36,8 +36,8 @@ struct Columns {
   int status = 0;
   int completed_at = 0;
   int updated_at = 0;
-  int summary = 0;       // content (contexts) or title
-  int detail = 0;        // description (tasks) or rationale (decisions)
+  int summary = 0;  // content (contexts) or title
+  int detail = 0;   // description (tasks) or rationale (decisions)
   int context_type = 0;
 
   // session_id and project_id uuid, and status text-like for tasks, are
@@ -71,6 +71,5 @@ std::string get_text(HeapTuple row, TupleDesc desc, int attnum);
 // The same without a copy for text columns; valid for the current row.
 std::string_view get_text_view(HeapTuple row, TupleDesc desc, int attnum, std::string& storage);
 bool is_null(HeapTuple row, TupleDesc desc, int attnum);
-
 
 }  // namespace aidis::pg

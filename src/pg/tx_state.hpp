@@ -12,7 +12,7 @@ struct TxState {
   // This transaction has queued its one "most recently active session
   // changed" invalidation (PostgreSQL may merge repeats: count one echo).
   bool signalled_latest = false;
-  bool buffer_lost = false;           // a subtransaction callback ran out of memory
+  bool buffer_lost = false;  // a subtransaction callback ran out of memory
   // True while the buffer is written: those writes passed the guard when they
   // happened (a project disconnected later in the same transaction must not
   // make its earlier writes fail at commit).

@@ -14,8 +14,7 @@ namespace aidis::pg {
 
 namespace {
 
-Statement project_info_statement{"SELECT i.status, i.name FROM aidis._project_info($1) i",
-                                 {UUIDOID}};
+Statement project_info_statement{"SELECT i.status, i.name FROM aidis._project_info($1) i", {UUIDOID}};
 
 }  // namespace
 
@@ -55,7 +54,7 @@ Datum guard_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
   if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
-  if (importing) return PointerGetDatum(result);             // adopt checked its projects at once
+  if (importing) return PointerGetDatum(result);            // adopt checked its projects at once
   Relation rel = data->tg_relation;
   TupleDesc desc = RelationGetDescr(rel);
   int project_col = required_column(rel, "project_id", ColumnType::Uuid, TableRole::Extension);

@@ -11,7 +11,9 @@ TEST(EventData, JsonObjectEscapesAndSkipsEmpty) {
 }
 
 TEST(EventData, JsonObjectSurvivesInvalidUtf8) {
-  std::string bad = "a\xff" "b";
+  std::string bad =
+      "a\xff"
+      "b";
   EXPECT_NO_THROW(json_object({{"k", bad}}));
 }
 
@@ -21,7 +23,7 @@ TEST(EventData, SummarizeCollapsesWhitespace) {
 
 TEST(EventData, SummarizeCutsOnCharacterBoundary) {
   std::string text = "ab\xC3\xA9\xC3\xA9\xC3\xA9";  // "abééé"
-  auto out = summarize(text, 3);                     // would split the first é
+  auto out = summarize(text, 3);                    // would split the first é
   EXPECT_EQ(out, "ab\xE2\x80\xA6");
   EXPECT_EQ(summarize("abcdef", 6), "abcdef");
   EXPECT_EQ(summarize("abcdefg", 6), "abcdef\xE2\x80\xA6");

@@ -27,9 +27,9 @@ double sum_contributions(const Score& s) {
 
 // Values checked against PostgreSQL 15 pg_trgm: SELECT similarity(a, b).
 TEST(Trigrams, MatchPgTrgm) {
-  EXPECT_EQ(trigrams("a").size(), 2u);           // "  a", " a "
-  EXPECT_EQ(trigrams("cat").size(), 4u);         // "  c", " ca", "cat", "at "
-  EXPECT_EQ(trigrams("Cat, cat!").size(), 4u);   // lowercased, set semantics
+  EXPECT_EQ(trigrams("a").size(), 2u);          // "  a", " a "
+  EXPECT_EQ(trigrams("cat").size(), 4u);        // "  c", " ca", "cat", "at "
+  EXPECT_EQ(trigrams("Cat, cat!").size(), 4u);  // lowercased, set semantics
   EXPECT_EQ(trigrams("  ,;  ").size(), 0u);
   EXPECT_NEAR(similarity("Fix login bug", "Fix login bug again"), 14.0 / 19.0, 1e-9);  // 0.7368421
   EXPECT_NEAR(similarity("Fix login bug", "Fix logout bug"), 11.0 / 18.0, 1e-9);       // 0.6111111

@@ -27,8 +27,8 @@ TEST(Tokens, Estimates) {
   EXPECT_EQ(estimate_tokens("word"), 1);
   EXPECT_EQ(estimate_tokens("sixsix"), 1);
   EXPECT_EQ(estimate_tokens("session"), 2);
-  EXPECT_EQ(estimate_tokens("a, b."), 4);   // 1 + 3/4 + 1 + 3/4 = 3.5, rounded up
-  EXPECT_EQ(estimate_tokens("f(x);"), 5);   // 1 + 3/4 + 1 + 3/4 + 3/4 = 4.25
+  EXPECT_EQ(estimate_tokens("a, b."), 4);              // 1 + 3/4 + 1 + 3/4 = 3.5, rounded up
+  EXPECT_EQ(estimate_tokens("f(x);"), 5);              // 1 + 3/4 + 1 + 3/4 + 3/4 = 4.25
   EXPECT_EQ(estimate_tokens("\xC3\xA9t\xC3\xA9"), 3);  // "été": é, t, é
 }
 
@@ -106,7 +106,8 @@ TEST(Mentions, SameAsTheReferenceOnRandomText) {
   const std::string alphabet = "@@ab./-_ x\n";
   for (int round = 0; round < 2000; ++round) {
     std::string text(std::uniform_int_distribution<int>(0, 60)(rng), ' ');
-    for (char& c : text) c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+    for (char& c : text)
+      c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
     ASSERT_EQ(extract_mentions(text), reference_mentions(text)) << "text: " << text;
   }
 }

@@ -176,11 +176,11 @@ TEST(TxBufferEarly, ReleasedSavepointKeepsItsEarlyWrite) {
 
 TEST(TxBufferEarly, ReleasedThenOuterRollbackRestoresOnlyOlderLevels) {
   TxBuffer b;
-  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);    // top level
-  b.add(2, id(1), id(9), Counter::ContextsCreated, 10);   // savepoint 2
-  b.drain_at(3);                                          // written inside savepoint 3
-  b.commit_subtransaction(3);  // the write now belongs to savepoint 2
-  b.abort_subtransaction(2);   // rolled back with it: level 2's 10 is gone, level 1's 1 is back
+  b.add(1, id(1), id(9), Counter::ContextsCreated, 1);   // top level
+  b.add(2, id(1), id(9), Counter::ContextsCreated, 10);  // savepoint 2
+  b.drain_at(3);                                         // written inside savepoint 3
+  b.commit_subtransaction(3);                            // the write now belongs to savepoint 2
+  b.abort_subtransaction(2);  // rolled back with it: level 2's 10 is gone, level 1's 1 is back
   auto out = b.drain();
   ASSERT_EQ(out.deltas.size(), 1u);
   EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
@@ -189,11 +189,11 @@ TEST(TxBufferEarly, ReleasedThenOuterRollbackRestoresOnlyOlderLevels) {
 TEST(TxBufferEarly, NestedEarlyWrites) {
   TxBuffer b;
   b.add(1, id(1), id(9), Counter::ContextsCreated, 1);
-  b.drain_at(2);                                          // 1 written in savepoint 2
+  b.drain_at(2);  // 1 written in savepoint 2
   b.add(2, id(1), id(9), Counter::ContextsCreated, 10);
-  b.drain_at(3);                                          // 10 written in savepoint 3
-  b.abort_subtransaction(3);                              // 10 pending again at level 2
-  b.abort_subtransaction(2);                              // 1 pending again, 10 gone
+  b.drain_at(3);              // 10 written in savepoint 3
+  b.abort_subtransaction(3);  // 10 pending again at level 2
+  b.abort_subtransaction(2);  // 1 pending again, 10 gone
   auto out = b.drain();
   ASSERT_EQ(out.deltas.size(), 1u);
   EXPECT_EQ(out.deltas[0].counters[Counter::ContextsCreated], 1);
@@ -229,8 +229,10 @@ TEST(TxBufferFolding, ABigStatementKeepsItsFirstEntriesAndCountsTheRest) {
 
 TEST(TxBufferFolding, SmallStatementsAndOtherSessionsAreNotFolded) {
   TxBuffer b;
-  for (std::uint32_t stmt = 1; stmt <= 30; ++stmt) b.add_row_event(1, row_event(1, "context_added", "x"), stmt);
-  for (int i = 0; i < 30; ++i) b.add_row_event(1, row_event(static_cast<std::uint8_t>(2 + i % 2), "context_added", "y"), 99);
+  for (std::uint32_t stmt = 1; stmt <= 30; ++stmt)
+    b.add_row_event(1, row_event(1, "context_added", "x"), stmt);
+  for (int i = 0; i < 30; ++i)
+    b.add_row_event(1, row_event(static_cast<std::uint8_t>(2 + i % 2), "context_added", "y"), 99);
   auto out = b.drain();
   EXPECT_EQ(out.events.size(), 60u);
   for (const auto& e : out.events) EXPECT_FALSE(e.folded);
