@@ -13,18 +13,18 @@ using Param = std::optional<std::string>;
 
 // The `sessions` row a function returns, and the name of its project.
 std::string row_call(std::string_view call) {
-    return fmt::format(
-        "SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name)::text "
-        "FROM {} s LEFT JOIN aidis.projects p ON p.id = s.project_id",
-        call);
+  return fmt::format(
+      "SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name)::text "
+      "FROM {} s LEFT JOIN aidis.projects p ON p.id = s.project_id",
+      call);
 }
 
 // A set-returning function as a JSON array, in the order it returns rows.
 std::string table_call(std::string_view call) {
-    return fmt::format(
-        "SELECT COALESCE(jsonb_agg(to_jsonb(r) - 'ordinality' ORDER BY r.ordinality), '[]')::text "
-        "FROM {} WITH ORDINALITY r",
-        call);
+  return fmt::format(
+      "SELECT COALESCE(jsonb_agg(to_jsonb(r) - 'ordinality' ORDER BY r.ordinality), '[]')::text "
+      "FROM {} WITH ORDINALITY r",
+      call);
 }
 
 constexpr const char* kUpdate =
@@ -37,225 +37,236 @@ constexpr const char* kUpdate =
 SqlCall update_call(const SessionOptions& s, Param title, Param description, Param goal,
                     std::optional<std::vector<std::string>> tags, Param notes, Param model, Param agent,
                     bool add_tags, bool append_note) {
-    Param tag_list = tags ? Param(pg_text_array(*tags)) : std::nullopt;
-    SqlCall c;
-    c.sql = row_call(kUpdate);
-    c.params = {s.session,
-                std::move(title),
-                std::move(description),
-                std::move(goal),
-                add_tags ? std::nullopt : tag_list,
-                append_note ? std::nullopt : notes,
-                std::move(model),
-                std::move(agent),
-                add_tags ? tag_list : std::nullopt,
-                append_note ? notes : std::nullopt};
-    return c;
+  Param tag_list = tags ? Param(pg_text_array(*tags)) : std::nullopt;
+  SqlCall c;
+  c.sql = row_call(kUpdate);
+  c.params = {s.session,
+              std::move(title),
+              std::move(description),
+              std::move(goal),
+              add_tags ? std::nullopt : tag_list,
+              append_note ? std::nullopt : notes,
+              std::move(model),
+              std::move(agent),
+              add_tags ? tag_list : std::nullopt,
+              append_note ? notes : std::nullopt};
+  return c;
 }
 
 }  // namespace
 
 SqlCall build_call(const Options& opts) {
-    const SessionOptions& s = opts.session;
-    switch (opts.command) {
+  const SessionOptions& s = opts.session;
+  switch (opts.command) {
     case Command::SessionShow:
-        return {"SELECT aidis.session_details($1::text)::text", {s.session}};
+      return {"SELECT aidis.session_details($1::text)::text", {s.session}};
     case Command::SessionStart:
-        return {"SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name, "
-                "'resumed', s.created_at <> s.updated_at)::text "
-                "FROM aidis.start_session(agent => $1::text, project => $2::text, title => $3::text, goal => $4::text, "
-                "ai_model => $5::text, client_key => $6::text, force_new => $7::boolean) s "
-                "LEFT JOIN aidis.projects p ON p.id = s.project_id",
-                {s.agent, s.project, s.title, s.goal, s.model, s.client_key,
-                 std::string(s.force_new ? "true" : "false")}};
+      return {
+          "SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name, "
+          "'resumed', s.created_at <> s.updated_at)::text "
+          "FROM aidis.start_session(agent => $1::text, project => $2::text, title => $3::text, goal => "
+          "$4::text, "
+          "ai_model => $5::text, client_key => $6::text, force_new => $7::boolean) s "
+          "LEFT JOIN aidis.projects p ON p.id = s.project_id",
+          {s.agent, s.project, s.title, s.goal, s.model, s.client_key,
+           std::string(s.force_new ? "true" : "false")}};
     case Command::SessionEnd:
-        if (s.measure_loc) throw std::logic_error("session end --measure-loc takes two steps");
-        return {row_call("aidis.end_session($1::text)"), {s.session}};
+      if (s.measure_loc) throw std::logic_error("session end --measure-loc takes two steps");
+      return {row_call("aidis.end_session($1::text)"), {s.session}};
     case Command::SessionGoal:
-        return update_call(s, {}, {}, s.text, {}, {}, {}, {}, false, false);
+      return update_call(s, {}, {}, s.text, {}, {}, {}, {}, false, false);
     case Command::SessionTag:
-        return update_call(s, {}, {}, {}, s.tags, {}, {}, {}, true, false);
+      return update_call(s, {}, {}, {}, s.tags, {}, {}, {}, true, false);
     case Command::SessionNote:
-        return update_call(s, {}, {}, {}, {}, s.text, {}, {}, false, true);
+      return update_call(s, {}, {}, {}, {}, s.text, {}, {}, false, true);
     case Command::SessionRename:
-        return update_call(s, s.text, {}, {}, {}, {}, {}, {}, false, false);
+      return update_call(s, s.text, {}, {}, {}, {}, {}, {}, false, false);
     case Command::SessionEdit: {
-        std::optional<std::vector<std::string>> tags;
-        if (s.tags_csv) tags = split_tags(*s.tags_csv);
-        return update_call(s, s.title, s.description, s.goal, tags, s.notes, s.model, s.agent, false, false);
+      std::optional<std::vector<std::string>> tags;
+      if (s.tags_csv) tags = split_tags(*s.tags_csv);
+      return update_call(s, s.title, s.description, s.goal, tags, s.notes, s.model, s.agent, false, false);
     }
     case Command::SessionRate:
-        return {row_call("aidis.rate_session($1::text, $2::integer, $3::text)"),
-                {s.session, std::to_string(s.stars), s.note}};
+      return {row_call("aidis.rate_session($1::text, $2::integer, $3::text)"),
+              {s.session, std::to_string(s.stars), s.note}};
     case Command::SessionTimeline:
-        // The second column names the session for the header.
-        return {"SELECT (" + table_call("aidis.session_timeline($1::text, $2::integer, $3::bigint)") +
-                    "), (SELECT jsonb_build_object('display_id', d -> 'display_id', 'title', d -> 'title', "
-                    "'status', d -> 'status', 'started_at', d -> 'started_at', 'ended_at', d -> 'ended_at')::text "
-                    "FROM aidis.session_details($1::text) d)",
-                {s.session, std::to_string(s.limit), std::to_string(s.after)}};
+      // The second column names the session for the header.
+      return {
+          "SELECT (" + table_call("aidis.session_timeline($1::text, $2::integer, $3::bigint)") +
+              "), (SELECT jsonb_build_object('display_id', d -> 'display_id', 'title', d -> 'title', "
+              "'status', d -> 'status', 'started_at', d -> 'started_at', 'ended_at', d -> 'ended_at')::text "
+              "FROM aidis.session_details($1::text) d)",
+          {s.session, std::to_string(s.limit), std::to_string(s.after)}};
     case Command::SessionBrief:
-        return {"SELECT aidis.session_brief($1::text)::text", {s.session}};
+      return {"SELECT aidis.session_brief($1::text)::text", {s.session}};
     case Command::SessionsList: {
-        const ListOptions& l = opts.list;
-        return {table_call("aidis.list_sessions(q => $1::text, status => $2::text, project => $3::text, "
-                           "lim => $4::integer, off => $5::integer)"),
-                {l.q, l.status, l.project, std::to_string(l.limit), std::to_string(l.offset)}};
+      const ListOptions& l = opts.list;
+      return {table_call("aidis.list_sessions(q => $1::text, status => $2::text, project => $3::text, "
+                         "lim => $4::integer, off => $5::integer)"),
+              {l.q, l.status, l.project, std::to_string(l.limit), std::to_string(l.offset)}};
     }
     case Command::SessionsStats:
-        return {"SELECT aidis.session_stats($1::text, $2::text)::text", {opts.stats.period, opts.stats.project}};
+      return {"SELECT aidis.session_stats($1::text, $2::text)::text",
+              {opts.stats.period, opts.stats.project}};
     case Command::SessionsCompare:
-        return {"SELECT aidis.compare_sessions($1::text, $2::text)::text", {opts.compare.a, opts.compare.b}};
+      return {"SELECT aidis.compare_sessions($1::text, $2::text)::text", {opts.compare.a, opts.compare.b}};
     case Command::SessionProject:
-        throw std::logic_error("session project takes two steps: use reassign_call");
+      throw std::logic_error("session project takes two steps: use reassign_call");
     case Command::Worker:
     case Command::Mcp:
     case Command::Serve:
     case Command::None:
-        break;
-    }
-    throw std::logic_error("not a SQL command");
+      break;
+  }
+  throw std::logic_error("not a SQL command");
 }
 
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm) {
-    return {"SELECT aidis.reassign_project($1::text, $2::text, $3::text)::text", {session, project, confirm}};
+  return {"SELECT aidis.reassign_project($1::text, $2::text, $3::text)::text", {session, project, confirm}};
 }
 
 SqlCall measure_info_call(const std::optional<std::string>& session) {
-    return {"SELECT d ->> 'id', d ->> 'display_id', d ->> 'status', p.name, p.root_directory, "
-            "to_char((d ->> 'started_at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' +0000' "
-            "FROM aidis.session_details($1::text) d LEFT JOIN aidis.projects p ON p.id = (d ->> 'project_id')::uuid",
-            {session}};
+  return {
+      "SELECT d ->> 'id', d ->> 'display_id', d ->> 'status', p.name, p.root_directory, "
+      "to_char((d ->> 'started_at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' +0000' "
+      "FROM aidis.session_details($1::text) d LEFT JOIN aidis.projects p ON p.id = (d ->> "
+      "'project_id')::uuid",
+      {session}};
 }
 
 SqlCall end_measured_call(const std::string& session_id, const std::vector<FileDelta>& files) {
-    std::vector<std::string> paths;
-    std::vector<long long> added, removed;
-    for (const auto& f : files) {
-        paths.push_back(f.path);
-        added.push_back(f.added);
-        removed.push_back(f.removed);
-    }
-    // The LATERAL dependency on the count makes end_session() run after
-    // every record_file(); one statement, so one transaction.
-    return {"SELECT to_jsonb(e)::text, jsonb_build_object('project_name', p.name, 'files_recorded', f.n)::text "
-            "FROM (SELECT count(*) AS n FROM (SELECT aidis.record_file(x.path, x.added, x.removed, $1::text) "
-            "FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS x(path, added, removed)) r) f "
-            "CROSS JOIN LATERAL aidis.end_session(CASE WHEN f.n >= 0 THEN $1::text END) e "
-            "LEFT JOIN aidis.projects p ON p.id = e.project_id",
-            {session_id, pg_text_array(paths), pg_bigint_array(added), pg_bigint_array(removed)}};
+  std::vector<std::string> paths;
+  std::vector<long long> added, removed;
+  for (const auto& f : files) {
+    paths.push_back(f.path);
+    added.push_back(f.added);
+    removed.push_back(f.removed);
+  }
+  // The LATERAL dependency on the count makes end_session() run after
+  // every record_file(); one statement, so one transaction.
+  return {
+      "SELECT to_jsonb(e)::text, jsonb_build_object('project_name', p.name, 'files_recorded', f.n)::text "
+      "FROM (SELECT count(*) AS n FROM (SELECT aidis.record_file(x.path, x.added, x.removed, $1::text) "
+      "FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS x(path, added, removed)) r) f "
+      "CROSS JOIN LATERAL aidis.end_session(CASE WHEN f.n >= 0 THEN $1::text END) e "
+      "LEFT JOIN aidis.projects p ON p.id = e.project_id",
+      {session_id, pg_text_array(paths), pg_bigint_array(added), pg_bigint_array(removed)}};
 }
 
 std::vector<FileDelta> parse_numstat_z(std::string_view out) {
-    std::vector<FileDelta> files;
-    auto count = [](std::string_view field) -> long long {
-        if (field == "-") return 0;  // binary file
-        long long v = 0;
-        auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
-        if (ec != std::errc() || end != field.data() + field.size() || v < 0 || field.empty())
-            throw std::runtime_error(fmt::format("unexpected git diff --numstat count '{}'", field));
-        return v;
-    };
-    while (!out.empty()) {
-        auto nul = out.find('\0');
-        if (nul == std::string_view::npos) throw std::runtime_error("git diff --numstat output is not NUL-terminated");
-        std::string_view rec = out.substr(0, nul);
-        out.remove_prefix(nul + 1);
-        auto t1 = rec.find('\t');
-        auto t2 = t1 == std::string_view::npos ? t1 : rec.find('\t', t1 + 1);
-        if (t2 == std::string_view::npos || t2 + 1 >= rec.size())
-            throw std::runtime_error(fmt::format("unexpected git diff --numstat line '{}'", rec));
-        files.push_back({std::string(rec.substr(t2 + 1)), count(rec.substr(0, t1)),
-                         count(rec.substr(t1 + 1, t2 - t1 - 1))});
-    }
-    return files;
+  std::vector<FileDelta> files;
+  auto count = [](std::string_view field) -> long long {
+    if (field == "-") return 0;  // binary file
+    long long v = 0;
+    auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), v);
+    if (ec != std::errc() || end != field.data() + field.size() || v < 0 || field.empty())
+      throw std::runtime_error(fmt::format("unexpected git diff --numstat count '{}'", field));
+    return v;
+  };
+  while (!out.empty()) {
+    auto nul = out.find('\0');
+    if (nul == std::string_view::npos)
+      throw std::runtime_error("git diff --numstat output is not NUL-terminated");
+    std::string_view rec = out.substr(0, nul);
+    out.remove_prefix(nul + 1);
+    auto t1 = rec.find('\t');
+    auto t2 = t1 == std::string_view::npos ? t1 : rec.find('\t', t1 + 1);
+    if (t2 == std::string_view::npos || t2 + 1 >= rec.size())
+      throw std::runtime_error(fmt::format("unexpected git diff --numstat line '{}'", rec));
+    files.push_back(
+        {std::string(rec.substr(t2 + 1)), count(rec.substr(0, t1)), count(rec.substr(t1 + 1, t2 - t1 - 1))});
+  }
+  return files;
 }
 
 std::string pg_text_array(const std::vector<std::string>& items) {
-    std::string out = "{";
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (i) out += ',';
-        out += '"';
-        for (char c : items[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
     }
-    return out + "}";
+    out += '"';
+  }
+  return out + "}";
 }
 
 std::string pg_bigint_array(const std::vector<long long>& items) {
-    std::string out = "{";
-    for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + std::to_string(items[i]);
-    return out + "}";
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + std::to_string(items[i]);
+  return out + "}";
 }
 
 std::string json_reindent(std::string_view json, int indent) {
-    std::string out;
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    auto newline = [&] {
-        out += '\n';
-        out.append(static_cast<size_t>(depth * indent), ' ');
-    };
-    auto next_significant = [&](size_t i) {
-        while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) ++i;
-        return i;
-    };
-    for (size_t i = 0; i < json.size(); ++i) {
-        char c = json[i];
-        if (in_string) {
-            out += c;
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
-            continue;
-        }
-        switch (c) {
-        case '"':
-            in_string = true;
-            out += c;
-            break;
-        case '{':
-        case '[': {
-            size_t j = next_significant(i + 1);
-            char close = c == '{' ? '}' : ']';
-            if (j < json.size() && json[j] == close) {  // empty: {} or []
-                out += c;
-                out += close;
-                i = j;
-                break;
-            }
-            out += c;
-            ++depth;
-            newline();
-            break;
-        }
-        case '}':
-        case ']':
-            --depth;
-            newline();
-            out += c;
-            break;
-        case ',':
-            out += c;
-            newline();
-            break;
-        case ':':
-            out += ": ";
-            break;
-        case ' ':
-        case '\n':
-        case '\t':
-        case '\r':
-            break;
-        default:
-            out += c;
-        }
+  std::string out;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  auto newline = [&] {
+    out += '\n';
+    out.append(static_cast<size_t>(depth * indent), ' ');
+  };
+  auto next_significant = [&](size_t i) {
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) ++i;
+    return i;
+  };
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      out += c;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
     }
-    return out;
+    switch (c) {
+      case '"':
+        in_string = true;
+        out += c;
+        break;
+      case '{':
+      case '[': {
+        size_t j = next_significant(i + 1);
+        char close = c == '{' ? '}' : ']';
+        if (j < json.size() && json[j] == close) {  // empty: {} or []
+          out += c;
+          out += close;
+          i = j;
+          break;
+        }
+        out += c;
+        ++depth;
+        newline();
+        break;
+      }
+      case '}':
+      case ']':
+        --depth;
+        newline();
+        out += c;
+        break;
+      case ',':
+        out += c;
+        newline();
+        break;
+      case ':':
+        out += ": ";
+        break;
+      case ' ':
+      case '\n':
+      case '\t':
+      case '\r':
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace aidis

@@ -19,8 +19,8 @@
 namespace aidis {
 
 struct SqlCall {
-    std::string sql;
-    std::vector<std::optional<std::string>> params;  // text parameters; nullopt = NULL
+  std::string sql;
+  std::vector<std::optional<std::string>> params;  // text parameters; nullopt = NULL
 };
 
 // The call of every command but `session project` and `session end
@@ -39,9 +39,9 @@ SqlCall measure_info_call(const std::optional<std::string>& session);
 
 // One line of `git diff --numstat -z --no-renames`.
 struct FileDelta {
-    std::string path;
-    long long added = 0;    // 0 for binary files ("-")
-    long long removed = 0;
+  std::string path;
+  long long added = 0;  // 0 for binary files ("-")
+  long long removed = 0;
 };
 
 // `session end --measure-loc`, step 2, one statement: record_file() for each

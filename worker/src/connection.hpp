@@ -18,52 +18,52 @@ namespace aidis {
 // A failed connection attempt or SQL call. sqlstate() is empty when the
 // failure did not come from the server (e.g. the connection broke).
 class PgError : public std::runtime_error {
-public:
-    PgError(const std::string& message, std::string sqlstate)
-        : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-    const std::string& sqlstate() const { return sqlstate_; }
+ public:
+  PgError(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
 
-private:
-    std::string sqlstate_;
+ private:
+  std::string sqlstate_;
 };
 
 class Result {
-public:
-    explicit Result(PGresult* r) : r_(r, &PQclear) {}
-    int rows() const { return PQntuples(r_.get()); }
-    int columns() const { return PQnfields(r_.get()); }
-    bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
-    std::string_view text(int row, int col) const { return PQgetvalue(r_.get(), row, col); }
-    std::optional<std::string> opt_text(int row, int col) const;
-    // A float8 column in text format; NULL → nullopt. Throws on garbage.
-    std::optional<double> opt_double(int row, int col) const;
-    PGresult* raw() const { return r_.get(); }
+ public:
+  explicit Result(PGresult* r) : r_(r, &PQclear) {}
+  int rows() const { return PQntuples(r_.get()); }
+  int columns() const { return PQnfields(r_.get()); }
+  bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  std::string_view text(int row, int col) const { return PQgetvalue(r_.get(), row, col); }
+  std::optional<std::string> opt_text(int row, int col) const;
+  // A float8 column in text format; NULL → nullopt. Throws on garbage.
+  std::optional<double> opt_double(int row, int col) const;
+  PGresult* raw() const { return r_.get(); }
 
-private:
-    std::unique_ptr<PGresult, decltype(&PQclear)> r_;
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
 };
 
 class Connection {
-public:
-    // Opens a connection without blocking signal handling: waits on the
-    // socket and on `interrupt_fd` (ignored when < 0). Returns nullopt if
-    // interrupt_fd became readable first; throws PgError on failure or when
-    // `timeout` passes.
-    static std::optional<Connection> open(const ConnParams& params, int interrupt_fd,
-                                          std::chrono::milliseconds timeout);
+ public:
+  // Opens a connection without blocking signal handling: waits on the
+  // socket and on `interrupt_fd` (ignored when < 0). Returns nullopt if
+  // interrupt_fd became readable first; throws PgError on failure or when
+  // `timeout` passes.
+  static std::optional<Connection> open(const ConnParams& params, int interrupt_fd,
+                                        std::chrono::milliseconds timeout);
 
-    // Runs one statement (blocking). Throws PgError unless it succeeded.
-    Result exec(const char* sql);
+  // Runs one statement (blocking). Throws PgError unless it succeeded.
+  Result exec(const char* sql);
 
-    PGconn* raw() const { return c_.get(); }
-    int socket() const { return PQsocket(c_.get()); }
-    int backend_pid() const { return PQbackendPID(c_.get()); }
-    // "host=/tmp port=5432 dbname=aidis user=me", for logs.
-    std::string describe() const;
+  PGconn* raw() const { return c_.get(); }
+  int socket() const { return PQsocket(c_.get()); }
+  int backend_pid() const { return PQbackendPID(c_.get()); }
+  // "host=/tmp port=5432 dbname=aidis user=me", for logs.
+  std::string describe() const;
 
-private:
-    explicit Connection(PGconn* c) : c_(c, &PQfinish) {}
-    std::unique_ptr<PGconn, decltype(&PQfinish)> c_;
+ private:
+  explicit Connection(PGconn* c) : c_(c, &PQfinish) {}
+  std::unique_ptr<PGconn, decltype(&PQfinish)> c_;
 };
 
 }  // namespace aidis

@@ -26,10 +26,10 @@ std::string logfmt_value(std::string_view v);
 std::string one_line(std::string_view msg);
 
 struct ExpiredSession {
-    std::string display_id;
-    std::optional<std::string> project;  // NULL renders as ""
-    std::optional<std::string> agent;
-    double idle_seconds = 0;             // now - last_activity_at, per the server clock
+  std::string display_id;
+  std::optional<std::string> project;  // NULL renders as ""
+  std::optional<std::string> agent;
+  double idle_seconds = 0;  // now - last_activity_at, per the server clock
 };
 
 // "expired session=SES-2026-0001 project=aidis agent=claude-code idle=2h00m03s"

@@ -11,28 +11,28 @@
 #include "worker.hpp"
 
 int main(int argc, char** argv) {
-    using namespace aidis;
-    Options opts;
-    CLI::App app{"", "aidis"};
-    define_cli(app, opts);
-    if (auto rc = parse_command_line(app, argc, argv)) return *rc;
+  using namespace aidis;
+  Options opts;
+  CLI::App app{"", "aidis"};
+  define_cli(app, opts);
+  if (auto rc = parse_command_line(app, argc, argv)) return *rc;
 
-    try {
-        switch (opts.command) {
-        case Command::Worker:
-            return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
-        case Command::Mcp:
-            return run_mcp(opts);
-        case Command::Serve:
-            return run_serve(connection_params(opts.dbname, "aidis-serve"), opts.serve);
-        case Command::None:
-            break;  // parse_command_line() reports a missing command
-        default:
-            return run_command(opts);  // aidis session …, aidis sessions …
-        }
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "aidis: {}\n", e.what());
-        return kExitFailure;
+  try {
+    switch (opts.command) {
+      case Command::Worker:
+        return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
+      case Command::Mcp:
+        return run_mcp(opts);
+      case Command::Serve:
+        return run_serve(connection_params(opts.dbname, "aidis-serve"), opts.serve);
+      case Command::None:
+        break;  // parse_command_line() reports a missing command
+      default:
+        return run_command(opts);  // aidis session …, aidis sessions …
     }
-    return kExitUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "aidis: {}\n", e.what());
+    return kExitFailure;
+  }
+  return kExitUsage;
 }

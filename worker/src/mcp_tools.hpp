@@ -29,10 +29,10 @@ std::optional<std::string> check_arguments(std::string_view tool, const Json& ar
 
 // What a tool call knows about the client and its session.
 struct ToolContext {
-    std::string agent;                      // clientInfo.name (the extension normalizes it)
-    std::string client_key;
-    std::optional<std::string> session_id;  // this client's session (uuid)
-    std::optional<std::string> project;     // the project recognized for this client, if any
+  std::string agent;  // clientInfo.name (the extension normalizes it)
+  std::string client_key;
+  std::optional<std::string> session_id;  // this client's session (uuid)
+  std::optional<std::string> project;     // the project recognized for this client, if any
 };
 
 // The one SQL call of the tool; `args` passed check_arguments(). Column 1

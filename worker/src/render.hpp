@@ -21,18 +21,18 @@ using Json = nlohmann::json;
 
 // ANSI colors, or plain text when disabled.
 struct Style {
-    bool color = false;
-    std::string bold(std::string_view s) const { return wrap("1", s); }
-    std::string dim(std::string_view s) const { return wrap("2", s); }
-    std::string red(std::string_view s) const { return wrap("31", s); }
-    std::string green(std::string_view s) const { return wrap("32", s); }
-    std::string yellow(std::string_view s) const { return wrap("33", s); }
-    std::string blue(std::string_view s) const { return wrap("34", s); }
-    std::string magenta(std::string_view s) const { return wrap("35", s); }
-    std::string cyan(std::string_view s) const { return wrap("36", s); }
+  bool color = false;
+  std::string bold(std::string_view s) const { return wrap("1", s); }
+  std::string dim(std::string_view s) const { return wrap("2", s); }
+  std::string red(std::string_view s) const { return wrap("31", s); }
+  std::string green(std::string_view s) const { return wrap("32", s); }
+  std::string yellow(std::string_view s) const { return wrap("33", s); }
+  std::string blue(std::string_view s) const { return wrap("34", s); }
+  std::string magenta(std::string_view s) const { return wrap("35", s); }
+  std::string cyan(std::string_view s) const { return wrap("36", s); }
 
-private:
-    std::string wrap(std::string_view code, std::string_view s) const;
+ private:
+  std::string wrap(std::string_view code, std::string_view s) const;
 };
 
 // Color or not: --color=always/never decide; auto means stdout is a terminal,
@@ -43,10 +43,10 @@ bool want_color(ColorMode mode, bool stdout_is_tty, const char* no_color, const 
 
 // A timestamp as PostgreSQL's JSON writes it: 2026-03-02T14:00:03.051234+00:00.
 struct Timestamp {
-    double epoch = 0;        // seconds since 1970-01-01 UTC
-    int offset_minutes = 0;  // the server's TimeZone offset it was written in
-    std::string date;        // 2026-03-02 (local to that offset)
-    std::string time;        // 14:00:03
+  double epoch = 0;        // seconds since 1970-01-01 UTC
+  int offset_minutes = 0;  // the server's TimeZone offset it was written in
+  std::string date;        // 2026-03-02 (local to that offset)
+  std::string time;        // 14:00:03
 };
 std::optional<Timestamp> parse_timestamp(std::string_view s);
 
@@ -86,9 +86,9 @@ std::string format_table(const std::vector<std::string>& header,
 // --- timeline buckets ---------------------------------------------------------
 
 struct Buckets {
-    double start = 0;         // epoch seconds of the first bucket (aligned to `width` in local time)
-    double width = 60;        // seconds per bucket
-    std::vector<int> counts;  // events per bucket
+  double start = 0;         // epoch seconds of the first bucket (aligned to `width` in local time)
+  double width = 60;        // seconds per bucket
+  std::vector<int> counts;  // events per bucket
 };
 // Chooses the smallest "round" width (1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h,
 // 6h, 12h, 1d, 2d, 7d, 30d …) that fits all `times` into at most
@@ -111,9 +111,9 @@ std::string render_started(const Json& row, const Json& extra, const Style& st);
 
 // What `session end --measure-loc` measured with git.
 struct Measured {
-    std::string base;  // the commit diffed against ("" = the empty tree)
-    int files = 0;
-    long long added = 0, removed = 0;
+  std::string base;  // the commit diffed against ("" = the empty tree)
+  int files = 0;
+  long long added = 0, removed = 0;
 };
 // `aidis session end`: the summary box from end_session's row.
 std::string render_ended(const Json& row, const Json& extra, const std::optional<Measured>& measured,

@@ -7,32 +7,33 @@
 namespace aidis {
 
 int poll_timeout_ms(std::optional<double> seconds_until, milliseconds slack, milliseconds floor) {
-    if (!seconds_until) return -1;
-    // NaN or a deadline already passed: sweep right after the slack.
-    double ms = std::isnan(*seconds_until) ? 0.0 : std::max(0.0, std::ceil(*seconds_until * 1000.0));
-    ms += static_cast<double>(slack.count());
-    ms = std::max(ms, static_cast<double>(floor.count()));
-    return ms >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ms);
+  if (!seconds_until) return -1;
+  // NaN or a deadline already passed: sweep right after the slack.
+  double ms = std::isnan(*seconds_until) ? 0.0 : std::max(0.0, std::ceil(*seconds_until * 1000.0));
+  ms += static_cast<double>(slack.count());
+  ms = std::max(ms, static_cast<double>(floor.count()));
+  return ms >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ms);
 }
 
 milliseconds backoff_delay(unsigned attempt, milliseconds base, milliseconds cap, double u01) {
-    // Doubling stops once past the cap, so large attempt counts cannot overflow.
-    milliseconds delay = base;
-    for (unsigned i = 0; i < attempt && delay < cap && delay.count() > 0; ++i) delay *= 2;
-    delay = std::min(delay, cap);
-    u01 = std::clamp(u01, 0.0, 1.0);
-    auto half = delay.count() / 2;
-    return milliseconds{half + static_cast<milliseconds::rep>(std::llround(u01 * static_cast<double>(delay.count() - half)))};
+  // Doubling stops once past the cap, so large attempt counts cannot overflow.
+  milliseconds delay = base;
+  for (unsigned i = 0; i < attempt && delay < cap && delay.count() > 0; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  u01 = std::clamp(u01, 0.0, 1.0);
+  auto half = delay.count() / 2;
+  return milliseconds{
+      half + static_cast<milliseconds::rep>(std::llround(u01 * static_cast<double>(delay.count() - half)))};
 }
 
 Backoff::Backoff(milliseconds base, milliseconds cap, std::uint64_t seed)
     : base_(base), cap_(cap), rng_(seed) {}
 
 milliseconds Backoff::next() {
-    double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-    auto d = backoff_delay(attempt_, base_, cap_, u);
-    if (attempt_ < UINT_MAX) ++attempt_;
-    return d;
+  double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  auto d = backoff_delay(attempt_, base_, cap_, u);
+  if (attempt_ < UINT_MAX) ++attempt_;
+  return d;
 }
 
 // Capped low: nothing tells the worker when the lock goes away, so this cap
@@ -40,30 +41,30 @@ milliseconds Backoff::next() {
 StallGuard::StallGuard(std::uint64_t seed) : backoff_(milliseconds{100}, milliseconds{5000}, seed) {}
 
 milliseconds StallGuard::after_sweep(double swept, std::optional<double> next) {
-    if (next && *next <= swept) {
-        stuck_ = swept;
-        floor_ = backoff_.next();
-        return floor_;
-    }
-    return after_requery(next);
+  if (next && *next <= swept) {
+    stuck_ = swept;
+    floor_ = backoff_.next();
+    return floor_;
+  }
+  return after_requery(next);
 }
 
 milliseconds StallGuard::after_requery(std::optional<double> next) {
-    // The stuck deadline is gone once the earliest one lies beyond it.
-    if (stuck_ && (!next || *next > *stuck_)) {
-        stuck_.reset();
-        backoff_.reset();
-        floor_ = milliseconds{0};
-    }
-    return floor_;
+  // The stuck deadline is gone once the earliest one lies beyond it.
+  if (stuck_ && (!next || *next > *stuck_)) {
+    stuck_.reset();
+    backoff_.reset();
+    floor_ = milliseconds{0};
+  }
+  return floor_;
 }
 
 ErrorAction action_for_sqlstate(std::string_view sqlstate) {
-    // Missing schema, function or table, or no privilege on them: the
-    // aidis_sessions extension is absent, too old, or the role lacks grants.
-    if (sqlstate == "3F000" || sqlstate == "42883" || sqlstate == "42P01" || sqlstate == "42501")
-        return ErrorAction::Exit;
-    return ErrorAction::Reconnect;
+  // Missing schema, function or table, or no privilege on them: the
+  // aidis_sessions extension is absent, too old, or the role lacks grants.
+  if (sqlstate == "3F000" || sqlstate == "42883" || sqlstate == "42P01" || sqlstate == "42501")
+    return ErrorAction::Exit;
+  return ErrorAction::Reconnect;
 }
 
 }  // namespace aidis

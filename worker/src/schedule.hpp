@@ -21,28 +21,26 @@ inline constexpr milliseconds kDeadlineSlack{50};
 // (as measured by the server), or -1 (wait forever) when there is none.
 // Rounds up, adds `slack`, never returns less than `floor`, and clamps to
 // the int range poll() accepts.
-int poll_timeout_ms(std::optional<double> seconds_until,
-                    milliseconds slack = kDeadlineSlack,
+int poll_timeout_ms(std::optional<double> seconds_until, milliseconds slack = kDeadlineSlack,
                     milliseconds floor = milliseconds{0});
 
 // Delay before retry number `attempt` (0-based): base * 2^attempt, capped at
 // `cap`, then "equal jitter": a uniform pick in [delay/2, delay] given by
 // `u01` in [0, 1). Half the delay is kept so retries still spread out over
 // time; the random half keeps many workers from reconnecting in lockstep.
-milliseconds backoff_delay(unsigned attempt, milliseconds base, milliseconds cap,
-                           double u01);
+milliseconds backoff_delay(unsigned attempt, milliseconds base, milliseconds cap, double u01);
 
 // Stateful wrapper: successive failures grow the delay, reset() after success.
 class Backoff {
-public:
-    Backoff(milliseconds base, milliseconds cap, std::uint64_t seed);
-    milliseconds next();
-    void reset() { attempt_ = 0; }
+ public:
+  Backoff(milliseconds base, milliseconds cap, std::uint64_t seed);
+  milliseconds next();
+  void reset() { attempt_ = 0; }
 
-private:
-    milliseconds base_, cap_;
-    unsigned attempt_ = 0;
-    std::mt19937_64 rng_;
+ private:
+  milliseconds base_, cap_;
+  unsigned attempt_ = 0;
+  std::mt19937_64 rng_;
 };
 
 // Guards against a busy loop when a sweep at a deadline expires nothing and
@@ -51,25 +49,25 @@ private:
 // would wake every kDeadlineSlack until the lock goes away; with it the
 // minimum wait backs off while the deadline stays stuck.
 class StallGuard {
-public:
-    explicit StallGuard(std::uint64_t seed);
-    // After the sweep for deadline `swept` (epoch seconds), `next` is the
-    // earliest pending deadline. Returns the minimum wait before sweeping again.
-    milliseconds after_sweep(double swept, std::optional<double> next);
-    // After re-reading the deadline for any other reason (a notification).
-    milliseconds after_requery(std::optional<double> next);
-    bool stalled() const { return stuck_.has_value(); }
+ public:
+  explicit StallGuard(std::uint64_t seed);
+  // After the sweep for deadline `swept` (epoch seconds), `next` is the
+  // earliest pending deadline. Returns the minimum wait before sweeping again.
+  milliseconds after_sweep(double swept, std::optional<double> next);
+  // After re-reading the deadline for any other reason (a notification).
+  milliseconds after_requery(std::optional<double> next);
+  bool stalled() const { return stuck_.has_value(); }
 
-private:
-    std::optional<double> stuck_;  // the deadline that did not go away
-    Backoff backoff_;
-    milliseconds floor_{0};
+ private:
+  std::optional<double> stuck_;  // the deadline that did not go away
+  Backoff backoff_;
+  milliseconds floor_{0};
 };
 
 // What the worker does after a failed SQL call.
 enum class ErrorAction {
-    Reconnect,  // transient (connection lost, admin shutdown, deadlock...): back off, reconnect
-    Exit,       // the database is not set up for the worker: retrying cannot help
+  Reconnect,  // transient (connection lost, admin shutdown, deadlock...): back off, reconnect
+  Exit,       // the database is not set up for the worker: retrying cannot help
 };
 ErrorAction action_for_sqlstate(std::string_view sqlstate);
 

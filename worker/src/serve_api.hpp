@@ -16,15 +16,15 @@ namespace aidis {
 // A request the API refuses before any SQL: bad JSON, a non-number limit
 // (400), an unknown endpoint (404) or a wrong method (405).
 struct ApiRefusal : std::runtime_error {
-    ApiRefusal(int status, const std::string& message) : std::runtime_error(message), status(status) {}
-    int status;
+  ApiRefusal(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int status;
 };
 
 struct ApiRequest {
-    std::string method;  // GET or POST
-    std::string path;    // after "/api/", e.g. "sessions/SES-2026-0001/timeline"
-    std::function<std::optional<std::string>(const char*)> query;  // a query parameter
-    std::string body;    // JSON for POST
+  std::string method;  // GET or POST
+  std::string path;    // after "/api/", e.g. "sessions/SES-2026-0001/timeline"
+  std::function<std::optional<std::string>(const char*)> query;  // a query parameter
+  std::string body;                                              // JSON for POST
 };
 
 // The call for `req`; throws ApiRefusal.

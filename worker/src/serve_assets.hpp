@@ -7,9 +7,9 @@
 namespace aidis {
 
 struct Asset {
-    const char* path;  // "/index.html", "/app.js"
-    const unsigned char* data;
-    std::size_t size;
+  const char* path;  // "/index.html", "/app.js"
+  const unsigned char* data;
+  std::size_t size;
 };
 
 extern const Asset kAssets[];

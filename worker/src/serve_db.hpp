@@ -19,26 +19,26 @@ namespace aidis {
 // The answer of one call: the JSON text of column 1 and, on failure, the
 // server's SQLSTATE and message (+ hint). sqlstate "" with !ok: no connection.
 struct CallResult {
-    bool ok = false;
-    std::optional<std::string> json;
-    std::string sqlstate, message;
+  bool ok = false;
+  std::optional<std::string> json;
+  std::string sqlstate, message;
 };
 
 class Pool {
-public:
-    Pool(ConnParams params, size_t size) : params_(std::move(params)), size_(size) {}
-    // Runs `call` (one row, JSON in column 1). Retries once on a fresh
-    // connection when the borrowed one turned out to be broken.
-    CallResult run(const SqlCall& call);
+ public:
+  Pool(ConnParams params, size_t size) : params_(std::move(params)), size_(size) {}
+  // Runs `call` (one row, JSON in column 1). Retries once on a fresh
+  // connection when the borrowed one turned out to be broken.
+  CallResult run(const SqlCall& call);
 
-private:
-    std::unique_ptr<Connection> take();
-    void give_back(std::unique_ptr<Connection> c);
+ private:
+  std::unique_ptr<Connection> take();
+  void give_back(std::unique_ptr<Connection> c);
 
-    ConnParams params_;
-    size_t size_;
-    std::mutex mu_;
-    std::vector<std::unique_ptr<Connection>> idle_;
+  ConnParams params_;
+  size_t size_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 }  // namespace aidis

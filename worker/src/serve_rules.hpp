@@ -11,8 +11,8 @@
 namespace aidis {
 
 struct ListenAddress {
-    std::string host;  // as given, without brackets: 127.0.0.1, ::1, 0.0.0.0, localhost
-    int port = 0;
+  std::string host;  // as given, without brackets: 127.0.0.1, ::1, 0.0.0.0, localhost
+  int port = 0;
 };
 
 // "ADDR:PORT", "[v6]:PORT" or ":PORT" (loopback). Throws std::invalid_argument.
@@ -43,9 +43,9 @@ std::string read_token_file(const std::string& path);
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name);
 
 struct HttpError {
-    int status;
-    bool show_message;  // the server's own message is for the user; else `generic`
-    const char* generic;
+  int status;
+  bool show_message;  // the server's own message is for the user; else `generic`
+  const char* generic;
 };
 
 // The one place where SQLSTATEs become HTTP statuses; empty = not from the

@@ -49,244 +49,245 @@ constexpr const char* kNextDeadline =
 // SIGTERM, SIGINT and SIGHUP, blocked and delivered through a file
 // descriptor that poll() can wait on next to the libpq socket.
 class SignalFd {
-public:
-    SignalFd() {
-        sigset_t set;
-        sigemptyset(&set);
-        for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
-        if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
-            throw std::system_error(errno, std::generic_category(), "sigprocmask");
-        fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-        if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
-    }
-    // The signals stay blocked: unblocking one that arrived after the last
-    // read would kill the process on its way out with a non-zero status.
-    ~SignalFd() { ::close(fd_); }
-    SignalFd(const SignalFd&) = delete;
-    SignalFd& operator=(const SignalFd&) = delete;
+ public:
+  SignalFd() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
+      throw std::system_error(errno, std::generic_category(), "sigprocmask");
+    fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
+  }
+  // The signals stay blocked: unblocking one that arrived after the last
+  // read would kill the process on its way out with a non-zero status.
+  ~SignalFd() { ::close(fd_); }
+  SignalFd(const SignalFd&) = delete;
+  SignalFd& operator=(const SignalFd&) = delete;
 
-    int fd() const { return fd_; }
-    // The next pending signal number, 0 if none.
-    int take() {
-        signalfd_siginfo si{};
-        return ::read(fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si) ? static_cast<int>(si.ssi_signo) : 0;
-    }
+  int fd() const { return fd_; }
+  // The next pending signal number, 0 if none.
+  int take() {
+    signalfd_siginfo si{};
+    return ::read(fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si) ? static_cast<int>(si.ssi_signo)
+                                                                          : 0;
+  }
 
-private:
-    int fd_ = -1;
+ private:
+  int fd_ = -1;
 };
 
 // Why one connection's lifetime ended.
 enum class Stop { Terminate, Reload, Retry, NotSetUp };
 
 Stop stop_for(int signo) {
-    if (signo == SIGHUP) return Stop::Reload;
-    return signo ? Stop::Terminate : Stop::Retry;
+  if (signo == SIGHUP) return Stop::Reload;
+  return signo ? Stop::Terminate : Stop::Retry;
 }
 
 struct Deadline {
-    double epoch;          // the deadline, seconds since 1970 (server clock)
-    double seconds_until;  // from now, per the server clock; may be negative
+  double epoch;          // the deadline, seconds since 1970 (server clock)
+  double seconds_until;  // from now, per the server clock; may be negative
 };
 
 struct Wake {
-    enum Kind { DeadlineReached, Notified, Signal } kind;
-    int signo = 0;
+  enum Kind { DeadlineReached, Notified, Signal } kind;
+  int signo = 0;
 };
 
 std::chrono::system_clock::time_point from_epoch(double epoch) {
-    return std::chrono::system_clock::time_point(
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(epoch)));
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(epoch)));
 }
 
 void log_server_notice(void*, const char* message) { log("server: " + one_line(message)); }
 
 class Worker {
-public:
-    Worker(const ConnParams& params, const WorkerOptions& opts)
-        : params_(params), opts_(opts),
-          backoff_(kBackoffBase, kBackoffCap, seed()), stall_(seed() + 1) {}
+ public:
+  Worker(const ConnParams& params, const WorkerOptions& opts)
+      : params_(params), opts_(opts), backoff_(kBackoffBase, kBackoffCap, seed()), stall_(seed() + 1) {}
 
-    int run() {
-        log(fmt::format("worker starting (aidis {}, pid {})", AIDIS_VERSION, ::getpid()));
-        for (;;) {
-            Stop stop = serve();
-            if (stop == Stop::Retry) {
-                milliseconds delay = backoff_.next();
-                log(fmt::format("reconnecting in {}", format_duration(delay.count() / 1000.0)));
-                // A signal cuts the wait short: SIGHUP reconnects at once.
-                if (int signo = sleep_for(delay)) stop = stop_for(signo);
-            }
-            switch (stop) {
-            case Stop::Terminate:
-                log("worker stopping on signal");
-                return kExitOk;
-            case Stop::NotSetUp:
-                log("worker exiting: the database is not set up for it (is the aidis_sessions extension "
-                    "installed there, and may this role execute its functions?)");
-                return kExitNotSetUp;
-            case Stop::Reload:
-                log("reloading: reconnecting");
-                backoff_.reset();
-                break;
-            case Stop::Retry:
-                break;
-            }
+  int run() {
+    log(fmt::format("worker starting (aidis {}, pid {})", AIDIS_VERSION, ::getpid()));
+    for (;;) {
+      Stop stop = serve();
+      if (stop == Stop::Retry) {
+        milliseconds delay = backoff_.next();
+        log(fmt::format("reconnecting in {}", format_duration(delay.count() / 1000.0)));
+        // A signal cuts the wait short: SIGHUP reconnects at once.
+        if (int signo = sleep_for(delay)) stop = stop_for(signo);
+      }
+      switch (stop) {
+        case Stop::Terminate:
+          log("worker stopping on signal");
+          return kExitOk;
+        case Stop::NotSetUp:
+          log("worker exiting: the database is not set up for it (is the aidis_sessions extension "
+              "installed there, and may this role execute its functions?)");
+          return kExitNotSetUp;
+        case Stop::Reload:
+          log("reloading: reconnecting");
+          backoff_.reset();
+          break;
+        case Stop::Retry:
+          break;
+      }
+    }
+  }
+
+ private:
+  static std::uint64_t seed() {
+    return static_cast<std::uint64_t>(steady_clock::now().time_since_epoch().count()) ^
+           (static_cast<std::uint64_t>(::getpid()) << 32);
+  }
+
+  // One connection, from connect to its end.
+  Stop serve() {
+    std::optional<Connection> conn;
+    try {
+      conn = Connection::open(params_, signals_.fd(), kConnectTimeout);
+    } catch (const PgError& e) {
+      log(fmt::format("connection failed: {}", e.what()));
+      return Stop::Retry;
+    }
+    if (!conn) return stop_for(signals_.take());
+    PQsetNoticeProcessor(conn->raw(), log_server_notice, nullptr);
+    log(fmt::format("connected: {} pid={}", conn->describe(), conn->backend_pid()));
+
+    try {
+      conn->exec(kListen);
+      sweep(*conn);
+      std::optional<Deadline> next = next_deadline(*conn);
+      milliseconds floor = stall_.after_requery(epoch_of(next));
+      backoff_.reset();  // only once the connection proved usable
+      for (;;) {
+        int timeout = poll_timeout_ms(seconds_until(next), kDeadlineSlack, floor);
+        if (opts_.verbose) log_wait(next, timeout);
+        Wake w = wait(*conn, timeout);
+        if (w.kind == Wake::Signal) return stop_for(w.signo);
+        if (w.kind == Wake::DeadlineReached && next) {
+          double swept = next->epoch;
+          sweep(*conn);
+          next = next_deadline(*conn);
+          bool was_stalled = stall_.stalled();
+          floor = stall_.after_sweep(swept, epoch_of(next));
+          if (stall_.stalled() && !was_stalled)
+            log(
+                fmt::format("deadline {} still pending after the sweep (session row locked by "
+                            "another transaction?); retrying with backoff",
+                            format_utc(from_epoch(swept))));
+        } else {
+          next = next_deadline(*conn);
+          floor = stall_.after_requery(epoch_of(next));
         }
+      }
+    } catch (const PgError& e) {
+      log(e.sqlstate().empty() ? fmt::format("connection lost: {}", e.what())
+                               : fmt::format("error: {} (SQLSTATE {})", e.what(), e.sqlstate()));
+      return action_for_sqlstate(e.sqlstate()) == ErrorAction::Exit ? Stop::NotSetUp : Stop::Retry;
     }
+  }
 
-private:
-    static std::uint64_t seed() {
-        return static_cast<std::uint64_t>(steady_clock::now().time_since_epoch().count()) ^
-               (static_cast<std::uint64_t>(::getpid()) << 32);
+  void sweep(Connection& conn) {
+    Result r = conn.exec(kSweep);
+    for (int i = 0; i < r.rows(); ++i)
+      log(expired_message(
+          {std::string(r.text(i, 0)), r.opt_text(i, 1), r.opt_text(i, 2), r.opt_double(i, 3).value_or(0)}));
+  }
+
+  static std::optional<Deadline> next_deadline(Connection& conn) {
+    Result r = conn.exec(kNextDeadline);
+    if (r.rows() != 1 || r.columns() != 2)
+      throw std::runtime_error("aidis.next_timeout_at() returned an unexpected shape");
+    auto epoch = r.opt_double(0, 0);
+    if (!epoch) return std::nullopt;
+    return Deadline{*epoch, r.opt_double(0, 1).value_or(0)};
+  }
+
+  static std::optional<double> epoch_of(const std::optional<Deadline>& d) {
+    return d ? std::optional<double>(d->epoch) : std::nullopt;
+  }
+  static std::optional<double> seconds_until(const std::optional<Deadline>& d) {
+    return d ? std::optional<double>(d->seconds_until) : std::nullopt;
+  }
+
+  void log_wait(const std::optional<Deadline>& next, int timeout_ms) {
+    if (!next)
+      log("no active session: waiting for a notification");
+    else
+      log(fmt::format("next deadline {}: sleeping {}", format_utc(from_epoch(next->epoch)),
+                      format_duration(timeout_ms / 1000.0)));
+  }
+
+  // Delivers what libpq has already read; our own NOTIFYs (the sweep's
+  // "timeout" events) cannot change the deadline we just read.
+  bool drain_notifications(Connection& conn) {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn.raw())) {
+      if (n->be_pid != conn.backend_pid()) {
+        any = true;
+        if (opts_.verbose) log(fmt::format("notification: {}", n->extra));
+      }
+      PQfreemem(n);
     }
+    return any;
+  }
 
-    // One connection, from connect to its end.
-    Stop serve() {
-        std::optional<Connection> conn;
-        try {
-            conn = Connection::open(params_, signals_.fd(), kConnectTimeout);
-        } catch (const PgError& e) {
-            log(fmt::format("connection failed: {}", e.what()));
-            return Stop::Retry;
-        }
-        if (!conn) return stop_for(signals_.take());
-        PQsetNoticeProcessor(conn->raw(), log_server_notice, nullptr);
-        log(fmt::format("connected: {} pid={}", conn->describe(), conn->backend_pid()));
-
-        try {
-            conn->exec(kListen);
-            sweep(*conn);
-            std::optional<Deadline> next = next_deadline(*conn);
-            milliseconds floor = stall_.after_requery(epoch_of(next));
-            backoff_.reset();  // only once the connection proved usable
-            for (;;) {
-                int timeout = poll_timeout_ms(seconds_until(next), kDeadlineSlack, floor);
-                if (opts_.verbose) log_wait(next, timeout);
-                Wake w = wait(*conn, timeout);
-                if (w.kind == Wake::Signal) return stop_for(w.signo);
-                if (w.kind == Wake::DeadlineReached && next) {
-                    double swept = next->epoch;
-                    sweep(*conn);
-                    next = next_deadline(*conn);
-                    bool was_stalled = stall_.stalled();
-                    floor = stall_.after_sweep(swept, epoch_of(next));
-                    if (stall_.stalled() && !was_stalled)
-                        log(fmt::format("deadline {} still pending after the sweep (session row locked by "
-                                        "another transaction?); retrying with backoff",
-                                        format_utc(from_epoch(swept))));
-                } else {
-                    next = next_deadline(*conn);
-                    floor = stall_.after_requery(epoch_of(next));
-                }
-            }
-        } catch (const PgError& e) {
-            log(e.sqlstate().empty() ? fmt::format("connection lost: {}", e.what())
-                                     : fmt::format("error: {} (SQLSTATE {})", e.what(), e.sqlstate()));
-            return action_for_sqlstate(e.sqlstate()) == ErrorAction::Exit ? Stop::NotSetUp : Stop::Retry;
-        }
-    }
-
-    void sweep(Connection& conn) {
-        Result r = conn.exec(kSweep);
-        for (int i = 0; i < r.rows(); ++i)
-            log(expired_message({std::string(r.text(i, 0)), r.opt_text(i, 1), r.opt_text(i, 2),
-                                 r.opt_double(i, 3).value_or(0)}));
-    }
-
-    static std::optional<Deadline> next_deadline(Connection& conn) {
-        Result r = conn.exec(kNextDeadline);
-        if (r.rows() != 1 || r.columns() != 2)
-            throw std::runtime_error("aidis.next_timeout_at() returned an unexpected shape");
-        auto epoch = r.opt_double(0, 0);
-        if (!epoch) return std::nullopt;
-        return Deadline{*epoch, r.opt_double(0, 1).value_or(0)};
-    }
-
-    static std::optional<double> epoch_of(const std::optional<Deadline>& d) {
-        return d ? std::optional<double>(d->epoch) : std::nullopt;
-    }
-    static std::optional<double> seconds_until(const std::optional<Deadline>& d) {
-        return d ? std::optional<double>(d->seconds_until) : std::nullopt;
-    }
-
-    void log_wait(const std::optional<Deadline>& next, int timeout_ms) {
-        if (!next)
-            log("no active session: waiting for a notification");
-        else
-            log(fmt::format("next deadline {}: sleeping {}", format_utc(from_epoch(next->epoch)),
-                            format_duration(timeout_ms / 1000.0)));
-    }
-
-    // Delivers what libpq has already read; our own NOTIFYs (the sweep's
-    // "timeout" events) cannot change the deadline we just read.
-    bool drain_notifications(Connection& conn) {
-        bool any = false;
-        while (PGnotify* n = PQnotifies(conn.raw())) {
-            if (n->be_pid != conn.backend_pid()) {
-                any = true;
-                if (opts_.verbose) log(fmt::format("notification: {}", n->extra));
-            }
-            PQfreemem(n);
-        }
-        return any;
-    }
-
-    // Sleeps until `timeout_ms` passes (-1: forever), a notification from
-    // another backend arrives, or a signal.
-    Wake wait(Connection& conn, int timeout_ms) {
+  // Sleeps until `timeout_ms` passes (-1: forever), a notification from
+  // another backend arrives, or a signal.
+  Wake wait(Connection& conn, int timeout_ms) {
+    if (drain_notifications(conn)) return {Wake::Notified};
+    auto until = steady_clock::now() + milliseconds(timeout_ms);
+    for (;;) {
+      int left = -1;
+      if (timeout_ms >= 0) {
+        auto d = std::chrono::ceil<milliseconds>(until - steady_clock::now());
+        if (d.count() <= 0) return {Wake::DeadlineReached};
+        left = static_cast<int>(d.count());
+      }
+      pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {conn.socket(), POLLIN, 0}};
+      int n = ::poll(fds, 2, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::system_error(errno, std::generic_category(), "poll");
+      }
+      if (fds[0].revents)
+        if (int signo = signals_.take()) return {Wake::Signal, signo};
+      if (fds[1].revents) {
+        if (!PQconsumeInput(conn.raw())) throw PgError(one_line(PQerrorMessage(conn.raw())), "");
         if (drain_notifications(conn)) return {Wake::Notified};
-        auto until = steady_clock::now() + milliseconds(timeout_ms);
-        for (;;) {
-            int left = -1;
-            if (timeout_ms >= 0) {
-                auto d = std::chrono::ceil<milliseconds>(until - steady_clock::now());
-                if (d.count() <= 0) return {Wake::DeadlineReached};
-                left = static_cast<int>(d.count());
-            }
-            pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {conn.socket(), POLLIN, 0}};
-            int n = ::poll(fds, 2, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw std::system_error(errno, std::generic_category(), "poll");
-            }
-            if (fds[0].revents)
-                if (int signo = signals_.take()) return {Wake::Signal, signo};
-            if (fds[1].revents) {
-                if (!PQconsumeInput(conn.raw())) throw PgError(one_line(PQerrorMessage(conn.raw())), "");
-                if (drain_notifications(conn)) return {Wake::Notified};
-                if (PQstatus(conn.raw()) == CONNECTION_BAD) throw PgError("connection closed by the server", "");
-            }
-        }
+        if (PQstatus(conn.raw()) == CONNECTION_BAD) throw PgError("connection closed by the server", "");
+      }
     }
+  }
 
-    // Sleeps for `d`; returns the signal that interrupted it, or 0.
-    int sleep_for(milliseconds d) {
-        auto until = steady_clock::now() + d;
-        for (;;) {
-            auto left = std::chrono::ceil<milliseconds>(until - steady_clock::now());
-            if (left.count() <= 0) return 0;
-            pollfd fd{signals_.fd(), POLLIN, 0};
-            int n = ::poll(&fd, 1, static_cast<int>(left.count()));
-            if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
-            if (n > 0)
-                if (int signo = signals_.take()) return signo;
-        }
+  // Sleeps for `d`; returns the signal that interrupted it, or 0.
+  int sleep_for(milliseconds d) {
+    auto until = steady_clock::now() + d;
+    for (;;) {
+      auto left = std::chrono::ceil<milliseconds>(until - steady_clock::now());
+      if (left.count() <= 0) return 0;
+      pollfd fd{signals_.fd(), POLLIN, 0};
+      int n = ::poll(&fd, 1, static_cast<int>(left.count()));
+      if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+      if (n > 0)
+        if (int signo = signals_.take()) return signo;
     }
+  }
 
-    const ConnParams& params_;
-    const WorkerOptions& opts_;
-    SignalFd signals_;
-    Backoff backoff_;
-    StallGuard stall_;
+  const ConnParams& params_;
+  const WorkerOptions& opts_;
+  SignalFd signals_;
+  Backoff backoff_;
+  StallGuard stall_;
 };
 
 }  // namespace
 
 int run_worker(const ConnParams& params, const WorkerOptions& opts) {
-    // A log reader that went away (closed stderr pipe) must not kill the daemon.
-    std::signal(SIGPIPE, SIG_IGN);
-    return Worker(params, opts).run();
+  // A log reader that went away (closed stderr pipe) must not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
+  return Worker(params, opts).run();
 }
 
 }  // namespace aidis
