@@ -12,12 +12,11 @@
 
 int main(int argc, char** argv) {
   using namespace aidis;
-  Options opts;
-  CLI::App app{"", "aidis"};
-  define_cli(app, opts);
-  if (auto rc = parse_command_line(app, argc, argv)) return *rc;
-
   try {
+    Options opts;
+    CLI::App app{"", "aidis"};
+    define_cli(app, opts);
+    if (auto rc = parse_command_line(app, argc, argv)) return *rc;
     switch (opts.command) {
       case Command::Worker:
         return run_worker(connection_params(opts.dbname, "aidis-worker"), opts.worker);
@@ -32,6 +31,9 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "aidis: {}\n", e.what());
+    return kExitFailure;
+  } catch (...) {
+    fmt::print(stderr, "aidis: unexpected error\n");
     return kExitFailure;
   }
   return kExitUsage;

@@ -21,7 +21,7 @@ namespace aidis {
 
 namespace {
 
-constexpr size_t kMaxBody = 64 * 1024;
+constexpr size_t kMaxBody = size_t{64} * 1024;
 constexpr size_t kPoolSize = 4;
 constexpr const char* kTokenCookie = "aidis_token";
 
@@ -226,7 +226,7 @@ int run_serve(const ConnParams& params, const ServeOptions& opts) {
     return guard.admit(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                  : httplib::Server::HandlerResponse::Handled;
   });
-  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     send_error(res, 500, "internal error");
   });
   svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -258,7 +258,8 @@ int run_serve(const ConnParams& params, const ServeOptions& opts) {
   hub.stop();
   listener.stop();
   if (stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);
+    // It waits in sigwait() for SIGTERM: this wakes it, it does not kill it.
+    pthread_kill(stopper.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     stopper.join();
   }
   log("serve: stopped");

@@ -113,7 +113,7 @@ class Worker {
       Stop stop = serve();
       if (stop == Stop::Retry) {
         milliseconds delay = backoff_.next();
-        log(fmt::format("reconnecting in {}", format_duration(delay.count() / 1000.0)));
+        log(fmt::format("reconnecting in {}", format_duration(static_cast<double>(delay.count()) / 1000.0)));
         // A signal cuts the wait short: SIGHUP reconnects at once.
         if (int signo = sleep_for(delay)) stop = stop_for(signo);
       }
