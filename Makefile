@@ -52,13 +52,3 @@ extension/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 
 all: $(EXTENSION).control
 EXTRA_CLEAN += $(EXTENSION).control
-
-# Unit tests of the pure C++ core: no server needed.
-CORE_TEST_BIN = build/core_tests
-core-test: $(CORE_TEST_BIN)
-	$(CORE_TEST_BIN)
-$(CORE_TEST_BIN): $(CORE_OBJS:.o=.cpp) $(wildcard src/core/*.hpp) $(wildcard src/core/test/*.cpp)
-	@mkdir -p build
-	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Werror -Isrc -o $@ $(CORE_OBJS:.o=.cpp) \
-	  $(wildcard src/core/test/*.cpp) -lgtest -lgtest_main -pthread
-.PHONY: core-test

@@ -15,6 +15,7 @@ PACKAGES=(
   nodejs npm  # node-postgres (test/integration/pool), the MCP SDK client (test/mcp)
   libcpp-httplib-dev # aidis serve
   chromium    # test/browser: the sessions page in a real browser
+  clang-format clang-tidy # scripts/lint.sh
 )
 # Satisfied by a command of that name too: NodeSource's nodejs package ships
 # npm (and conflicts with Debian's npm package).

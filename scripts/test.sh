@@ -70,8 +70,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-run_suite "core unit tests (make core-test)" make core-test || true
-
 if [[ -f CMakeLists.txt ]]; then
   echo "=== build: aidis (cmake)"
   # A failed build counts as a failed suite; the suites that don't need it still run.
@@ -79,6 +77,9 @@ if [[ -f CMakeLists.txt ]]; then
     fail "cmake build"
 fi
 [[ ! -x build/aidis ]] || export AIDIS_BIN=$REPO_ROOT/build/aidis
+
+# Formatting and static checks of the C++ (needs the build's compile database).
+run_suite "lint (clang-format, clang-tidy)" bash scripts/lint.sh || true
 
 # --- npm: the MCP SDK client of test/mcp, exactly as its package-lock.json pins it
 # (from the npm registry; the download cache stays in build/, nothing outside the repo).
@@ -117,12 +118,12 @@ if compgen -G 'sql/*.sql' >/dev/null; then
     { [[ ! -f regression.diffs ]] || cat regression.diffs; }
 fi
 
-# --- pgTAP: test/*.sql only (subfolders hold other kinds of tests) ---
-if compgen -G 'test/*.sql' >/dev/null; then
+# --- pgTAP: test/pgtap/*.sql ---
+if compgen -G 'test/pgtap/*.sql' >/dev/null; then
   if psql -d postgres -qX -v ON_ERROR_STOP=1 -c 'CREATE DATABASE aidis_tap' &&
      psql -d aidis_tap -qX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgtap' \
        -c 'CREATE EXTENSION aidis_sessions CASCADE'; then
-    run_suite "pgTAP (pg_prove)" pg_prove -d aidis_tap test/*.sql || true
+    run_suite "pgTAP (pg_prove)" pg_prove -d aidis_tap test/pgtap/*.sql || true
   else
     fail "pgTAP (could not create database aidis_tap with the extensions)"
   fi

@@ -12,7 +12,7 @@ SET search_path = public, pg_catalog;
 
 BEGIN;
 SELECT plan(89);
-\ir fixtures/adopt_host.sql
+\ir ../fixtures/adopt_host.sql
 
 -- A fingerprint of the host tables and of the extension's tables.
 CREATE FUNCTION pg_temp.digest() RETURNS text LANGUAGE plpgsql AS $$
