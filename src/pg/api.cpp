@@ -9,6 +9,8 @@
 extern "C" {
 PG_FUNCTION_INFO_V1(aidis_normalize_agent);
 PG_FUNCTION_INFO_V1(aidis_session_timeout);
+PG_FUNCTION_INFO_V1(aidis_session_retention);
+Datum aidis_session_retention(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(aidis_current_session_id);
 PG_FUNCTION_INFO_V1(aidis_current_or_new_session_id);
 Datum aidis_current_or_new_session_id(PG_FUNCTION_ARGS);
@@ -31,6 +33,7 @@ Datum aidis_estimate_tokens(PG_FUNCTION_ARGS);
 
 namespace aidis::pg {
 extern int session_timeout_seconds;
+extern char* session_retention_setting;
 }
 
 using namespace aidis;
@@ -49,6 +52,19 @@ Datum aidis_session_timeout(PG_FUNCTION_ARGS) {
     auto* result = static_cast<Interval*>(pg::call([]() -> void* { return palloc0(sizeof(Interval)); }));
     result->time = static_cast<TimeOffset>(pg::session_timeout_seconds) * USECS_PER_SEC;
     PG_RETURN_INTERVAL_P(result);
+  });
+}
+
+// NULL for 'infinity' (PostgreSQL 15 has no infinite interval); the check
+// hook accepted the value.
+Datum aidis_session_retention(PG_FUNCTION_ARGS) {
+  return pg::shim("aidis._session_retention", [&] {
+    const char* value = pg::session_retention_setting != nullptr ? pg::session_retention_setting : "1 year";
+    if (pg_strcasecmp(value, "infinity") == 0) PG_RETURN_NULL();
+    return pg::call([&]() -> Datum {
+      return DirectFunctionCall3(interval_in, CStringGetDatum(value), ObjectIdGetDatum(InvalidOid),
+                                 Int32GetDatum(-1));
+    });
   });
 }
 

@@ -20,6 +20,7 @@ void _PG_init(void);
 namespace aidis::pg {
 
 int session_timeout_seconds = 2 * 60 * 60;
+char* session_retention_setting = nullptr;
 bool importing = false;
 static char* bound_session_setting = nullptr;
 
@@ -90,6 +91,29 @@ bool check_bound_session(char** value, void**, GucSource) {
     GUC_check_errdetail("aidis.session_id must be a session id (a uuid) or empty.");
   }
   return valid;
+}
+
+// aidis.session_retention: a positive interval, or 'infinity' (keep everything).
+bool check_retention(char** value, void**, GucSource) {
+  if (*value != nullptr && pg_strcasecmp(*value, "infinity") == 0) return true;
+  std::string problem = "it is not positive";
+  try {
+    const char* text = *value != nullptr ? *value : "";
+    if (call([&]() -> bool {
+          Datum parsed = DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+                                             Int32GetDatum(-1));
+          Interval zero{};
+          return DatumGetBool(DirectFunctionCall2(interval_gt, parsed, IntervalPGetDatum(&zero)));
+        }))
+      return true;
+  } catch (const PgError& e) {
+    problem = e.what();
+  } catch (...) {
+    problem = "it could not be read";
+  }
+  GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+  GUC_check_errdetail("aidis.session_retention must be a positive interval or 'infinity' (%s).", problem.c_str());
+  return false;
 }
 
 // Relcache invalidation of aidis.projects (sent by aidis._invalidate_caches),
@@ -179,6 +203,13 @@ void _PG_init(void) {
       "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
       &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr,
       nullptr, nullptr);
+  // Policy too, for the same reason: a writer's own SET must not shorten it
+  // and fold other people's history (docs/retention.md).
+  DefineCustomStringVariable(
+      "aidis.session_retention", "Age after which the timeline of an ended session is compacted.",
+      "aidis.compact_activity() folds older events of ended sessions into one summary per session, "
+      "day and kind; 'infinity' keeps everything.",
+      &session_retention_setting, "1 year", PGC_SUSET, 0, check_retention, nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection or transaction.",
       "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "
