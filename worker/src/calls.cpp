@@ -106,8 +106,13 @@ SqlCall build_call(const Options& opts) {
         return {"SELECT aidis.session_stats($1::text, $2::text)::text", {opts.stats.period, opts.stats.project}};
     case Command::SessionsCompare:
         return {"SELECT aidis.compare_sessions($1::text, $2::text)::text", {opts.compare.a, opts.compare.b}};
+    case Command::SessionsCompact:
+        // A procedure committing after each batch: CALL, outside a transaction block.
+        return {"CALL aidis.compact_activity($1::interval)", {opts.compact_older_than}};
     case Command::SessionProject:
         throw std::logic_error("session project takes two steps: use reassign_call");
+    case Command::SessionDelete:
+        throw std::logic_error("session delete takes two steps: use delete_call");
     case Command::Worker:
     case Command::Mcp:
     case Command::Serve:
@@ -120,6 +125,10 @@ SqlCall build_call(const Options& opts) {
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm) {
     return {"SELECT aidis.reassign_project($1::text, $2::text, $3::text)::text", {session, project, confirm}};
+}
+
+SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm) {
+    return {"SELECT aidis.delete_session($1::text, $2::text)::text", {session, confirm}};
 }
 
 SqlCall measure_info_call(const std::optional<std::string>& session) {
