@@ -2951,6 +2951,15 @@ BEGIN
   IF cutoff IS NULL THEN
     RETURN;
   END IF;
+  -- A report handed back by the caller: its cut-off must be one the caller
+  -- may choose (a writer: no later than the policy's, anyone: in the past).
+  retention := aidis._session_retention();
+  IF cutoff >= clock_timestamp() OR (NOT pg_has_role(aidis._connection_role(), 'aidis_admin', 'USAGE')
+                                     AND (retention IS NULL OR cutoff > clock_timestamp() - retention)) THEN
+    RAISE EXCEPTION 'cut-off % is not one this role may compact to', cutoff
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Call aidis.compact_activity() without an argument to apply aidis.session_retention.';
+  END IF;
   FOR sid IN
     SELECT b.id FROM aidis.session_base b
     WHERE b.status <> 'active' AND b.started_at < cutoff

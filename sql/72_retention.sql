@@ -97,3 +97,14 @@ FROM (SELECT set_config('role', 'rt_writer', false)) x;
 RESET ROLE;
 DROP ROLE rt_writer, rt_reader;
 SELECT status FROM aidis.end_session(:'live');
+
+-- The batch function trusts no cut-off a writer hands it beyond the policy's.
+CREATE ROLE rt_writer2 IN ROLE aidis_writer;
+SET ROLE rt_writer2;
+SELECT public.sqlstate_of($$SELECT aidis._compact_batch(NULL, '{"cutoff": "2999-01-01", "sessions": 0}')$$) AS future,
+       public.sqlstate_of(format($$SELECT aidis._compact_batch(NULL, '{"cutoff": "%s", "sessions": 0}')$$,
+                                 now() - interval '1 day')) AS shorter_than_policy,
+       public.sqlstate_of(format($$SELECT aidis._compact_batch(NULL, '{"cutoff": "%s", "sessions": 0, "events_removed": 0, "summaries": 0, "sessions_examined": 0}')$$,
+                                 now() - interval '2 years')) AS within_policy;
+RESET ROLE;
+DROP ROLE rt_writer2;
