@@ -1,6 +1,7 @@
 -- Retention: aidis.compact_activity() folds old timeline events of ended
 -- sessions into one summary per session, project, UTC day and kind. The
--- fixture's events are moved to fixed days of 2020 (long past any retention).
+-- fixture's events are moved to day D0 (800 days before today, UTC) and the
+-- day after: past the default retention whatever the date.
 \set VERBOSITY terse
 SET client_min_messages = warning;
 
@@ -15,20 +16,23 @@ UPDATE aidis.tasks SET status = 'completed' WHERE session_id = :'old';
 UPDATE aidis.tasks SET status = 'todo' WHERE session_id = :'old' AND title = 'task 1';
 UPDATE aidis.tasks SET status = 'completed' WHERE session_id = :'old' AND title = 'task 1';
 SELECT status FROM aidis.end_session(:'old');
--- Two days: contexts 1-4 and everything else on 2020-03-10, contexts 5-6 on 2020-03-11.
+SELECT ((now() AT TIME ZONE 'UTC')::date - 800)::text AS d0 \gset
+-- Two days: contexts 1-4 and everything else on D0, contexts 5-6 on D0 + 1.
 UPDATE aidis.session_activities a
-SET occurred_at = '2020-03-10 08:00 UTC'::timestamptz + a.id * interval '1 minute'
+SET occurred_at = (:'d0' || ' 08:00 UTC')::timestamptz + x.k * interval '1 minute'
                   + CASE WHEN a.summary IN ('note 5', 'note 6') THEN interval '1 day' ELSE interval '0' END
-WHERE a.session_id = :'old';
-UPDATE aidis.session_base SET started_at = '2020-03-10 07:00 UTC', last_activity_at = '2020-03-11 20:00 UTC',
-                              ended_at = '2020-03-11 20:00 UTC'
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS k FROM aidis.session_activities WHERE session_id = :'old') x
+WHERE a.session_id = :'old' AND a.id = x.id;
+UPDATE aidis.session_base SET started_at = (:'d0' || ' 07:00 UTC')::timestamptz,
+                              last_activity_at = (:'d0' || ' 20:00 UTC')::timestamptz + interval '1 day',
+                              ended_at = (:'d0' || ' 20:00 UTC')::timestamptz + interval '1 day'
 WHERE id = :'old';
 -- An active session with events as old: never compacted.
 SELECT id AS live FROM aidis.start_session(agent => 'cursor', client_key => 'rt-live', project => 'rt-main', bind => 'connection') \gset
 INSERT INTO aidis.contexts (project_id, session_id, content)
 SELECT (SELECT id FROM aidis.projects WHERE name = 'rt-main'), :'live', 'live ' || i FROM generate_series(1, 3) i;
-UPDATE aidis.session_activities SET occurred_at = '2020-03-10 09:00 UTC' WHERE session_id = :'live';
-UPDATE aidis.session_base SET started_at = '2020-03-10 08:00 UTC' WHERE id = :'live';
+UPDATE aidis.session_activities SET occurred_at = (:'d0' || ' 09:00 UTC')::timestamptz WHERE session_id = :'live';
+UPDATE aidis.session_base SET started_at = (:'d0' || ' 08:00 UTC')::timestamptz WHERE id = :'live';
 
 SELECT kind, count(*) FROM aidis.session_activities WHERE session_id = :'old' GROUP BY kind ORDER BY kind;
 SELECT count(*) AS before FROM aidis.session_activities \gset
@@ -53,7 +57,7 @@ SELECT :'report'::jsonb - 'cutoff' - 'older_than' - 'sessions_examined' AS repor
        (:'report'::jsonb ->> 'older_than')::interval = interval '1 year' AS policy;
 SELECT (:'report'::jsonb ->> 'cutoff')::timestamptz BETWEEN now() - interval '1 year 1 minute'
        AND clock_timestamp() - interval '1 year' AS cutoff_is_policy;
-SELECT (occurred_at AT TIME ZONE 'UTC')::date AS day, kind, summary, entity_id IS NOT NULL AS entity,
+SELECT 'D0 + ' || ((occurred_at AT TIME ZONE 'UTC')::date - :'d0'::date) AS day, kind, summary, entity_id IS NOT NULL AS entity,
        CASE WHEN data ? 'compacted' THEN data - 'first_at' - 'last_at' END AS data,
        (data ->> 'first_at')::timestamptz = occurred_at AS at_first,
        (data ->> 'last_at')::timestamptz > (data ->> 'first_at')::timestamptz AS spans
@@ -70,7 +74,7 @@ SELECT :'report'::jsonb - 'cutoff' - 'older_than' - 'sessions_examined' AS secon
 -- An explicit age folds again what became old since; summaries merge by data.rows.
 UPDATE aidis.session_base SET compacted_id = NULL WHERE id = :'old';
 UPDATE aidis.session_activities SET occurred_at = occurred_at - interval '1 day'
-WHERE session_id = :'old' AND (occurred_at AT TIME ZONE 'UTC')::date = '2020-03-11';
+WHERE session_id = :'old' AND (occurred_at AT TIME ZONE 'UTC')::date = :'d0'::date + 1;
 CALL aidis.compact_activity('30 days') \gset
 SELECT :'report'::jsonb - 'cutoff' - 'older_than' - 'sessions_examined' AS merged;
 SELECT summary, data ->> 'rows' AS rows FROM aidis.session_activities
