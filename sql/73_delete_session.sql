@@ -75,3 +75,37 @@ SELECT * FROM aidis.check_counters();
 -- The holder cannot go while nothing would receive its work.
 SELECT public.sqlstate_of(format('SELECT aidis.delete_session(%L)',
                                  (SELECT id FROM aidis.session_base WHERE project_id = :'pid'))) AS holder;
+
+-- Host tables move too, as their owner (its trigger sees the owner), uncounted
+-- by the tracking triggers; the counters follow.
+CREATE ROLE ds_owner;
+CREATE TABLE public.ds_evidence (who text);
+GRANT INSERT ON public.ds_evidence TO PUBLIC;
+CREATE TABLE public.ds_notes (id serial PRIMARY KEY, project_id uuid, session_id uuid, body text);
+ALTER TABLE public.ds_notes OWNER TO ds_owner;
+CREATE FUNCTION public.ds_note_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.ds_evidence VALUES (current_user);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER ds_note_moved BEFORE UPDATE ON public.ds_notes FOR EACH ROW EXECUTE FUNCTION public.ds_note_moved();
+SELECT aidis.track('public.ds_notes', 'context');
+SELECT id AS hjunk FROM aidis.start_session(agent => 'cursor', client_key => 'ds-hjunk', project => 'ds-main', bind => 'connection') \gset
+INSERT INTO public.ds_notes (session_id, body) SELECT :'hjunk', 'host note ' || i FROM generate_series(1, 3) i;
+SELECT status FROM aidis.end_session(:'hjunk');
+SELECT id AS hkeep FROM aidis.start_session(agent => 'claude-code', client_key => 'ds-hkeep', project => 'ds-main', bind => 'connection') \gset
+SELECT contexts_created AS keep_contexts_before, activity_count AS keep_activity_before FROM aidis.sessions WHERE id = :'hkeep' \gset
+SELECT aidis.delete_session(:'hjunk') -> 'moves' AS host_moves;
+SELECT r -> 'moved' AS moved
+FROM aidis.delete_session(:'hjunk', aidis.delete_session(:'hjunk') ->> 'confirm') r;
+SELECT count(*) FILTER (WHERE session_id = :'hkeep') AS on_receiver, count(*) FILTER (WHERE session_id = :'hjunk') AS left
+FROM public.ds_notes;
+SELECT contexts_created - :keep_contexts_before AS contexts_added, activity_count - :keep_activity_before AS activity_added
+FROM aidis.sessions WHERE id = :'hkeep';
+SELECT who, count(*) FROM public.ds_evidence GROUP BY who;
+SELECT * FROM aidis.check_counters();
+SELECT aidis.untrack('public.ds_notes');
+DROP TABLE public.ds_notes, public.ds_evidence;
+DROP FUNCTION public.ds_note_moved();
+DROP ROLE ds_owner;
+SELECT status FROM aidis.end_session(:'hkeep');
