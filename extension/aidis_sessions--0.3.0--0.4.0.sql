@@ -2929,6 +2929,10 @@ DECLARE
   written bigint := 0;
 BEGIN
   more := false;
+  IF max_sessions IS NULL OR max_sessions NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'max_sessions must be between 1 and 1000, not %', max_sessions
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF report IS NULL THEN
     IF older_than IS NOT NULL AND NOT pg_has_role(aidis._connection_role(), 'aidis_admin', 'USAGE') THEN
       RAISE EXCEPTION 'only an aidis_admin may choose the age to compact'
