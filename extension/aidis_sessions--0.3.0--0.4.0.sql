@@ -2634,3 +2634,587 @@ $$;
 REVOKE ALL ON FUNCTION aidis.list_projects(), aidis.session_stats_daily(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.list_projects(), aidis.session_stats_daily(text, text) TO aidis_reader;
 -- === h-page end ===
+
+-- === h-retention begin ===
+-- Retention and session deletion (docs/retention.md).
+ALTER TABLE aidis.session_base ADD COLUMN compacted_id bigint;
+
+-- _host_move_session moves all of a session's rows to another session
+-- (aidis.delete_session), each keeping its project, uncounted.
+CREATE FUNCTION aidis._host_move_session(tbl regclass, sid uuid, target uuid) RETURNS bigint
+  LANGUAGE c VOLATILE STRICT
+  AS 'MODULE_PATHNAME', 'aidis_host_move_session';
+
+-- Folded events count by data.rows.
+CREATE OR REPLACE FUNCTION aidis.check_counters()
+  RETURNS TABLE (session_id uuid, display_id text, counter text, recorded bigint, actual bigint)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  -- One aggregate per table (counted as its owner, _host_rows) and per event
+  -- kind, joined once (not a recount per session). A registry entry whose
+  -- table is gone (dropped in replica mode) has no rows.
+  RETURN QUERY
+    WITH rows AS MATERIALIZED (
+      SELECT tt.kind, h.session_id, sum(h.n)::bigint AS n
+      FROM aidis.tracked_tables tt
+      JOIN pg_class c ON c.oid = tt.tbl::oid
+      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
+      WHERE h.session_id IS NOT NULL
+      GROUP BY tt.kind, h.session_id
+    ),
+    per_session AS (
+      SELECT r.session_id,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'task'), 0)::bigint AS tasks_created,
+             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'decision'), 0)::bigint AS decisions_created
+      FROM rows r GROUP BY r.session_id
+    ),
+    events AS (
+      SELECT a.session_id,
+             -- An event stands for data.rows events once compacted (70_retention.sql).
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_completed'), 0)::bigint AS tasks_completed,
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_reopened'), 0)::bigint AS tasks_reopened
+      FROM aidis.session_activities a
+      WHERE a.kind IN ('task_completed', 'task_reopened')
+      GROUP BY a.session_id
+    )
+    SELECT s.id, s.display_id, c.counter, c.recorded, c.actual
+    FROM aidis.sessions s
+    LEFT JOIN per_session r ON r.session_id = s.id
+    LEFT JOIN events e ON e.session_id = s.id
+    CROSS JOIN LATERAL (VALUES
+      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
+      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
+      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
+      ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
+      ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
+    WHERE c.recorded IS DISTINCT FROM c.actual
+    UNION ALL
+    -- Rows attached to a session that does not exist (listed last).
+    SELECT r.session_id, NULL::text, r.kind || ' rows of a missing session', 0::bigint, sum(r.n)::bigint
+    FROM rows r WHERE NOT EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = r.session_id)
+    GROUP BY r.session_id, r.kind
+    ORDER BY 2 NULLS LAST, 3, 1;
+END
+$$;
+
+-- Retention: compacting the timelines of old ended sessions (docs/retention.md).
+--
+-- Events of an ended session older than aidis.session_retention are folded
+-- into one summary event per session, project (the one each event is filed
+-- under), UTC day and kind: the first event of the group becomes the summary
+-- ("37 contexts added", data.rows = 37 with first_at and last_at), the
+-- others go. data.rows is the shape the tracking code already gives the
+-- folded entry of a big statement, so one rule counts both: an event stands
+-- for COALESCE(data.rows, 1) events (check_counters, the page's timeline).
+-- Lifecycle and audit events (session_*, project_reassigned, rated) stay.
+
+-- The value of the GUC aidis.session_retention; NULL means 'infinity' (also
+-- loads the library, which defines it).
+CREATE FUNCTION aidis._session_retention() RETURNS interval
+  LANGUAGE c STABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'aidis_session_retention';
+
+-- "context_added", 37 -> "37 contexts added"; "task_status_changed" -> "tasks status changed".
+CREATE FUNCTION aidis._folded_summary(kind text, n bigint) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT n::text || ' ' || CASE WHEN strpos(kind, '_') = 0 THEN kind
+    ELSE rtrim(split_part(kind, '_', 1), 's') || 's ' || replace(substr(kind, strpos(kind, '_') + 1), '_', ' ') END
+$$;
+
+-- Folds one session's events older than `cutoff` (its row locked by the
+-- caller). Returns the events removed and the summaries written, and sets the
+-- session's compacted_id: every event with a larger id may still need folding
+-- (too young, or filed under a disconnected project, whose rows nothing writes).
+CREATE FUNCTION aidis._compact_session(sid uuid, cutoff timestamptz, OUT removed bigint, OUT summaries bigint)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pending bigint;
+BEGIN
+  WITH g AS MATERIALIZED (
+    SELECT min(a.id) AS keep_id, array_agg(a.id) AS ids,
+           sum(COALESCE((a.data ->> 'rows')::bigint, 1))::bigint AS n,
+           min(COALESCE((a.data ->> 'first_at')::timestamptz, a.occurred_at)) AS first_at,
+           max(COALESCE((a.data ->> 'last_at')::timestamptz, a.occurred_at)) AS last_at,
+           -- What all events of the group share is kept; the rest is summarized away.
+           CASE WHEN count(DISTINCT a.entity_id) = 1 AND count(a.entity_id) = count(*) THEN min(a.entity_id) END AS entity_id,
+           CASE WHEN count(DISTINCT a.data ->> 'table') = 1 AND count(a.data ->> 'table') = count(*)
+                THEN min(a.data ->> 'table') END AS tbl,
+           CASE WHEN count(DISTINCT a.data ->> 'context_type') = 1 AND count(a.data ->> 'context_type') = count(*)
+                THEN min(a.data ->> 'context_type') END AS context_type
+    FROM aidis.session_activities a
+    WHERE a.session_id = sid AND a.occurred_at < cutoff
+      AND a.kind NOT LIKE 'session\_%' AND a.kind NOT IN ('project_reassigned', 'rated')
+      AND a.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
+    GROUP BY a.project_id, (a.occurred_at AT TIME ZONE 'UTC')::date, a.kind
+    HAVING count(*) > 1
+  ), kept AS (
+    UPDATE aidis.session_activities a
+    SET occurred_at = g.first_at, entity_id = g.entity_id, summary = aidis._folded_summary(a.kind, g.n),
+        data = jsonb_strip_nulls(jsonb_build_object('rows', g.n, 'first_at', g.first_at, 'last_at', g.last_at,
+                                                    'compacted', true, 'table', g.tbl,
+                                                    'context_type', g.context_type))
+    FROM g
+    WHERE a.session_id = sid AND a.id = g.keep_id
+    RETURNING a.id
+  ), gone AS (
+    DELETE FROM aidis.session_activities a
+    USING (SELECT unnest(g.ids) AS id, g.keep_id FROM g) x
+    WHERE a.session_id = sid AND a.id = x.id AND x.id <> x.keep_id
+    RETURNING a.id
+  )
+  SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM kept) INTO removed, summaries;
+
+  SELECT min(a.id) INTO pending FROM aidis.session_activities a
+  WHERE a.session_id = sid
+    AND (a.occurred_at >= cutoff
+         OR a.project_id IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
+  UPDATE aidis.session_base b
+  SET compacted_id = COALESCE(pending - 1, (SELECT max(a.id) FROM aidis.session_activities a WHERE a.session_id = sid), 0)
+  WHERE b.id = sid;
+END
+$$;
+
+-- One batch of compaction, in the caller's transaction: at most `max_sessions`
+-- ended sessions, each locked (SKIP LOCKED: one another compaction, a
+-- deletion or an edit holds is left for the next batch). `report` carries
+-- the totals from batch to batch; NULL starts a run: the cut-off is fixed
+-- then. An explicit older_than is for aidis_admin; the policy (NULL) may be
+-- applied by anyone granted this (the worker's role).
+CREATE FUNCTION aidis._compact_batch(older_than interval, INOUT report jsonb, max_sessions integer DEFAULT 50,
+                                     OUT more boolean)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  retention interval;
+  cutoff timestamptz;
+  sid uuid;
+  done integer := 0;
+  changed integer := 0;
+  r record;
+  removed bigint := 0;
+  written bigint := 0;
+BEGIN
+  more := false;
+  IF max_sessions IS NULL OR max_sessions NOT BETWEEN 1 AND 1000 THEN
+    RAISE EXCEPTION 'max_sessions must be between 1 and 1000, not %', max_sessions
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF report IS NULL THEN
+    IF older_than IS NOT NULL AND NOT pg_has_role(aidis._connection_role(), 'aidis_admin', 'USAGE') THEN
+      RAISE EXCEPTION 'only an aidis_admin may choose the age to compact'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Call aidis.compact_activity() without an argument to apply aidis.session_retention.';
+    END IF;
+    IF older_than IS NOT NULL AND older_than <= interval '0' THEN
+      RAISE EXCEPTION 'older_than must be a positive interval, not %', older_than
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    retention := COALESCE(older_than, aidis._session_retention());
+    report := jsonb_build_object('older_than', COALESCE(retention::text, 'infinity'),
+                                 'cutoff', clock_timestamp() - retention,
+                                 'sessions_examined', 0, 'sessions', 0, 'events_removed', 0, 'summaries', 0);
+    IF retention IS NULL THEN  -- 'infinity': keep everything
+      RETURN;
+    END IF;
+  END IF;
+  cutoff := (report ->> 'cutoff')::timestamptz;
+  IF cutoff IS NULL THEN
+    RETURN;
+  END IF;
+  -- A report handed back by the caller: its cut-off must be one the caller
+  -- may choose (a writer: no later than the policy's, anyone: in the past).
+  retention := aidis._session_retention();
+  IF cutoff >= clock_timestamp() OR (NOT pg_has_role(aidis._connection_role(), 'aidis_admin', 'USAGE')
+                                     AND (retention IS NULL OR cutoff > clock_timestamp() - retention)) THEN
+    RAISE EXCEPTION 'cut-off % is not one this role may compact to', cutoff
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Call aidis.compact_activity() without an argument to apply aidis.session_retention.';
+  END IF;
+  FOR sid IN
+    SELECT b.id FROM aidis.session_base b
+    WHERE b.status <> 'active' AND b.started_at < cutoff
+      AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
+      AND EXISTS (SELECT 1 FROM aidis.session_activities a
+                  WHERE a.session_id = b.id AND a.id > COALESCE(b.compacted_id, 0))
+    ORDER BY b.started_at, b.id
+    LIMIT max_sessions + 1
+    FOR UPDATE SKIP LOCKED
+  LOOP
+    IF done = max_sessions THEN
+      more := true;
+      EXIT;
+    END IF;
+    -- What readers show of an ended session is stored when it ends; a
+    -- session ended before those were stored gets them now, from the whole timeline.
+    UPDATE aidis.session_base b
+    SET active_seconds = aidis._active_seconds(b.id, b.started_at, b.ended_at, b.last_activity_at)
+    WHERE b.id = sid AND b.active_seconds IS NULL;
+    IF (SELECT b.score_breakdown ->> 'version' FROM aidis.session_base b WHERE b.id = sid)
+       IS DISTINCT FROM aidis._score_version() THEN
+      PERFORM aidis._store_score(sid);
+    END IF;
+    r := aidis._compact_session(sid, cutoff);
+    removed := removed + r.removed;
+    written := written + r.summaries;
+    done := done + 1;
+    changed := changed + (r.summaries > 0)::integer;
+  END LOOP;
+  report := report || jsonb_build_object('sessions_examined', (report ->> 'sessions_examined')::bigint + done,
+                                         'sessions', (report ->> 'sessions')::bigint + changed,
+                                         'events_removed', (report ->> 'events_removed')::bigint + removed,
+                                         'summaries', (report ->> 'summaries')::bigint + written);
+END
+$$;
+
+-- compact_activity(older_than): the whole run, committing after each batch so
+-- that no lock is held for long. A procedure with transaction control can
+-- have neither SECURITY DEFINER nor a SET clause, so this one only loops;
+-- _compact_batch does the work. Every name in it is qualified. CALL it
+-- outside a transaction block; `report` says what it folded.
+CREATE PROCEDURE aidis.compact_activity(older_than interval DEFAULT NULL, INOUT report jsonb DEFAULT NULL)
+  LANGUAGE plpgsql
+AS $$
+DECLARE
+  more boolean := true;
+BEGIN
+  report := NULL;
+  WHILE more LOOP
+    SELECT b.report, b.more INTO report, more FROM aidis._compact_batch(older_than, report) b;
+    COMMIT;
+  END LOOP;
+END
+$$;
+
+-- Deleting a session without losing its work (docs/retention.md), confirmed
+-- with a token like a project reassignment (66_api_reassign.sql).
+--
+-- The session row goes; everything it holds moves to the receiving session:
+-- the active session of its project (the most recently active one), else the
+-- project's holder session "__unassigned__", an ended session created for
+-- this. Tracked rows (host tables too, moved as their owner), timeline
+-- events and files move, each keeping the project it is filed under; every
+-- counter is added to the receiving session's; its timeline gets a
+-- session_deleted event saying what came.
+
+-- The project's holder session (agent 'aidis', client_key '__unassigned__'),
+-- created ended on first use. Only aidis_admin may change it (started_by).
+CREATE FUNCTION aidis._holder_session(pid uuid) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+  at timestamptz := clock_timestamp();
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('aidis_sessions.holder'), hashtext(pid::text));
+  SELECT b.id INTO sid FROM aidis.session_base b
+  WHERE b.project_id = pid AND b.agent = 'aidis' AND b.client_key = '__unassigned__'
+  ORDER BY b.started_at, b.id LIMIT 1;
+  IF FOUND THEN
+    RETURN sid;
+  END IF;
+  INSERT INTO aidis.session_base (display_id, title, description, project_id, agent, client_key, status,
+                                  end_reason, started_at, last_activity_at, ended_at, created_at, updated_at,
+                                  active_seconds, started_by)
+  VALUES (aidis._next_display_id(at), '__unassigned__',
+          'Holds the work of deleted sessions of this project that had no active session to go to.',
+          pid, 'aidis', '__unassigned__', 'inactive', 'ended', at, at, at, at, at, 0, 'aidis_admin')
+  RETURNING id INTO sid;
+  RETURN sid;
+END
+$$;
+
+-- Where a deletion of `sid` sends its work: the project's active session, else its holder (NULL: not created yet).
+CREATE FUNCTION aidis._deletion_target(sid uuid, pid uuid) RETURNS uuid
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT COALESCE(
+    (SELECT l.session_id FROM aidis._latest_session(pid) l),
+    (SELECT b.id FROM aidis.session_base b
+     WHERE b.project_id = pid AND b.agent = 'aidis' AND b.client_key = '__unassigned__' AND b.id <> sid
+     ORDER BY b.started_at, b.id LIMIT 1))
+$$;
+
+-- What the deletion of `sid` moves.
+CREATE FUNCTION aidis._deletion_counts(sid uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  by_kind record;
+BEGIN
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid) h
+  WHERE h.session_id = sid;
+  RETURN jsonb_build_object(
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
+    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
+END
+$$;
+
+-- The token: a digest of the session, where its work goes, and its state
+-- (updated_at, activity count, last event): any change since asks for a new one.
+CREATE FUNCTION aidis._delete_token(sid uuid, target uuid, state text, issued bigint) RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT issued::text || '.' ||
+         left(encode(sha256(k.secret || convert_to(concat_ws('|', 'aidis.delete_session.v1', sid,
+                                                               COALESCE(target::text, 'holder'), state, issued),
+                                                     'UTF8')), 'hex'), 32)
+  FROM aidis.api_secret k
+$$;
+
+CREATE FUNCTION aidis._deletion_state(sid uuid) RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT concat_ws('|', extract(epoch FROM s.updated_at), s.activity_count,
+                   (SELECT max(a.id) FROM aidis.session_activities a WHERE a.session_id = sid),
+                   s.files_touched)
+  FROM aidis.sessions s WHERE s.id = sid
+$$;
+
+CREATE FUNCTION aidis.delete_session(s text, confirm text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid;
+  cur aidis.sessions;
+  target uuid;
+  dst aidis.session_base;
+  pname text;
+  token text := NULLIF(btrim(confirm), '');
+  issued bigint;
+  moves jsonb;
+  t record;
+  n bigint;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  events bigint;
+  files bigint;
+BEGIN
+  IF s IS NULL THEN  -- never "the current session": that one is active anyway
+    RAISE EXCEPTION 'delete_session needs a session' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._find_session(s);
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  IF token IS NOT NULL THEN
+    -- The project (FOR SHARE, like reassign_project), then the session.
+    PERFORM 1 FROM aidis.projects p JOIN aidis.session_base b ON b.project_id = p.id
+    WHERE b.id = sid FOR SHARE OF p;
+    PERFORM 1 FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  END IF;
+  SELECT * INTO cur FROM aidis.sessions x WHERE x.id = sid;
+  SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = cur.project_id;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  IF cur.status = 'active' THEN
+    RAISE EXCEPTION 'session % is active', cur.display_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Its client may still be writing to it.',
+            HINT = 'End it first with aidis.end_session().';
+  END IF;
+  target := aidis._deletion_target(sid, cur.project_id);
+  IF target IS NULL AND cur.agent = 'aidis' AND cur.client_key = '__unassigned__' THEN
+    RAISE EXCEPTION 'session % holds the work of deleted sessions of project "%"', cur.display_id, pname
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'It can be deleted while the project has an active session to receive it.';
+  END IF;
+
+  IF token IS NULL THEN
+    issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
+    moves := aidis._deletion_counts(sid);
+    SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target;
+    RETURN jsonb_build_object(
+      'status', 'confirmation_required',
+      'warning', format('Session %s will be deleted. Everything it holds (contexts: %s, tasks: %s, decisions: %s, '
+                        'timeline events: %s, files: %s) and its counters move to %s.',
+                        cur.display_id, moves ->> 'contexts', moves ->> 'tasks', moves ->> 'decisions',
+                        moves ->> 'timeline_events', moves ->> 'files',
+                        CASE WHEN target IS NULL THEN format('a new session "__unassigned__" of project "%s"', pname)
+                             ELSE format('session %s ("%s")', dst.display_id, dst.title) END),
+      'hint', 'To apply, call aidis.delete_session again with confirm => the token, within 10 minutes.',
+      'confirm', aidis._delete_token(sid, target, aidis._deletion_state(sid), issued),
+      'expires_at', to_timestamp(issued + 600),
+      'session_id', sid, 'display_id', cur.display_id, 'project_id', cur.project_id, 'project', pname,
+      'to_session_id', target, 'to_display_id', dst.display_id,
+      'moves', moves);
+  END IF;
+
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = 'Call aidis.delete_session(s) without a token to get one.';
+  END IF;
+  issued := split_part(token, '.', 1)::bigint;
+  IF token <> aidis._delete_token(sid, target, aidis._deletion_state(sid), issued) THEN
+    RAISE EXCEPTION 'confirmation token does not match this deletion'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It was issued for another session, the session or the session receiving its work changed since (or the token was already used).',
+            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
+  END IF;
+
+  -- Apply.
+  target := COALESCE(target, aidis._holder_session(cur.project_id));
+  SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target FOR UPDATE;
+  -- Tracked rows move as their table's owner; the triggers let them through
+  -- (moving is not activity): the counters move below, all at once.
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    n := aidis._host_move_session(t.tbl, sid, target);
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
+  END LOOP;
+  UPDATE aidis.session_activities a SET session_id = target WHERE a.session_id = sid;
+  GET DIAGNOSTICS events = ROW_COUNT;
+  INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, loc_added,
+                                        loc_removed, first_at, last_at)
+  SELECT target, x.path, x.project_id, x.mentions, x.modifications, x.loc_added, x.loc_removed, x.first_at, x.last_at
+  FROM aidis.session_files x WHERE x.session_id = sid
+  ON CONFLICT (session_id, path) DO UPDATE
+  SET mentions = f.mentions + excluded.mentions, modifications = f.modifications + excluded.modifications,
+      loc_added = f.loc_added + excluded.loc_added, loc_removed = f.loc_removed + excluded.loc_removed,
+      first_at = LEAST(f.first_at, excluded.first_at), last_at = GREATEST(f.last_at, excluded.last_at);
+  GET DIAGNOSTICS files = ROW_COUNT;
+  DELETE FROM aidis.session_files x WHERE x.session_id = sid;
+  DELETE FROM aidis.session_deltas d WHERE d.session_id = sid;
+  DELETE FROM aidis.session_base b WHERE b.id = sid;
+  -- Its counters (folded and pending, read before the delete) join the receiver's.
+  UPDATE aidis.session_base b SET
+    contexts_created      = b.contexts_created + cur.contexts_created,
+    tasks_created         = b.tasks_created + cur.tasks_created,
+    tasks_completed       = b.tasks_completed + cur.tasks_completed,
+    tasks_reopened        = b.tasks_reopened + cur.tasks_reopened,
+    decisions_created     = b.decisions_created + cur.decisions_created,
+    activity_count        = b.activity_count + cur.activity_count,
+    input_tokens          = b.input_tokens + cur.input_tokens,
+    output_tokens         = b.output_tokens + cur.output_tokens,
+    cache_read_tokens     = b.cache_read_tokens + cur.cache_read_tokens,
+    cache_creation_tokens = b.cache_creation_tokens + cur.cache_creation_tokens,
+    estimated_tokens      = b.estimated_tokens + cur.estimated_tokens,
+    loc_added             = b.loc_added + cur.loc_added,
+    loc_removed           = b.loc_removed + cur.loc_removed,
+    -- The holder spans the work it holds.
+    started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
+                      THEN LEAST(b.started_at, cur.started_at) ELSE b.started_at END,
+    compacted_id = NULL,  -- the moved events are looked at again
+    updated_at = clock_timestamp()
+  WHERE b.id = target;
+
+  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  PERFORM aidis._log_event(target, 'session_deleted', clock_timestamp(),
+                           format('session %s "%s" deleted; its work moved here', cur.display_id, cur.title),
+                           jsonb_build_object('session_id', sid, 'display_id', cur.display_id, 'title', cur.title,
+                                              'agent', cur.agent, 'started_at', cur.started_at,
+                                              'ended_at', cur.ended_at, 'moved', moves,
+                                              'counters', jsonb_build_object(
+                                                'contexts_created', cur.contexts_created,
+                                                'tasks_created', cur.tasks_created,
+                                                'tasks_completed', cur.tasks_completed,
+                                                'tasks_reopened', cur.tasks_reopened,
+                                                'decisions_created', cur.decisions_created,
+                                                'activity_count', cur.activity_count)));
+  PERFORM pg_notify('aidis_sessions', json_build_object(
+            'event', 'deleted', 'session_id', sid, 'display_id', cur.display_id, 'project_id', cur.project_id,
+            'agent', cur.agent, 'moved_to', target, 'at', clock_timestamp())::text);
+  PERFORM aidis._notify('received', target);
+  PERFORM aidis._invalidate_caches();
+  PERFORM aidis._forget_cached_session();
+  RETURN jsonb_build_object('status', 'deleted', 'session_id', sid, 'display_id', cur.display_id,
+                            'to_session_id', target, 'to_display_id', dst.display_id, 'moved', moves);
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._host_move_session(regclass, uuid, uuid), aidis._session_retention(),
+  aidis._folded_summary(text, bigint), aidis._compact_session(uuid, timestamptz),
+  aidis._compact_batch(interval, jsonb, integer), aidis._holder_session(uuid),
+  aidis._deletion_target(uuid, uuid), aidis._deletion_counts(uuid), aidis._delete_token(uuid, uuid, text, bigint),
+  aidis._deletion_state(uuid), aidis.delete_session(text, text) FROM PUBLIC;
+-- Retention (70_retention.sql): the policy's compaction may be run by the
+-- worker's role; an explicit age is checked for aidis_admin inside. REVOKE
+-- ... ALL FUNCTIONS does not cover procedures: revoked here.
+REVOKE ALL ON PROCEDURE aidis.compact_activity(interval, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE aidis.compact_activity(interval, jsonb) TO aidis_writer, aidis_admin;
+GRANT EXECUTE ON FUNCTION aidis._compact_batch(interval, jsonb, integer) TO aidis_writer, aidis_admin;
+GRANT EXECUTE ON FUNCTION aidis._session_retention() TO aidis_reader;
+-- Deleting a session (71_delete_session.sql).
+GRANT EXECUTE ON FUNCTION aidis.delete_session(text, text) TO aidis_admin;
+-- The daily compaction job beside the sweep.
+CREATE OR REPLACE FUNCTION aidis.enable_cron(schedule text DEFAULT '* * * * *') RETURNS bigint
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' OR pg_catalog.char_length(schedule) > 100 THEN
+    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = pg_catalog.format(
+              'Set cron.database_name = %L (and shared_preload_libraries = ''pg_cron'') in postgresql.conf, '
+              'restart the server, then run CREATE EXTENSION pg_cron in this database. '
+              'Or run `aidis worker` against it instead.', pg_catalog.current_database());
+  END IF;
+  -- pg_cron updates a job of the same name and user in place, so calling this
+  -- again only changes the schedule and returns the same job id. An invalid
+  -- schedule is rejected by pg_cron itself (SQLSTATE 22023).
+  -- Retention once a day (03:17, the scheduler's time zone): compaction of
+  -- old timelines under aidis.session_retention (70_retention.sql).
+  PERFORM cron.schedule('aidis_compact_activity', '17 3 * * *', 'CALL aidis.compact_activity()');
+  RETURN cron.schedule('aidis_expire_idle_sessions', schedule, 'SELECT aidis.expire_idle_sessions()');
+END
+$$;
+
+COMMENT ON FUNCTION aidis.enable_cron(text) IS
+  'Schedule the idle-session sweep (job aidis_expire_idle_sessions, returned) and the daily compaction (job aidis_compact_activity) with pg_cron';
+
+-- True when a job was removed; false when none was scheduled (also when
+-- pg_cron is absent: nothing can be scheduled then), so teardown scripts can
+-- call it unconditionally.
+CREATE OR REPLACE FUNCTION aidis.disable_cron() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
+    RETURN false;
+  END IF;
+  -- cron.unschedule(name) raises when there is no such job: check first.
+  -- (Jobs are per user; these functions always act as their owner.)
+  IF EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'aidis_compact_activity' AND username = current_user) THEN
+    PERFORM cron.unschedule('aidis_compact_activity');
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM cron.job
+                 WHERE jobname = 'aidis_expire_idle_sessions' AND username = current_user) THEN
+    RETURN false;
+  END IF;
+  RETURN cron.unschedule('aidis_expire_idle_sessions');
+END
+$$;
+
+COMMENT ON FUNCTION aidis.disable_cron() IS
+  'Remove the pg_cron jobs created by aidis.enable_cron(); false when there was no sweep job';
+
+-- === h-retention end ===

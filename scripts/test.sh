@@ -162,6 +162,9 @@ fi
 if [[ -f bench/adopt.sh ]]; then
   run_suite "bench adopt smoke" bash bench/adopt.sh --smoke --reuse || true
 fi
+if [[ -f bench/compact.sh ]]; then
+  run_suite "bench compact smoke" bash bench/compact.sh --smoke --reuse || true
+fi
 
 # The suites that print dates, once per weekday in zones around the date line
 # (each in its own cluster with a moved clock); not when this run is one of them.

@@ -71,6 +71,9 @@ CREATE TABLE aidis.session_base (
   -- started (NULL: started before 0.4.0). Writers change only the sessions
   -- of roles whose privileges they have (docs/security.md).
   started_by            text,
+  -- Compaction (aidis.compact_activity) has looked at every timeline event up
+  -- to this id; NULL: never compacted.
+  compacted_id          bigint,
   CONSTRAINT sessions_display_id_key UNIQUE (display_id),
   CONSTRAINT sessions_display_id_format CHECK (display_id ~ '^SES-[0-9]{4}-[0-9]{4,}$'),
   CONSTRAINT sessions_title_length CHECK (pg_catalog.char_length(title) BETWEEN 1 AND 255),

@@ -453,8 +453,9 @@ BEGIN
     ),
     events AS (
       SELECT a.session_id,
-             count(*) FILTER (WHERE a.kind = 'task_completed') AS tasks_completed,
-             count(*) FILTER (WHERE a.kind = 'task_reopened') AS tasks_reopened
+             -- An event stands for data.rows events once compacted (70_retention.sql).
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_completed'), 0)::bigint AS tasks_completed,
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_reopened'), 0)::bigint AS tasks_reopened
       FROM aidis.session_activities a
       WHERE a.kind IN ('task_completed', 'task_reopened')
       GROUP BY a.session_id

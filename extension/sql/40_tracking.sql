@@ -13,6 +13,11 @@ CREATE FUNCTION aidis._host_rows(tbl regclass, sid uuid DEFAULT NULL, pid uuid D
 CREATE FUNCTION aidis._host_move(tbl regclass, sid uuid, source uuid, target uuid) RETURNS bigint
   LANGUAGE c VOLATILE STRICT
   AS 'MODULE_PATHNAME', 'aidis_host_move';
+-- _host_move_session moves all of a session's rows to another session
+-- (aidis.delete_session), each keeping its project, uncounted.
+CREATE FUNCTION aidis._host_move_session(tbl regclass, sid uuid, target uuid) RETURNS bigint
+  LANGUAGE c VOLATILE STRICT
+  AS 'MODULE_PATHNAME', 'aidis_host_move_session';
 
 -- text, varchar(n), or a domain over either: the one rule for a text-like
 -- column (tracking's status, the host columns aidis.adopt() reads).

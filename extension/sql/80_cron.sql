@@ -1,4 +1,4 @@
--- pg_cron fallback for the timeout sweep (docs/worker.md).
+-- pg_cron fallback for the timeout sweep and the daily compaction (docs/worker.md).
 -- Installations that run no `aidis worker` let pg_cron call
 -- aidis.expire_idle_sessions() on a schedule instead. pg_cron's finest
 -- schedule is one minute, so sessions end up to a minute after their deadline;
@@ -28,12 +28,15 @@ BEGIN
   -- pg_cron updates a job of the same name and user in place, so calling this
   -- again only changes the schedule and returns the same job id. An invalid
   -- schedule is rejected by pg_cron itself (SQLSTATE 22023).
+  -- Retention once a day (03:17, the scheduler's time zone): compaction of
+  -- old timelines under aidis.session_retention (70_retention.sql).
+  PERFORM cron.schedule('aidis_compact_activity', '17 3 * * *', 'CALL aidis.compact_activity()');
   RETURN cron.schedule('aidis_expire_idle_sessions', schedule, 'SELECT aidis.expire_idle_sessions()');
 END
 $$;
 
 COMMENT ON FUNCTION aidis.enable_cron(text) IS
-  'Schedule the idle-session sweep with pg_cron (job aidis_expire_idle_sessions); returns the job id';
+  'Schedule the idle-session sweep (job aidis_expire_idle_sessions, returned) and the daily compaction (job aidis_compact_activity) with pg_cron';
 
 -- True when a job was removed; false when none was scheduled (also when
 -- pg_cron is absent: nothing can be scheduled then), so teardown scripts can
@@ -48,6 +51,9 @@ BEGIN
   END IF;
   -- cron.unschedule(name) raises when there is no such job: check first.
   -- (Jobs are per user; these functions always act as their owner.)
+  IF EXISTS (SELECT 1 FROM cron.job WHERE jobname = 'aidis_compact_activity' AND username = current_user) THEN
+    PERFORM cron.unschedule('aidis_compact_activity');
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM cron.job
                  WHERE jobname = 'aidis_expire_idle_sessions' AND username = current_user) THEN
     RETURN false;
@@ -57,7 +63,7 @@ END
 $$;
 
 COMMENT ON FUNCTION aidis.disable_cron() IS
-  'Remove the pg_cron job created by aidis.enable_cron(); false when there was none';
+  'Remove the pg_cron jobs created by aidis.enable_cron(); false when there was no sweep job';
 
 REVOKE ALL ON FUNCTION aidis.enable_cron(text), aidis.disable_cron() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.enable_cron(text), aidis.disable_cron() TO aidis_admin;

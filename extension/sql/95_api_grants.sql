@@ -47,3 +47,13 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION aidis.reassign_project(text, text, text) TO aidis_admin;
 -- The q search as the owner, unrestricted: for the role whose policy shows everything.
 GRANT EXECUTE ON FUNCTION aidis._list_all_session_ids(text, uuid, text, integer, integer) TO aidis_admin;
+
+-- Retention (70_retention.sql): the policy's compaction may be run by the
+-- worker's role; an explicit age is checked for aidis_admin inside. REVOKE
+-- ... ALL FUNCTIONS does not cover procedures: revoked here.
+REVOKE ALL ON PROCEDURE aidis.compact_activity(interval, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON PROCEDURE aidis.compact_activity(interval, jsonb) TO aidis_writer, aidis_admin;
+GRANT EXECUTE ON FUNCTION aidis._compact_batch(interval, jsonb, integer) TO aidis_writer, aidis_admin;
+GRANT EXECUTE ON FUNCTION aidis._session_retention() TO aidis_reader;
+-- Deleting a session (71_delete_session.sql).
+GRANT EXECUTE ON FUNCTION aidis.delete_session(text, text) TO aidis_admin;

@@ -20,6 +20,17 @@ AIDIS_PG_FUNCTION(aidis_session_timeout) {
   PG_RETURN_INTERVAL_P(result);
 }
 
+// NULL for 'infinity' (PostgreSQL 15 has no infinite interval); the check
+// hook accepted the value.
+AIDIS_PG_FUNCTION(aidis_session_retention) {
+  const char* value = pg::session_retention_setting != nullptr ? pg::session_retention_setting : "1 year";
+  if (pg_strcasecmp(value, "infinity") == 0) PG_RETURN_NULL();
+  return pg::call([&]() -> Datum {
+    return DirectFunctionCall3(interval_in, CStringGetDatum(value), ObjectIdGetDatum(InvalidOid),
+                               Int32GetDatum(-1));
+  });
+}
+
 namespace {
 Datum current_session_datum(FunctionCallInfo fcinfo, bool autostart) {
   auto current = pg::current_session(autostart);

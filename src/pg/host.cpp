@@ -16,9 +16,13 @@ namespace aidis::pg {
 namespace {
 
 // The row move in progress (aidis._host_move), if any.
+// A move the triggers let through: rows of `session` filed under project
+// `from` go to (`to_session`, project `to`). A session move (to_session set)
+// keeps each row's project: from and to are then not compared.
 struct Move {
   Oid relid;
   core::Uuid session, from, to;
+  std::optional<core::Uuid> to_session;
 };
 std::optional<Move> active_move;
 
@@ -154,31 +158,51 @@ Datum host_rows(FunctionCallInfo fcinfo) {
   return Datum(0);
 }
 
-// aidis._host_move(tbl, sid, source, target): moves the rows of session sid
-// filed under project source to project target; returns how many.
-Datum host_move(FunctionCallInfo fcinfo) {
-  Oid relid = PG_GETARG_OID(0);
-  Move move{relid, to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3))};
-  HostTable table = open_host_table(relid, RowExclusiveLock);
-  std::string sql = "UPDATE " + table.name +
-                    " t SET project_id = $3 WHERE t.session_id OPERATOR(pg_catalog.=) $1"
-                    " AND t.project_id OPERATOR(pg_catalog.=) $2";
-  Datum values[3] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
+// Runs `sql` (an UPDATE with `nargs` uuid parameters) on a host table as its
+// owner, with `move` let through by the triggers; returns the rows updated.
+uint64 run_move(const HostTable& table, const std::string& sql, const Move& move, Datum* values, int nargs) {
   Oid types[3] = {UUIDOID, UUIDOID, UUIDOID};
-
   call([] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   });
   MoveScope scope(move);
   AsTableOwner as_owner(table.owner);
   auto moved = call([&]() -> uint64 {
-    if (SPI_execute_with_args(sql.c_str(), 3, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
+    if (SPI_execute_with_args(sql.c_str(), nargs, types, values, nullptr, false, 0) != SPI_OK_UPDATE)
       elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
     return SPI_processed;
   });
   as_owner.finish();
   call([] { SPI_finish(); });
-  PG_RETURN_INT64(static_cast<int64>(moved));
+  return moved;
+}
+
+// aidis._host_move(tbl, sid, source, target): moves the rows of session sid
+// filed under project source to project target; returns how many.
+Datum host_move(FunctionCallInfo fcinfo) {
+  Oid relid = PG_GETARG_OID(0);
+  Move move{relid, to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3)),
+            std::nullopt};
+  HostTable table = open_host_table(relid, RowExclusiveLock);
+  std::string sql = "UPDATE " + table.name +
+                    " t SET project_id = $3 WHERE t.session_id OPERATOR(pg_catalog.=) $1"
+                    " AND t.project_id OPERATOR(pg_catalog.=) $2";
+  Datum values[3] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2), PG_GETARG_DATUM(3)};
+  PG_RETURN_INT64(static_cast<int64>(run_move(table, sql, move, values, 3)));
+}
+
+// aidis._host_move_session(tbl, sid, target): moves every row of session sid
+// to session target, each keeping its project (aidis.delete_session);
+// returns how many. The caller moves the counters.
+Datum host_move_session(FunctionCallInfo fcinfo) {
+  Oid relid = PG_GETARG_OID(0);
+  core::Uuid sid = to_uuid(PG_GETARG_DATUM(1));
+  Move move{relid, sid, sid, sid, to_uuid(PG_GETARG_DATUM(2))};
+  HostTable table = open_host_table(relid, RowExclusiveLock);
+  std::string sql =
+      "UPDATE " + table.name + " t SET session_id = $2 WHERE t.session_id OPERATOR(pg_catalog.=) $1";
+  Datum values[2] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+  PG_RETURN_INT64(static_cast<int64>(run_move(table, sql, move, values, 2)));
 }
 
 // aidis._host_insert_project(host, id, name, root_directory): a project the
@@ -249,12 +273,20 @@ bool is_host_move(const TriggerData* data, const Columns& cols) {
   HeapTuple new_row = TRIGGER_FIRED_BY_INSERT(data->tg_event)   ? data->tg_trigtuple
                       : TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple
                                                                 : nullptr;
-  if (old_row != nullptr && (get_uuid(old_row, desc, cols.session_id) != move.session ||
-                             get_uuid(old_row, desc, cols.project_id) != move.from))
-    return false;
-  if (new_row != nullptr && (get_uuid(new_row, desc, cols.session_id) != move.session ||
-                             get_uuid(new_row, desc, cols.project_id) != move.to))
-    return false;
+  if (move.to_session) {  // a session move: only UPDATEs, each row keeping its project
+    if (old_row == nullptr || new_row == nullptr ||
+        get_uuid(old_row, desc, cols.session_id) != move.session ||
+        get_uuid(new_row, desc, cols.session_id) != move.to_session ||
+        get_uuid(old_row, desc, cols.project_id) != get_uuid(new_row, desc, cols.project_id))
+      return false;
+  } else {
+    if (old_row != nullptr && (get_uuid(old_row, desc, cols.session_id) != move.session ||
+                               get_uuid(old_row, desc, cols.project_id) != move.from))
+      return false;
+    if (new_row != nullptr && (get_uuid(new_row, desc, cols.session_id) != move.session ||
+                               get_uuid(new_row, desc, cols.project_id) != move.to))
+      return false;
+  }
   return old_row == nullptr || new_row == nullptr ||
          get_text(old_row, desc, cols.status) == get_text(new_row, desc, cols.status);
 }
@@ -264,5 +296,7 @@ bool is_host_move(const TriggerData* data, const Columns& cols) {
 AIDIS_PG_FUNCTION(aidis_host_rows) { return aidis::pg::host_rows(fcinfo); }
 
 AIDIS_PG_FUNCTION(aidis_host_move) { return aidis::pg::host_move(fcinfo); }
+
+AIDIS_PG_FUNCTION(aidis_host_move_session) { return aidis::pg::host_move_session(fcinfo); }
 
 AIDIS_PG_FUNCTION(aidis_host_insert_project) { return aidis::pg::host_insert_project(fcinfo); }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/uuid.hpp"
+#include "pg/guard.hpp"
 #include "pg/postgres.hpp"
 
 extern "C" {
@@ -13,6 +14,7 @@ extern "C" {
 namespace aidis::pg {
 
 int session_timeout_seconds = 2 * 60 * 60;
+char* session_retention_setting = nullptr;
 bool importing = false;
 
 namespace {
@@ -36,6 +38,30 @@ bool check_bound_session(char** value, void**, GucSource) {
   return valid;
 }
 
+// aidis.session_retention: a positive interval, or 'infinity' (keep everything).
+bool check_retention(char** value, void**, GucSource) {
+  if (*value != nullptr && pg_strcasecmp(*value, "infinity") == 0) return true;
+  std::string problem = "it is not positive";
+  try {
+    const char* text = *value != nullptr ? *value : "";
+    if (call([&]() -> bool {
+          Datum parsed = DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+                                             Int32GetDatum(-1));
+          Interval zero{};
+          return DatumGetBool(DirectFunctionCall2(interval_gt, parsed, IntervalPGetDatum(&zero)));
+        }))
+      return true;
+  } catch (const PgError& e) {
+    problem = e.what();
+  } catch (...) {
+    problem = "it could not be read";
+  }
+  GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+  GUC_check_errdetail("aidis.session_retention must be a positive interval or 'infinity' (%s).",
+                      problem.c_str());
+  return false;
+}
+
 }  // namespace
 
 bool binding_is_transaction_scoped() {
@@ -53,6 +79,13 @@ void define_settings() {
       "aidis.session_timeout", "Inactivity after which an active session times out.",
       "A session whose last activity is older than this is ended by aidis.expire_idle_sessions().",
       &session_timeout_seconds, 2 * 60 * 60, 1, INT_MAX, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+  // Policy too, for the same reason: a writer's own SET must not shorten it
+  // and fold other people's history (docs/retention.md).
+  DefineCustomStringVariable(
+      "aidis.session_retention", "Age after which the timeline of an ended session is compacted.",
+      "aidis.compact_activity() folds older events of ended sessions into one summary per session, "
+      "day and kind; 'infinity' keeps everything.",
+      &session_retention_setting, "1 year", PGC_SUSET, 0, check_retention, nullptr, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection or transaction.",
       "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "

@@ -1,11 +1,14 @@
-// The extension's settings (GUCs): the session timeout, the connection's or
-// transaction's bound session, and the internal importing switch.
+// The extension's settings (GUCs): the session timeout, the retention of old
+// timelines, the connection's or transaction's bound session, and the
+// internal importing switch.
 #pragma once
 
 namespace aidis::pg {
 
 // aidis.session_timeout, in seconds.
 extern int session_timeout_seconds;
+// aidis.session_retention: an interval, or 'infinity' (docs/retention.md).
+extern char* session_retention_setting;
 // aidis.importing: aidis.adopt() is writing rows it has checked as a whole.
 extern bool importing;
 

@@ -415,7 +415,30 @@ is "$RC" 4 "no active session: aidis session exits 4"
 # The help lists every command.
 help=$("$AIDIS_BIN" session --help; "$AIDIS_BIN" sessions --help)
 missing=
-for c in current start end project goal tag note rename edit rate timeline brief list stats compare; do
+for c in current start end project delete goal tag note rename edit rate timeline brief list stats compare compact; do
   grep -qE "^  $c " <<<"$help" || missing+=" $c"
 done
 is "$missing" "" "help lists every command"
+
+# Deleting a junk session: refused while active; asks first; its work moves
+# to the project's holder session (no session of the project is active).
+q -c "SELECT aidis.start_session(agent => 'cursor', project => 'empty', client_key => 'junk', title => 'Smoke test')" >/dev/null
+JUNK=$(q -c "SELECT display_id FROM aidis.sessions WHERE title = 'Smoke test'")
+refused delete_active 5 'is active' session delete "$JUNK" --yes
+q -c "SELECT aidis.end_session('$JUNK')" >/dev/null
+golden delete_no_tty volatile session delete "$JUNK"
+is "$RC" 6 "session delete without --yes and without a terminal exits 6"
+golden delete_yes volatile session delete "$JUNK" --yes
+is "$(q -c "SELECT count(*) FROM aidis.session_base WHERE display_id = '$JUNK'")
+$(q -c "SELECT s.title || ' ' || (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = s.id)
+        FROM aidis.sessions s JOIN aidis.projects p ON p.id = s.project_id WHERE p.name = 'empty'")" "0
+__unassigned__ 3" "session delete --yes deletes it; its timeline is on the holder session, with session_deleted"
+refused delete_unknown 4 'does not exist' session delete "$JUNK" --yes
+
+# Compaction: the policy and an explicit age (nothing here is that old: the
+# folding itself is tested in sql/72_retention.sql), bad input.
+golden compact volatile sessions compact
+golden compact_json volatile --json sessions compact --older-than '3 days'
+valid_json compact_json
+refused compact_bad 5 'invalid input syntax' sessions compact --older-than soon
+refused compact_negative 5 'must be a positive interval' sessions compact --older-than '-1 day'

@@ -4,7 +4,7 @@
 # database aidis), and the error where pg_cron is absent.
 # Waits for pg_cron to run the job once: up to a minute.
 source "$(dirname "$0")/worker_lib.bash"
-plan 15
+plan 18
 
 JOB=aidis_expire_idle_sessions
 DB=aidis
@@ -30,6 +30,11 @@ is "$(job_row)" "$id|* * * * *|SELECT aidis.expire_idle_sessions()|aidis" "enabl
 id2=$(q -c "SELECT aidis.enable_cron('*/5 * * * *')")
 is "$id2 $(q -c "SELECT count(*) FROM cron.job WHERE jobname = '$JOB'")" "$id 1" "enable_cron() again: same job"
 is "$(job_row | cut -d'|' -f2)" "*/5 * * * *" "... with the new schedule"
+# The daily compaction beside it: one job, whose command runs here.
+is "$(q -F '|' -c "SELECT count(*), min(schedule), min(command) FROM cron.job WHERE jobname = 'aidis_compact_activity'")" \
+  "1|17 3 * * *|CALL aidis.compact_activity()" "enable_cron() schedules the daily compaction once"
+is "$(q -c "$(q -c "SELECT command FROM cron.job WHERE jobname = 'aidis_compact_activity'")" | grep -o '"sessions": [0-9]*')" '"sessions": 0' \
+  "... and its command compacts (nothing old here)"
 is "$(sqlstate "SELECT aidis.enable_cron('every tuesday')")" 22023 "invalid schedule: SQLSTATE 22023"
 is "$(job_row | cut -d'|' -f2)" "*/5 * * * *" "... and the job is unchanged"
 
@@ -82,6 +87,7 @@ q -c "ALTER DATABASE aidis RESET aidis.session_timeout"
 # disable_cron: removes the job; false when there is none.
 is "$(q -c "SELECT aidis.disable_cron()")" t "disable_cron() removes the job"
 is "$(q -c "SELECT count(*) FROM cron.job WHERE jobname = '$JOB'")" 0 "... from cron.job"
+is "$(q -c "SELECT count(*) FROM cron.job WHERE jobname = 'aidis_compact_activity'")" 0 "... and the compaction job"
 is "$(q -c "SELECT aidis.disable_cron()")" f "disable_cron() again: false"
 
 # A database without pg_cron: enable_cron() fails with 55000 and a hint.

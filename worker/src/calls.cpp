@@ -35,8 +35,8 @@ constexpr const char* kUpdate =
 // `tag` adds to the tags and `note` appends a line to the notes: the server
 // does it under the session's row lock, so concurrent additions all stay.
 SqlCall update_call(const SessionOptions& s, Param title, Param description, Param goal,
-                    std::optional<std::vector<std::string>> tags, const Param& notes, Param model,
-                    Param agent, bool add_tags, bool append_note) {
+                    std::optional<std::vector<std::string>> tags, Param notes, Param model, Param agent,
+                    bool add_tags, bool append_note) {
   Param tag_list = tags ? Param(pg_text_array(*tags)) : std::nullopt;
   SqlCall c;
   c.sql = row_call(kUpdate);
@@ -110,8 +110,13 @@ SqlCall build_call(const Options& opts) {
               {opts.stats.period, opts.stats.project}};
     case Command::SessionsCompare:
       return {"SELECT aidis.compare_sessions($1::text, $2::text)::text", {opts.compare.a, opts.compare.b}};
+    case Command::SessionsCompact:
+      // A procedure committing after each batch: CALL, outside a transaction block.
+      return {"CALL aidis.compact_activity($1::interval)", {opts.compact_older_than}};
     case Command::SessionProject:
       throw std::logic_error("session project takes two steps: use reassign_call");
+    case Command::SessionDelete:
+      throw std::logic_error("session delete takes two steps: use delete_call");
     case Command::Worker:
     case Command::Mcp:
     case Command::Serve:
@@ -124,6 +129,10 @@ SqlCall build_call(const Options& opts) {
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm) {
   return {"SELECT aidis.reassign_project($1::text, $2::text, $3::text)::text", {session, project, confirm}};
+}
+
+SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm) {
+  return {"SELECT aidis.delete_session($1::text, $2::text)::text", {session, confirm}};
 }
 
 SqlCall measure_info_call(const std::optional<std::string>& session) {
@@ -206,7 +215,7 @@ std::string json_reindent(std::string_view json, int indent) {
   bool in_string = false, escaped = false;
   auto newline = [&] {
     out += '\n';
-    out.append(static_cast<size_t>(depth) * static_cast<size_t>(indent), ' ');
+    out.append(static_cast<size_t>(depth * indent), ' ');
   };
   auto next_significant = [&](size_t i) {
     while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) ++i;

@@ -23,7 +23,7 @@ struct SqlCall {
   std::vector<std::optional<std::string>> params;  // text parameters; nullopt = NULL
 };
 
-// The call of every command but `session project` and `session end
+// The call of every command but `session project`, `session delete` and `session end
 // --measure-loc` (see below). Throws std::logic_error for those and for
 // commands that are not SQL calls (worker).
 SqlCall build_call(const Options& opts);
@@ -31,6 +31,9 @@ SqlCall build_call(const Options& opts);
 // aidis.reassign_project(s, project, confirm): without a token it only asks.
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm);
+
+// aidis.delete_session(s, confirm): without a token it only asks.
+SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm);
 
 // `session end --measure-loc`, step 1: the session, its start (as a date git
 // understands) and its project's root_directory. Columns: id, display_id,

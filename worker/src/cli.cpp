@@ -89,6 +89,13 @@ void define_session(CLI::App& app, Options& opts) {
   project->add_flag("-y,--yes", s.yes, "apply without asking");
   project->callback([&opts] { opts.command = Command::SessionProject; });
 
+  auto* del = session->add_subcommand("delete",
+                                      "delete a session; its work moves to the project's active session "
+                                      "(asks for confirmation; --yes to skip)");
+  del->add_option("id", s.session, "the session (an ended one)")->required();
+  del->add_flag("-y,--yes", s.yes, "apply without asking");
+  del->callback([&opts] { opts.command = Command::SessionDelete; });
+
   auto* goal = session->add_subcommand("goal", "set the goal ('' clears it)");
   goal->add_option("text", s.text, "the goal")->required();
   add_session_option(goal, s);
@@ -190,6 +197,12 @@ void define_sessions(CLI::App& app, Options& opts) {
   compare->add_option("a", opts.compare.a, "session A")->required();
   compare->add_option("b", opts.compare.b, "session B")->required();
   compare->callback([&opts] { opts.command = Command::SessionsCompare; });
+
+  auto* compact = sessions->add_subcommand(
+      "compact", "fold old timeline events of ended sessions into one summary per day and kind");
+  compact->add_option("--older-than", opts.compact_older_than,
+                      "events older than this interval (default: aidis.session_retention; aidis_admin only)");
+  compact->callback([&opts] { opts.command = Command::SessionsCompact; });
 }
 
 }  // namespace

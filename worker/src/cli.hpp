@@ -38,6 +38,7 @@ enum class Command {
   SessionStart,     // aidis session start
   SessionEnd,       // aidis session end [<id>] [--measure-loc]
   SessionProject,   // aidis session project <project> [<id>] [--yes]
+  SessionDelete,    // aidis session delete <id> [--yes]
   SessionGoal,      // aidis session goal <text>
   SessionTag,       // aidis session tag <tag>...
   SessionNote,      // aidis session note <text>
@@ -49,6 +50,7 @@ enum class Command {
   SessionsList,     // aidis sessions list
   SessionsStats,    // aidis sessions stats --period=day|week|month
   SessionsCompare,  // aidis sessions compare A B
+  SessionsCompact,  // aidis sessions compact [--older-than INTERVAL]
 };
 
 enum class ColorMode { Auto, Always, Never };
@@ -127,6 +129,7 @@ struct Options {
   ListOptions list;
   StatsOptions stats;
   CompareOptions compare;
+  std::optional<std::string> compact_older_than;  // sessions compact: else aidis.session_retention
 };
 
 // Registers global options and subcommands on `app`, writing into `opts`.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <functional>
 #include <iostream>
 #include <poll.h>
 #include <spawn.h>
@@ -29,8 +30,8 @@ namespace {
 
 // An error the server reported, with its fields kept apart.
 struct ApiError : std::runtime_error {
-  ApiError(const std::string& message, std::string sqlstate, std::string detail, std::string hint)
-      : std::runtime_error(message),
+  ApiError(std::string message, std::string sqlstate, std::string detail, std::string hint)
+      : std::runtime_error(std::move(message)),
         sqlstate(std::move(sqlstate)),
         detail(std::move(detail)),
         hint(std::move(hint)) {}
@@ -39,7 +40,7 @@ struct ApiError : std::runtime_error {
 
 // A refusal of the command line itself (not from the server), with its exit code.
 struct CliError : std::runtime_error {
-  CliError(const std::string& message, int code) : std::runtime_error(message), code(code) {}
+  CliError(std::string message, int code) : std::runtime_error(std::move(message)), code(code) {}
   int code;
 };
 
@@ -126,7 +127,6 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
     posix_spawn_file_actions_addclose(&actions, fd);
   std::vector<char*> args;
-  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
@@ -184,12 +184,21 @@ std::string trim(std::string s) {
 
 // Two calls: the first only asks (and returns the confirmation token), the
 // second applies it once the user said yes (--yes, or "y" on a terminal).
-int session_project(Connection& conn, const Options& opts, const Style& st) {
+struct TwoStep {
+  std::function<SqlCall(const std::optional<std::string>& session, const std::optional<std::string>& confirm)>
+      call;
+  std::function<std::string(const Json&, const Style&)> done;
+  const char* question;  // "Move?"
+  const char* verb;      // "moved": "Not moved."
+  const char* again;     // "move it"
+};
+
+int two_step(Connection& conn, const Options& opts, const Style& st, const TwoStep& step) {
   const SessionOptions& s = opts.session;
-  Row first = call_row(conn, reassign_call(s.session, s.target_project, std::nullopt));
+  Row first = call_row(conn, step.call(s.session, std::nullopt));
   Json answer = parse_json(first.result);
   if (str_of(answer, "status") != "confirmation_required") {
-    print_result(opts, first, [&](const Json& r, const Json&) { return render_reassigned(r, st); });
+    print_result(opts, first, [&](const Json& r, const Json&) { return step.done(r, st); });
     return kExitOk;
   }
   if (!s.yes) {
@@ -199,17 +208,18 @@ int session_project(Connection& conn, const Options& opts, const Style& st) {
     if (!isatty(STDIN_FILENO)) {
       if (opts.json) print_json(first.result);
       fmt::print(stderr,
-                 "aidis: not moved: confirmation needed, and stdin is not a terminal to ask on; "
-                 "run again with --yes to move it\n");
+                 "aidis: not {}: confirmation needed, and stdin is not a terminal to ask on; "
+                 "run again with --yes to {}\n",
+                 step.verb, step.again);
       return kExitConfirm;
     }
-    fmt::print(stderr, "Move? [y/N] ");
+    fmt::print(stderr, "{} [y/N] ", step.question);
     std::fflush(stderr);
     std::string reply;
     if (!std::getline(std::cin, reply)) reply.clear();
     reply = trim(reply);
     if (reply != "y" && reply != "Y" && reply != "yes" && reply != "Yes" && reply != "YES") {
-      fmt::print(stderr, "Not moved.\n");
+      fmt::print(stderr, "Not {}.\n", step.verb);
       return kExitConfirm;
     }
   }
@@ -217,9 +227,21 @@ int session_project(Connection& conn, const Options& opts, const Style& st) {
   std::optional<std::string> session = s.session;
   if (answer.contains("session_id") && answer["session_id"].is_string())
     session = answer["session_id"].get<std::string>();
-  Row applied = call_row(conn, reassign_call(session, s.target_project, str_of(answer, "confirm")));
-  print_result(opts, applied, [&](const Json& r, const Json&) { return render_reassigned(r, st); });
+  Row applied = call_row(conn, step.call(session, str_of(answer, "confirm")));
+  print_result(opts, applied, [&](const Json& r, const Json&) { return step.done(r, st); });
   return kExitOk;
+}
+
+int session_project(Connection& conn, const Options& opts, const Style& st) {
+  const std::string& project = opts.session.target_project;
+  return two_step(
+      conn, opts, st,
+      {[&](const auto& session, const auto& confirm) { return reassign_call(session, project, confirm); },
+       render_reassigned, "Move?", "moved", "move it"});
+}
+
+int session_delete(Connection& conn, const Options& opts, const Style& st) {
+  return two_step(conn, opts, st, {delete_call, render_deleted, "Delete?", "deleted", "delete it"});
 }
 
 int session_end_measured(Connection& conn, const Options& opts, const Style& st) {
@@ -272,6 +294,8 @@ int dispatch(Connection& conn, const Options& opts, const Style& st) {
   switch (cmd) {
     case Command::SessionProject:
       return session_project(conn, opts, st);
+    case Command::SessionDelete:
+      return session_delete(conn, opts, st);
     case Command::SessionEnd:
       if (opts.session.measure_loc) return session_end_measured(conn, opts, st);
       break;
@@ -305,6 +329,8 @@ int dispatch(Connection& conn, const Options& opts, const Style& st) {
         return render_stats(r, st);
       case Command::SessionsCompare:
         return render_compare(r, st);
+      case Command::SessionsCompact:
+        return render_compacted(r, st);
       default:
         throw std::logic_error("no renderer for this command");
     }

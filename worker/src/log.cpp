@@ -80,6 +80,11 @@ std::string expired_message(const ExpiredSession& s) {
                      format_duration(s.idle_seconds));
 }
 
+std::string compacted_message(const CompactReport& r) {
+    return fmt::format("compacted sessions={} events_removed={} summaries={} older_than={}", r.sessions,
+                       r.events_removed, r.summaries, logfmt_value(r.older_than));
+}
+
 void log(std::string_view message) {
   std::string line = fmt::format("{} {}\n", format_utc(std::chrono::system_clock::now()), message);
   // Best effort: there is nowhere left to report a failed write to stderr.

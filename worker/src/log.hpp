@@ -35,6 +35,17 @@ struct ExpiredSession {
 // "expired session=SES-2026-0001 project=aidis agent=claude-code idle=2h00m03s"
 std::string expired_message(const ExpiredSession& s);
 
+// What one compaction run folded (the report of aidis.compact_activity).
+struct CompactReport {
+    std::string older_than;        // "infinity": nothing is compacted
+    long long sessions = 0;        // sessions with events folded
+    long long events_removed = 0;  // events gone into summaries
+    long long summaries = 0;       // summary events written
+};
+
+// "compacted sessions=3 events_removed=120 summaries=7 older_than=\"1 year\""
+std::string compacted_message(const CompactReport& r);
+
 // Writes "<timestamp> <message>\n" to stderr with one write(2), so lines of
 // concurrent writers sharing the stream do not interleave.
 void log(std::string_view message);

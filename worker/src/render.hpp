@@ -125,6 +125,8 @@ std::string render_rated(const Json& row, const Style& st);
 // `aidis session project`: the first answer (warning) and the applied move.
 std::string render_reassign_warning(const Json& answer, const Style& st);
 std::string render_reassigned(const Json& result, const Style& st);
+std::string render_deleted(const Json& result, const Style& st);
+std::string render_compacted(const Json& report, const Style& st);
 // `aidis sessions list`.
 std::string render_list(const Json& rows, int limit, int offset, const Style& st);
 // `aidis session <id> timeline`: sparkline per category, then the events.

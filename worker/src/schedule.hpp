@@ -64,6 +64,18 @@ class StallGuard {
   milliseconds floor_{0};
 };
 
+// The worker compacts old timelines (aidis.compact_activity) at its first
+// connection and then once every kCompactEvery; after a failure the server
+// reported, it tries again after compact_retry_after(sqlstate).
+inline constexpr std::chrono::hours kCompactEvery{24};
+// A role without the privilege or an extension without the procedure: a day
+// (the administrator may grant it meanwhile); anything else: an hour.
+std::chrono::milliseconds compact_retry_after(std::string_view sqlstate);
+
+// The poll() timeout (ms) for the sweep's `deadline_ms` (-1: none) and a job
+// due in `job_in` (negative: overdue): whichever comes first, never negative.
+int combine_timeouts_ms(int deadline_ms, milliseconds job_in);
+
 // What the worker does after a failed SQL call.
 enum class ErrorAction {
   Reconnect,  // transient (connection lost, admin shutdown, deadlock...): back off, reconnect

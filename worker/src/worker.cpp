@@ -1,10 +1,16 @@
 // The worker loop. One connection at a time:
 //
-//   connect → LISTEN aidis_sessions → sweep → loop {
+//   connect → LISTEN aidis_sessions → sweep → compact if due → loop {
 //       deadline = aidis.next_timeout_at()
-//       wait on (socket, signalfd) until deadline + slack, a notification or a signal
-//       deadline reached → sweep;  notification → re-read the deadline
+//       wait on (socket, signalfd) until deadline + slack, the next compaction,
+//       a notification or a signal
+//       compaction due → compact, re-read the deadline;  deadline reached → sweep;
+//       notification → re-read the deadline
 //   }
+//
+// Compaction (aidis.compact_activity, retention of old timelines) runs at the
+// first connection and then once a day; it commits batch by batch, so the
+// sweep waits for it at most as long as it runs.
 //
 // Any failure drops the connection and starts over after a backoff, so every
 // (re)connect re-LISTENs and resyncs; nothing is cached across connections.
@@ -20,6 +26,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "connection.hpp"
 #include "log.hpp"
@@ -42,6 +49,7 @@ constexpr const char* kSweep =
     "SELECT display_id, project_name, agent,"
     " extract(epoch FROM clock_timestamp() - last_activity_at)::float8"
     " FROM aidis.expire_idle_sessions_list()";
+constexpr const char* kCompact = "CALL aidis.compact_activity()";
 constexpr const char* kNextDeadline =
     "SELECT extract(epoch FROM t)::float8, extract(epoch FROM t - clock_timestamp())::float8"
     " FROM aidis.next_timeout_at() AS t";
@@ -113,7 +121,7 @@ class Worker {
       Stop stop = serve();
       if (stop == Stop::Retry) {
         milliseconds delay = backoff_.next();
-        log(fmt::format("reconnecting in {}", format_duration(static_cast<double>(delay.count()) / 1000.0)));
+        log(fmt::format("reconnecting in {}", format_duration(delay.count() / 1000.0)));
         // A signal cuts the wait short: SIGHUP reconnects at once.
         if (int signo = sleep_for(delay)) stop = stop_for(signo);
       }
@@ -157,15 +165,22 @@ class Worker {
     try {
       conn->exec(kListen);
       sweep(*conn);
+      compact_if_due(*conn);
       std::optional<Deadline> next = next_deadline(*conn);
       milliseconds floor = stall_.after_requery(epoch_of(next));
       backoff_.reset();  // only once the connection proved usable
       for (;;) {
         int timeout = poll_timeout_ms(seconds_until(next), kDeadlineSlack, floor);
         if (opts_.verbose) log_wait(next, timeout);
+        timeout = combine_timeouts_ms(timeout,
+                                      std::chrono::ceil<milliseconds>(next_compact_ - steady_clock::now()));
         Wake w = wait(*conn, timeout);
         if (w.kind == Wake::Signal) return stop_for(w.signo);
-        if (w.kind == Wake::DeadlineReached && next) {
+        if (w.kind == Wake::DeadlineReached && steady_clock::now() >= next_compact_) {
+          compact_if_due(*conn);  // then the deadline as after a notification
+          next = next_deadline(*conn);
+          floor = stall_.after_requery(epoch_of(next));
+        } else if (w.kind == Wake::DeadlineReached && next) {
           double swept = next->epoch;
           sweep(*conn);
           next = next_deadline(*conn);
@@ -193,6 +208,33 @@ class Worker {
     for (int i = 0; i < r.rows(); ++i)
       log(expired_message(
           {std::string(r.text(i, 0)), r.opt_text(i, 1), r.opt_text(i, 2), r.opt_double(i, 3).value_or(0)}));
+  }
+
+  // A failure the server reported is logged and tried again later (the
+  // sweep must go on); a broken connection reconnects as usual.
+  void compact_if_due(Connection& conn) {
+    if (steady_clock::now() < next_compact_) return;
+    try {
+      Result r = conn.exec(kCompact);
+      nlohmann::json report = nlohmann::json::parse(r.opt_text(0, 0).value_or("{}"), nullptr, false);
+      auto number = [&](const char* key) {
+        return report.is_object() && report.contains(key) && report[key].is_number_integer()
+                   ? report[key].get<long long>()
+                   : 0LL;
+      };
+      std::string older =
+          report.is_object() && report.contains("older_than") && report["older_than"].is_string()
+              ? report["older_than"].get<std::string>()
+              : "";
+      log(compacted_message({older, number("sessions"), number("events_removed"), number("summaries")}));
+      next_compact_ = steady_clock::now() + kCompactEvery;
+    } catch (const PgError& e) {
+      if (e.sqlstate().empty()) throw;
+      milliseconds retry = compact_retry_after(e.sqlstate());
+      log(fmt::format("compaction failed: {} (SQLSTATE {}); next attempt in {}", e.what(), e.sqlstate(),
+                      format_duration(retry.count() / 1000.0)));
+      next_compact_ = steady_clock::now() + retry;
+    }
   }
 
   static std::optional<Deadline> next_deadline(Connection& conn) {
@@ -280,6 +322,8 @@ class Worker {
   SignalFd signals_;
   Backoff backoff_;
   StallGuard stall_;
+  // Kept across reconnects: once a day, not once per connection.
+  steady_clock::time_point next_compact_ = steady_clock::now();
 };
 
 }  // namespace

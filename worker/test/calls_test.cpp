@@ -161,8 +161,20 @@ TEST(Calls, StatsCompareBrief) {
   EXPECT_TRUE(contains(build_call(with(Command::SessionBrief)).sql, "aidis.session_brief($1::text)"));
 }
 
+TEST(Calls, Compact) {
+  auto c = with(Command::SessionsCompact);
+  EXPECT_EQ(build_call(c).sql, "CALL aidis.compact_activity($1::interval)");
+  EXPECT_EQ(build_call(c).params, (std::vector<std::optional<std::string>>{std::nullopt}));  // the setting
+  c.compact_older_than = "90 days";
+  EXPECT_EQ(build_call(c).params, (std::vector<std::optional<std::string>>{"90 days"}));
+}
+
 TEST(Calls, TwoStepCommandsAreNotBuiltHere) {
   EXPECT_THROW(build_call(with(Command::SessionProject)), std::logic_error);
+  EXPECT_THROW(build_call(with(Command::SessionDelete)), std::logic_error);
+  auto del = delete_call(std::string("SES-2026-0001"), std::nullopt);
+  EXPECT_TRUE(contains(del.sql, "aidis.delete_session($1::text, $2::text)"));
+  EXPECT_EQ(del.params, (std::vector<std::optional<std::string>>{"SES-2026-0001", std::nullopt}));
   EXPECT_THROW(build_call(with(Command::Worker)), std::logic_error);
   auto ask = reassign_call(std::nullopt, "docs", std::nullopt);
   EXPECT_TRUE(contains(ask.sql, "aidis.reassign_project($1::text, $2::text, $3::text)"));

@@ -126,6 +126,27 @@ TEST(CliSession, Project) {
   usage_error({"session", "project", "a", "b", "c"});
 }
 
+TEST(CliSession, Delete) {
+  auto p = parse({"session", "delete", "SES-2026-0001"});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.opts.command, Command::SessionDelete);
+  EXPECT_EQ(p.opts.session.session.value_or(""), "SES-2026-0001");
+  EXPECT_FALSE(p.opts.session.yes);
+  EXPECT_TRUE(parse({"session", "delete", "-y", "SES-2026-0001"}).opts.session.yes);
+  usage_error({"session", "delete"});  // never "the current session"
+  usage_error({"session", "delete", "a", "b"});
+}
+
+TEST(CliSessions, Compact) {
+  auto p = parse({"sessions", "compact"});
+  ASSERT_FALSE(p.exit);
+  EXPECT_EQ(p.opts.command, Command::SessionsCompact);
+  EXPECT_FALSE(p.opts.compact_older_than);
+  EXPECT_EQ(parse({"sessions", "compact", "--older-than", "90 days"}).opts.compact_older_than.value_or(""),
+            "90 days");
+  usage_error({"sessions", "compact", "--older-than"});
+}
+
 TEST(CliSession, GoalTagNoteRename) {
   auto g = parse({"session", "goal", "Fix the cart", "-s", "SES-2026-0001"});
   ASSERT_FALSE(g.exit);
@@ -306,13 +327,14 @@ TEST(CliSessions, HelpMentionsEveryCommand) {
   testing::internal::CaptureStdout();
   EXPECT_EQ(parse({"session", "--help"}).exit, kExitOk);
   std::string out = testing::internal::GetCapturedStdout();
-  for (const char* c :
-       {"start", "end", "project", "goal", "tag", "note", "rate", "rename", "edit", "timeline", "brief"})
+  for (const char* c : {"start", "end", "project", "delete", "goal", "tag", "note", "rate", "rename", "edit",
+                        "timeline", "brief"})
     EXPECT_NE(out.find(c), std::string::npos) << c;
   testing::internal::CaptureStdout();
   EXPECT_EQ(parse({"sessions", "--help"}).exit, kExitOk);
   out = testing::internal::GetCapturedStdout();
-  for (const char* c : {"list", "stats", "compare"}) EXPECT_NE(out.find(c), std::string::npos) << c;
+  for (const char* c : {"list", "stats", "compare", "compact"})
+    EXPECT_NE(out.find(c), std::string::npos) << c;
 }
 
 TEST(SplitTags, SplitsOnCommasOnly) {

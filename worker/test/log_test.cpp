@@ -46,3 +46,10 @@ TEST(ExpiredMessage, OneGreppableLine) {
   EXPECT_EQ(expired_message({"SES-2026-0042", "my app", std::nullopt, 2.06}),
             "expired session=SES-2026-0042 project=\"my app\" agent=\"\" idle=2.06s");
 }
+
+TEST(LogFormat, CompactedMessage) {
+    EXPECT_EQ(compacted_message({"1 year", 3, 120, 7}),
+              "compacted sessions=3 events_removed=120 summaries=7 older_than=\"1 year\"");
+    EXPECT_EQ(compacted_message({"infinity", 0, 0, 0}),
+              "compacted sessions=0 events_removed=0 summaries=0 older_than=infinity");
+}

@@ -1,5 +1,8 @@
 // The timeline of one session: an SVG with a lane per kind of event, a mark
-// per event (its <title> is the tooltip), readable from minutes to days.
+// per event (its <title> is the tooltip), readable from minutes to days. An
+// event that stands for several (data.rows: a big statement's folded entry,
+// or a day's summary once compacted) counts as that many, and a compacted
+// one also shows the span of time it covers (data.first_at to data.last_at).
 import { h, when } from './util.js';
 
 const LANES = [
@@ -11,6 +14,9 @@ const LANES = [
 ];
 
 export function laneOf(kind) { return LANES.findIndex(([, , match]) => match(kind)); }
+
+// How many events one timeline entry stands for.
+export function rowsOf(e) { return Number.isInteger(e.data?.rows) && e.data.rows > 0 ? e.data.rows : 1; }
 
 // Tick step (seconds) giving about 6 ticks over `total` seconds.
 function tickStep(total) {
@@ -33,7 +39,7 @@ export function timelineSvg(session, events) {
   const total = Math.max(60_000, end - start);
   const x = (t) => left + ((t - start) / total) * (W - left - right);
   const counts = LANES.map(() => 0);
-  for (const e of events) counts[laneOf(e.kind)]++;
+  for (const e of events) counts[laneOf(e.kind)] += rowsOf(e);
   const svg = h('svg', {
     viewBox: `0 0 ${W} ${H}`, role: 'img',
     'aria-label': `Timeline of ${session.display_id}`,
@@ -53,6 +59,13 @@ export function timelineSvg(session, events) {
   for (const e of events) {
     const i = laneOf(e.kind);
     const cls = LANES[i][1] === 'done' && e.kind === 'task_reopened' ? 'task' : LANES[i][1];
+    if (e.data?.first_at && e.data?.last_at) {
+      const x1 = x(new Date(e.data.first_at).getTime()), x2 = x(new Date(e.data.last_at).getTime());
+      svg.append(h('rect', {
+        class: `mark-${cls}`, x: x1, y: top + i * laneH + laneH / 2 - 3, width: Math.max(0, x2 - x1), height: 6,
+        rx: 3, 'fill-opacity': 0.4,
+      }));
+    }
     svg.append(h('circle', {
       class: `mark-${cls}`, cx: x(new Date(e.occurred_at).getTime()), cy: top + i * laneH + laneH / 2, r: 5,
       'fill-opacity': 0.8,

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Compaction beside writers and the sweep: aidis.compact_activity() runs again
+# and again (two at a time) while writers add rows, complete and reopen tasks
+# (also of the old sessions' tasks, and rows named onto old ended sessions),
+# an "ager" moves the new events of ended sessions years back (time passing),
+# and sweepers run. Afterwards check_counters() is empty, every event still
+# counts (sum of data.rows per session and kind before and after a final
+# compaction), active sessions were never compacted, and a last run folds
+# nothing. Prints TAP.
+set -uo pipefail
+: "${PGHOST:?cluster env needed}" "${REPO_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+export PGDATABASE=aidis_compact_concurrency
+work=$(mktemp -d)
+trap 'rm -rf "$work"; dropdb --if-exists "$PGDATABASE" >/dev/null 2>&1' EXIT
+
+n=0 failed=0
+ok() { n=$((n + 1)); if [[ $1 == 0 ]]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+is() { [[ $1 == "$2" ]]; local r=$?; ok $r "$3"; ((r == 0)) || echo "# got '$1', expected '$2'"; }
+q() { psql -X -q -v ON_ERROR_STOP=1 -Atc "$1"; }
+
+echo "1..8"
+dropdb --if-exists "$PGDATABASE" >/dev/null 2>&1
+createdb "$PGDATABASE" && q "SET client_min_messages = warning; CREATE EXTENSION aidis_sessions CASCADE" >/dev/null
+q "SELECT aidis.create_project('cc-a')" >/dev/null
+# 12 ended sessions with 40 contexts and 10 tasks (5 completed, 2 reopened) each,
+# their events spread over fixed days of 2020.
+for i in $(seq 1 12); do
+  q "SELECT aidis.start_session(agent => 'bench', client_key => 'old$i', project => 'cc-a', bind => 'connection');
+     INSERT INTO aidis.contexts (content) SELECT 'note ' || g FROM generate_series(1, 40) g;
+     INSERT INTO aidis.tasks (title) SELECT 'task ' || g FROM generate_series(1, 10) g;
+     UPDATE aidis.tasks SET status = 'completed' WHERE session_id = aidis._current_session_id() AND title IN ('task 1', 'task 2', 'task 3', 'task 4', 'task 5');
+     UPDATE aidis.tasks SET status = 'todo' WHERE session_id = aidis._current_session_id() AND title IN ('task 1', 'task 2');
+     SELECT aidis.end_session()" >/dev/null
+done
+q "UPDATE aidis.session_activities a SET occurred_at = '2020-03-01 12:00 UTC'::timestamptz + (a.id % 5) * interval '1 day' + a.id * interval '1 s'
+   FROM aidis.session_base b WHERE b.id = a.session_id AND b.status <> 'active';
+   UPDATE aidis.session_base SET started_at = '2020-03-01 00:00 UTC' WHERE status <> 'active'" >/dev/null
+s1=$(q "SELECT id FROM aidis.start_session(agent => 'bench', client_key => 'c1', project => 'cc-a')")
+
+cat >"$work/writer.sql" <<'SQL'
+\set r random(1, 10)
+BEGIN;
+INSERT INTO aidis.contexts (session_id, content) VALUES (:s1::uuid, 'ctx');
+\if :r <= 3
+-- A row named onto an old ended session: a new (young) event on it.
+INSERT INTO aidis.contexts (session_id, content)
+SELECT b.id, 'late note' FROM aidis.session_base b WHERE b.status <> 'active' ORDER BY random() LIMIT 1;
+\endif
+UPDATE aidis.tasks SET status = CASE status WHEN 'completed' THEN 'todo' ELSE 'completed' END
+WHERE id = (SELECT id FROM aidis.tasks TABLESAMPLE SYSTEM (50) LIMIT 1 FOR UPDATE SKIP LOCKED);
+\if :r = 10
+ROLLBACK;
+\else
+COMMIT;
+\endif
+SQL
+# Time passing: new events of ended sessions become years old; some of the
+# active session's too (which must never be compacted).
+cat >"$work/ager.sql" <<'SQL'
+UPDATE aidis.session_activities a SET occurred_at = a.occurred_at - interval '3 years'
+FROM aidis.session_base b
+WHERE b.id = a.session_id AND a.occurred_at > now() - interval '1 day' AND a.kind NOT LIKE 'session\_%';
+SELECT pg_sleep(0.2);
+SQL
+echo "CALL aidis.compact_activity('1 year');" >"$work/compact.sql"
+cat >"$work/sweeper.sql" <<'SQL'
+SELECT aidis.expire_idle_sessions();
+SELECT aidis._fold_deltas();
+SQL
+
+pgbench -n -c 3 -j 2 -T 8 -D s1="'$s1'" -f "$work/writer.sql" >"$work/w.log" 2>&1 &
+writers=$!
+pgbench -n -c 1 -T 8 -f "$work/ager.sql" >"$work/a.log" 2>&1 &
+ager=$!
+pgbench -n -c 2 -j 1 -T 8 -f "$work/compact.sql" >"$work/c.log" 2>&1 &
+compactors=$!
+pgbench -n -c 1 -T 8 -f "$work/sweeper.sql" >"$work/s.log" 2>&1 &
+sweeper=$!
+wait $writers; w=$?
+wait $ager; a=$?
+wait $compactors; c=$?
+wait $sweeper; s=$?
+ok $((w == 0 && a == 0 && c == 0 && s == 0 ? 0 : 1)) "writers, ager, 2 compactors and a sweeper ran without errors"
+((w == 0 && a == 0 && c == 0 && s == 0)) || grep -hE "error|ERROR|aborted" "$work"/*.log | head -5 | sed 's/^/# /'
+runs=$(awk '/number of transactions actually processed/ {print $NF}' "$work/c.log" | cut -d/ -f1)
+txns=$(awk '/number of transactions actually processed/ {print $NF}' "$work/w.log" | cut -d/ -f1)
+echo "# compaction runs: $runs; writer transactions: $txns"
+ok "$([[ ${runs:-0} -gt 3 && ${txns:-0} -gt 50 ]] && echo 0 || echo 1)" "compactions and writes both made progress"
+folded=$(q "SELECT count(*) FROM aidis.session_activities WHERE data ? 'compacted' AND occurred_at > '2021-01-01'")
+echo "# summaries of events the ager moved meanwhile: $folded"
+ok "$([[ ${folded:-0} -gt 0 ]] && echo 0 || echo 1)" "events written during the run were folded by it too"
+is "$(q "SELECT count(*) FROM aidis.check_counters()")" 0 "check_counters() is empty"
+is "$(q "SELECT count(*) FROM aidis.session_activities a JOIN aidis.session_base b ON b.id = a.session_id
+         WHERE b.status = 'active' AND a.data ? 'compacted'")" 0 "no event of an active session was compacted"
+
+# Every event still counts: sums of data.rows per session and kind are what a
+# final compaction (after the ager's last move) keeps, and a run after it folds nothing.
+q "$(cat "$work/ager.sql")" >/dev/null
+sums="SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (SELECT session_id || kind || sum(COALESCE((data ->> 'rows')::bigint, 1)) AS x
+      FROM aidis.session_activities GROUP BY session_id, kind) t"
+before=$(q "$sums")
+q "CALL aidis.compact_activity('1 year')" >/dev/null
+is "$(q "$sums")" "$before" "a compaction keeps the count of every session and kind"
+is "$(q "CALL aidis.compact_activity('1 year')" | grep -o '"events_removed": [0-9]*')" '"events_removed": 0' \
+  "and a second run folds nothing"
+is "$(q "SELECT count(*) FROM (SELECT 1 FROM aidis.session_activities a JOIN aidis.session_base b ON b.id = a.session_id
+         WHERE b.status <> 'active' AND a.occurred_at < now() - interval '1 year' AND a.kind NOT LIKE 'session\_%'
+         GROUP BY a.session_id, a.project_id, (a.occurred_at AT TIME ZONE 'UTC')::date, a.kind HAVING count(*) > 1) g")" 0 \
+  "old events of ended sessions: one per session, day and kind"
+exit $((failed > 0))
