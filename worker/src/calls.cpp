@@ -35,8 +35,8 @@ constexpr const char* kUpdate =
 // `tag` adds to the tags and `note` appends a line to the notes: the server
 // does it under the session's row lock, so concurrent additions all stay.
 SqlCall update_call(const SessionOptions& s, Param title, Param description, Param goal,
-                    std::optional<std::vector<std::string>> tags, Param notes, Param model, Param agent,
-                    bool add_tags, bool append_note) {
+                    std::optional<std::vector<std::string>> tags, const Param& notes, Param model,
+                    Param agent, bool add_tags, bool append_note) {
   Param tag_list = tags ? Param(pg_text_array(*tags)) : std::nullopt;
   SqlCall c;
   c.sql = row_call(kUpdate);
@@ -215,7 +215,7 @@ std::string json_reindent(std::string_view json, int indent) {
   bool in_string = false, escaped = false;
   auto newline = [&] {
     out += '\n';
-    out.append(static_cast<size_t>(depth * indent), ' ');
+    out.append(static_cast<size_t>(depth) * static_cast<size_t>(indent), ' ');
   };
   auto next_significant = [&](size_t i) {
     while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) ++i;

@@ -30,8 +30,8 @@ namespace {
 
 // An error the server reported, with its fields kept apart.
 struct ApiError : std::runtime_error {
-  ApiError(std::string message, std::string sqlstate, std::string detail, std::string hint)
-      : std::runtime_error(std::move(message)),
+  ApiError(const std::string& message, std::string sqlstate, std::string detail, std::string hint)
+      : std::runtime_error(message),
         sqlstate(std::move(sqlstate)),
         detail(std::move(detail)),
         hint(std::move(hint)) {}
@@ -40,7 +40,7 @@ struct ApiError : std::runtime_error {
 
 // A refusal of the command line itself (not from the server), with its exit code.
 struct CliError : std::runtime_error {
-  CliError(std::string message, int code) : std::runtime_error(std::move(message)), code(code) {}
+  CliError(const std::string& message, int code) : std::runtime_error(message), code(code) {}
   int code;
 };
 
@@ -127,6 +127,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
   for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
     posix_spawn_file_actions_addclose(&actions, fd);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;

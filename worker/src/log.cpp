@@ -81,8 +81,8 @@ std::string expired_message(const ExpiredSession& s) {
 }
 
 std::string compacted_message(const CompactReport& r) {
-    return fmt::format("compacted sessions={} events_removed={} summaries={} older_than={}", r.sessions,
-                       r.events_removed, r.summaries, logfmt_value(r.older_than));
+  return fmt::format("compacted sessions={} events_removed={} summaries={} older_than={}", r.sessions,
+                     r.events_removed, r.summaries, logfmt_value(r.older_than));
 }
 
 void log(std::string_view message) {

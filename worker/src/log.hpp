@@ -37,10 +37,10 @@ std::string expired_message(const ExpiredSession& s);
 
 // What one compaction run folded (the report of aidis.compact_activity).
 struct CompactReport {
-    std::string older_than;        // "infinity": nothing is compacted
-    long long sessions = 0;        // sessions with events folded
-    long long events_removed = 0;  // events gone into summaries
-    long long summaries = 0;       // summary events written
+  std::string older_than;        // "infinity": nothing is compacted
+  long long sessions = 0;        // sessions with events folded
+  long long events_removed = 0;  // events gone into summaries
+  long long summaries = 0;       // summary events written
 };
 
 // "compacted sessions=3 events_removed=120 summaries=7 older_than=\"1 year\""

@@ -730,22 +730,23 @@ std::string render_reassigned(const Json& r, const Style& st) {
 }
 
 std::string render_deleted(const Json& r, const Style& st) {
-    const Json moved = r.contains("moved") ? r["moved"] : Json::object();
-    return fmt::format("Deleted {}; its work moved to {}: {}, {}, {}, {}, {}\n", st.bold(str(r, "display_id")),
-                       st.bold(str(r, "to_display_id")), plural(count(moved, "contexts"), "context", "contexts"),
-                       plural(count(moved, "tasks"), "task", "tasks"),
-                       plural(count(moved, "decisions"), "decision", "decisions"),
-                       plural(count(moved, "timeline_events"), "timeline event", "timeline events"),
-                       plural(count(moved, "files"), "file", "files"));
+  const Json moved = r.contains("moved") ? r["moved"] : Json::object();
+  return fmt::format("Deleted {}; its work moved to {}: {}, {}, {}, {}, {}\n", st.bold(str(r, "display_id")),
+                     st.bold(str(r, "to_display_id")),
+                     plural(count(moved, "contexts"), "context", "contexts"),
+                     plural(count(moved, "tasks"), "task", "tasks"),
+                     plural(count(moved, "decisions"), "decision", "decisions"),
+                     plural(count(moved, "timeline_events"), "timeline event", "timeline events"),
+                     plural(count(moved, "files"), "file", "files"));
 }
 
 std::string render_compacted(const Json& r, const Style& st) {
-    if (str(r, "older_than") == "infinity")
-        return "Nothing compacted: aidis.session_retention is 'infinity' (keep everything).\n";
-    return fmt::format("Compacted {} older than {}: {} folded into {}\n",
-                       plural(count(r, "sessions"), "session", "sessions"), st.bold(str(r, "older_than")),
-                       plural(count(r, "events_removed") + count(r, "summaries"), "event", "events"),
-                       plural(count(r, "summaries"), "summary", "summaries"));
+  if (str(r, "older_than") == "infinity")
+    return "Nothing compacted: aidis.session_retention is 'infinity' (keep everything).\n";
+  return fmt::format("Compacted {} older than {}: {} folded into {}\n",
+                     plural(count(r, "sessions"), "session", "sessions"), st.bold(str(r, "older_than")),
+                     plural(count(r, "events_removed") + count(r, "summaries"), "event", "events"),
+                     plural(count(r, "summaries"), "summary", "summaries"));
 }
 
 std::string render_list(const Json& rows, int limit, int offset, const Style& st) {

@@ -61,14 +61,14 @@ milliseconds StallGuard::after_requery(std::optional<double> next) {
 }
 
 std::chrono::milliseconds compact_retry_after(std::string_view sqlstate) {
-    if (sqlstate == "42501" || sqlstate == "42883") return kCompactEvery;
-    return std::chrono::hours{1};
+  if (sqlstate == "42501" || sqlstate == "42883") return kCompactEvery;
+  return std::chrono::hours{1};
 }
 
 int combine_timeouts_ms(int deadline_ms, milliseconds job_in) {
-    long long job = std::clamp<long long>(job_in.count(), 0, std::numeric_limits<int>::max());
-    if (deadline_ms < 0) return static_cast<int>(job);
-    return static_cast<int>(std::min<long long>(deadline_ms, job));
+  long long job = std::clamp<long long>(job_in.count(), 0, std::numeric_limits<int>::max());
+  if (deadline_ms < 0) return static_cast<int>(job);
+  return static_cast<int>(std::min<long long>(deadline_ms, job));
 }
 
 ErrorAction action_for_sqlstate(std::string_view sqlstate) {

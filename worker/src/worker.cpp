@@ -121,7 +121,7 @@ class Worker {
       Stop stop = serve();
       if (stop == Stop::Retry) {
         milliseconds delay = backoff_.next();
-        log(fmt::format("reconnecting in {}", format_duration(delay.count() / 1000.0)));
+        log(fmt::format("reconnecting in {}", format_duration(static_cast<double>(delay.count()) / 1000.0)));
         // A signal cuts the wait short: SIGHUP reconnects at once.
         if (int signo = sleep_for(delay)) stop = stop_for(signo);
       }
@@ -232,7 +232,7 @@ class Worker {
       if (e.sqlstate().empty()) throw;
       milliseconds retry = compact_retry_after(e.sqlstate());
       log(fmt::format("compaction failed: {} (SQLSTATE {}); next attempt in {}", e.what(), e.sqlstate(),
-                      format_duration(retry.count() / 1000.0)));
+                      format_duration(static_cast<double>(retry.count()) / 1000.0)));
       next_compact_ = steady_clock::now() + retry;
     }
   }

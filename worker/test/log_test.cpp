@@ -48,8 +48,8 @@ TEST(ExpiredMessage, OneGreppableLine) {
 }
 
 TEST(LogFormat, CompactedMessage) {
-    EXPECT_EQ(compacted_message({"1 year", 3, 120, 7}),
-              "compacted sessions=3 events_removed=120 summaries=7 older_than=\"1 year\"");
-    EXPECT_EQ(compacted_message({"infinity", 0, 0, 0}),
-              "compacted sessions=0 events_removed=0 summaries=0 older_than=infinity");
+  EXPECT_EQ(compacted_message({"1 year", 3, 120, 7}),
+            "compacted sessions=3 events_removed=120 summaries=7 older_than=\"1 year\"");
+  EXPECT_EQ(compacted_message({"infinity", 0, 0, 0}),
+            "compacted sessions=0 events_removed=0 summaries=0 older_than=infinity");
 }

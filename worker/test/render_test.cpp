@@ -311,16 +311,16 @@ TEST(Reports, Reassign) {
 }
 
 TEST(Reports, DeleteAndCompact) {
-    Json done = Json::parse(R"({"status":"deleted","display_id":"SES-2026-0040","to_display_id":"SES-2026-0042",
+  Json done = Json::parse(R"({"status":"deleted","display_id":"SES-2026-0040","to_display_id":"SES-2026-0042",
         "moved":{"contexts":1,"tasks":0,"decisions":2,"timeline_events":5,"files":0}})");
-    EXPECT_EQ(render_deleted(done, Style{false}),
-              "Deleted SES-2026-0040; its work moved to SES-2026-0042: 1 context, 0 tasks, 2 decisions, "
-              "5 timeline events, 0 files\n");
-    Json report = Json::parse(R"({"older_than":"1 year","sessions":3,"events_removed":117,"summaries":9})");
-    EXPECT_EQ(render_compacted(report, Style{false}),
-              "Compacted 3 sessions older than 1 year: 126 events folded into 9 summaries\n");
-    EXPECT_EQ(render_compacted(Json::parse(R"({"older_than":"infinity","sessions":0})"), Style{false}),
-              "Nothing compacted: aidis.session_retention is 'infinity' (keep everything).\n");
+  EXPECT_EQ(render_deleted(done, Style{false}),
+            "Deleted SES-2026-0040; its work moved to SES-2026-0042: 1 context, 0 tasks, 2 decisions, "
+            "5 timeline events, 0 files\n");
+  Json report = Json::parse(R"({"older_than":"1 year","sessions":3,"events_removed":117,"summaries":9})");
+  EXPECT_EQ(render_compacted(report, Style{false}),
+            "Compacted 3 sessions older than 1 year: 126 events folded into 9 summaries\n");
+  EXPECT_EQ(render_compacted(Json::parse(R"({"older_than":"infinity","sessions":0})"), Style{false}),
+            "Nothing compacted: aidis.session_retention is 'infinity' (keep everything).\n");
 }
 
 TEST(Reports, List) {

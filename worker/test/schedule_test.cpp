@@ -111,15 +111,15 @@ TEST(ErrorAction, SetupErrorsExitOthersReconnect) {
 }
 
 TEST(CompactSchedule, TheEarlierOfSweepAndJob) {
-    EXPECT_EQ(combine_timeouts_ms(-1, milliseconds{5000}), 5000);    // no deadline: the job
-    EXPECT_EQ(combine_timeouts_ms(2050, milliseconds{5000}), 2050);  // the sweep first
-    EXPECT_EQ(combine_timeouts_ms(9000, milliseconds{5000}), 5000);
-    EXPECT_EQ(combine_timeouts_ms(9000, milliseconds{-300}), 0);     // overdue: now
-    EXPECT_EQ(combine_timeouts_ms(-1, std::chrono::hours{24 * 800}), std::numeric_limits<int>::max());
+  EXPECT_EQ(combine_timeouts_ms(-1, milliseconds{5000}), 5000);    // no deadline: the job
+  EXPECT_EQ(combine_timeouts_ms(2050, milliseconds{5000}), 2050);  // the sweep first
+  EXPECT_EQ(combine_timeouts_ms(9000, milliseconds{5000}), 5000);
+  EXPECT_EQ(combine_timeouts_ms(9000, milliseconds{-300}), 0);  // overdue: now
+  EXPECT_EQ(combine_timeouts_ms(-1, std::chrono::hours{24 * 800}), std::numeric_limits<int>::max());
 }
 
 TEST(CompactSchedule, RetryAfterFailure) {
-    EXPECT_EQ(compact_retry_after("42501"), kCompactEvery);  // not allowed: not before tomorrow
-    EXPECT_EQ(compact_retry_after("42883"), kCompactEvery);
-    EXPECT_EQ(compact_retry_after("40P01"), std::chrono::hours{1});
+  EXPECT_EQ(compact_retry_after("42501"), kCompactEvery);  // not allowed: not before tomorrow
+  EXPECT_EQ(compact_retry_after("42883"), kCompactEvery);
+  EXPECT_EQ(compact_retry_after("40P01"), std::chrono::hours{1});
 }
