@@ -463,10 +463,12 @@ BEGIN
     FROM aidis.sessions s
     LEFT JOIN per_session r ON r.session_id = s.id
     LEFT JOIN events e ON e.session_id = s.id
+    -- An imported session counts the exported rows this database lacks (72_export.sql).
+    LEFT JOIN aidis.session_imports i ON i.session_id = s.id
     CROSS JOIN LATERAL (VALUES
-      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
-      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
-      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
+      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0) + COALESCE(i.contexts, 0)),
+      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0) + COALESCE(i.tasks, 0)),
+      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0) + COALESCE(i.decisions, 0)),
       ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
       ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
     WHERE c.recorded IS DISTINCT FROM c.actual

@@ -1,4 +1,4 @@
--- Privileges of the session API (60_api_*.sql to 68_api_*.sql). Runs after 90_security.sql,
+-- Privileges of the session API (60_api_*.sql to 73_import.sql). Runs after 90_security.sql,
 -- which revokes everything from PUBLIC first.
 
 -- Reading: SECURITY INVOKER functions, so they also need the helpers they call.
@@ -34,7 +34,12 @@ GRANT EXECUTE ON FUNCTION
   aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
   aidis._score_signals(uuid),
   aidis._compute_score(uuid),
-  aidis._current_score(uuid, text, jsonb)
+  aidis._current_score(uuid, text, jsonb),
+  aidis.session_export(text),
+  aidis.export_sessions(text, text, text, timestamptz),
+  aidis._export_doc(uuid),
+  aidis._export_filter(text, text, text),
+  aidis._export_rows(uuid)
   TO aidis_reader;
 
 -- Editing and rating: what the MCP server and the CLI need.
@@ -47,3 +52,6 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION aidis.reassign_project(text, text, text) TO aidis_admin;
 -- The q search as the owner, unrestricted: for the role whose policy shows everything.
 GRANT EXECUTE ON FUNCTION aidis._list_all_session_ids(text, uuid, text, integer, integer) TO aidis_admin;
+
+-- Restoring exported sessions (73_import.sql).
+GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;

@@ -32,6 +32,10 @@ SqlCall build_call(const Options& opts);
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm);
 
+// `sessions import`: aidis.session_import(doc) for one document; the
+// command runs it for each one inside one transaction.
+SqlCall import_call(const std::string& document);
+
 // `session end --measure-loc`, step 1: the session, its start (as a date git
 // understands) and its project's root_directory. Columns: id, display_id,
 // status, project_name, root_directory, started_at.

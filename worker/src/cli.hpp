@@ -49,6 +49,8 @@ enum class Command {
     SessionsList,     // aidis sessions list
     SessionsStats,    // aidis sessions stats --period=day|week|month
     SessionsCompare,  // aidis sessions compare A B
+    SessionsExport,   // aidis sessions export [filters] --format json|jsonl|md [-o FILE]
+    SessionsImport,   // aidis sessions import FILE
 };
 
 enum class ColorMode { Auto, Always, Never };
@@ -110,6 +112,14 @@ struct StatsOptions {
     std::optional<std::string> project;
 };
 
+// `sessions export` and `sessions import` (docs/export.md).
+struct TransferOptions {
+    std::optional<std::string> q, status, project, since;
+    std::string format = "json";          // json, jsonl or md
+    std::optional<std::string> output;    // -o FILE; else stdout
+    std::string file;                     // import: the file ("-" = stdin)
+};
+
 struct CompareOptions {
     std::string a, b;
 };
@@ -126,6 +136,7 @@ struct Options {
     ListOptions list;
     StatsOptions stats;
     CompareOptions compare;
+    TransferOptions transfer;
 };
 
 // Registers global options and subcommands on `app`, writing into `opts`.
