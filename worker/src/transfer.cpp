@@ -73,7 +73,6 @@ int sessions_export(Connection& conn, const Options& opts) {
 
     Progress progress("exported");
     std::optional<ApiError> failed;
-    if (t.format == "json") std::fputs("[", out);
     while (PGresult* raw = PQgetResult(conn.raw())) {
         Result r(raw);
         auto status = PQresultStatus(raw);
@@ -81,7 +80,7 @@ int sessions_export(Connection& conn, const Options& opts) {
         if (status == PGRES_SINGLE_TUPLE) {
             std::string_view doc = r.text(0, 0);
             if (t.format == "json") {
-                std::fputs(progress.count() == 0 ? "\n" : ",\n", out);
+                std::fputs(progress.count() == 0 ? "[\n" : ",\n", out);
                 std::fwrite(doc.data(), 1, doc.size(), out);
             } else if (t.format == "jsonl") {
                 std::fwrite(doc.data(), 1, doc.size(), out);
@@ -95,8 +94,11 @@ int sessions_export(Connection& conn, const Options& opts) {
             failed = api_error(conn.raw(), raw);
         }
     }
-    if (failed) throw *failed;
-    if (t.format == "json") std::fputs(progress.count() == 0 ? "]\n" : "\n]\n", out);
+    if (failed) {
+        if (file) std::remove(t.output->c_str());  // no partial export left behind
+        throw *failed;
+    }
+    if (t.format == "json") std::fputs(progress.count() == 0 ? "[]\n" : "\n]\n", out);
     progress.done();
     if (std::fflush(out) != 0 || std::ferror(out))
         throw CliError(fmt::format("cannot write {}: {}", t.output.value_or("stdout"), std::strerror(errno)),
