@@ -2,8 +2,9 @@
 # Export at scale (target: 100 000 sessions under 100 MB of memory): ended
 # sessions with a timeline of eight events, two files and three tracked rows
 # each, then `aidis sessions export --format jsonl` timed, with the peak
-# resident memory of the binary (/usr/bin/time -v) and of its backend
-# (VmHWM in /proc, read while it runs), and the size of the file.
+# resident memory of the binary (/usr/bin/time -v) and the backend's private
+# memory (the largest RssAnon in /proc, sampled while it runs: VmHWM would
+# count the shared buffers it read), and the size of the file.
 #
 #   bench/export.sh              100 000 sessions
 #   bench/export.sh --smoke      2 000 sessions
@@ -65,7 +66,7 @@ backend_kb=0
 while kill -0 "$BENCH_CHILD" 2>/dev/null; do
   pid=$(psql -d "$BENCH_DB" -XAtq -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'aidis-cli' LIMIT 1")
   if [[ -n $pid && -r /proc/$pid/status ]]; then
-    kb=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    kb=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
     ((${kb:-0} > backend_kb)) && backend_kb=$kb
   fi
   sleep 0.5
@@ -75,5 +76,5 @@ BENCH_CHILD=
 elapsed=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out.time")
 client_kb=$(awk -F': ' '/Maximum resident/ {print $2}' "$out.time")
 echo "export --format $format: $elapsed wall; $(wc -l <"$out") lines, $(du -h "$out" | cut -f1)"
-echo "peak memory: aidis $((client_kb / 1024)) MB, its backend $((backend_kb / 1024)) MB (VmHWM, shared buffers it touched included)"
+echo "peak memory: aidis $((client_kb / 1024)) MB; its backend's private memory $((backend_kb / 1024)) MB (RssAnon, sampled)"
 ((client_kb < 100 * 1024)) || { echo "export: the binary used more than 100 MB" >&2; exit 1; }
