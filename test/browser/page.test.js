@@ -170,7 +170,11 @@ test('change project: the first click only warns, the second applies', async () 
 test('rating: four stars', async () => {
   await details().getByRole('radiogroup', { name: 'Rating' }).getByRole('radio', { name: '4 stars' }).check();
   await details().getByRole('textbox', { name: 'Rating note' }).fill('good, one redo');
-  await details().getByRole('button', { name: 'Save rating' }).click();
+  const save = details().getByRole('button', { name: 'Save rating' });
+  const drawn = await save.elementHandle();
+  await save.click();
+  // The details are drawn again from the saved rating: the next test's clicks land on the new ones.
+  await drawn.waitForElementState('hidden', T);
   await table().getByRole('row', { name: /4 of 5/ }).waitFor(T);
   assert.equal(sql(`SELECT rating || '|' || rating_note FROM aidis.sessions WHERE display_id = '${cart}'`), '4|good, one redo');
 });
