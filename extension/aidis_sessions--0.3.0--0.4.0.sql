@@ -169,8 +169,9 @@ BEGIN
     ),
     events AS (
       SELECT a.session_id,
-             count(*) FILTER (WHERE a.kind = 'task_completed') AS tasks_completed,
-             count(*) FILTER (WHERE a.kind = 'task_reopened') AS tasks_reopened
+             -- An event stands for data.rows events once compacted (70_retention.sql).
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_completed'), 0)::bigint AS tasks_completed,
+             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_reopened'), 0)::bigint AS tasks_reopened
       FROM aidis.session_activities a
       WHERE a.kind IN ('task_completed', 'task_reopened')
       GROUP BY a.session_id
@@ -179,10 +180,12 @@ BEGIN
     FROM aidis.sessions s
     LEFT JOIN per_session r ON r.session_id = s.id
     LEFT JOIN events e ON e.session_id = s.id
+    -- An imported session counts the exported rows this database lacks (72_export.sql).
+    LEFT JOIN aidis.session_imports i ON i.session_id = s.id
     CROSS JOIN LATERAL (VALUES
-      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
-      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
-      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
+      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0) + COALESCE(i.contexts, 0)),
+      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0) + COALESCE(i.tasks, 0)),
+      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0) + COALESCE(i.decisions, 0)),
       ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
       ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
     WHERE c.recorded IS DISTINCT FROM c.actual
@@ -1339,6 +1342,9 @@ BEGIN
   -- pg_cron updates a job of the same name and user in place, so calling this
   -- again only changes the schedule and returns the same job id. An invalid
   -- schedule is rejected by pg_cron itself (SQLSTATE 22023).
+  -- Retention once a day (03:17, the scheduler's time zone): compaction of
+  -- old timelines under aidis.session_retention (70_retention.sql).
+  PERFORM cron.schedule('aidis_compact_activity', '17 3 * * *', 'CALL aidis.compact_activity()');
   RETURN cron.schedule('aidis_expire_idle_sessions', schedule, 'SELECT aidis.expire_idle_sessions()');
 END
 $$;
@@ -2645,61 +2651,6 @@ CREATE FUNCTION aidis._host_move_session(tbl regclass, sid uuid, target uuid) RE
   LANGUAGE c VOLATILE STRICT
   AS 'MODULE_PATHNAME', 'aidis_host_move_session';
 
--- Folded events count by data.rows.
-CREATE OR REPLACE FUNCTION aidis.check_counters()
-  RETURNS TABLE (session_id uuid, display_id text, counter text, recorded bigint, actual bigint)
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  -- One aggregate per table (counted as its owner, _host_rows) and per event
-  -- kind, joined once (not a recount per session). A registry entry whose
-  -- table is gone (dropped in replica mode) has no rows.
-  RETURN QUERY
-    WITH rows AS MATERIALIZED (
-      SELECT tt.kind, h.session_id, sum(h.n)::bigint AS n
-      FROM aidis.tracked_tables tt
-      JOIN pg_class c ON c.oid = tt.tbl::oid
-      CROSS JOIN LATERAL aidis._host_rows(tt.tbl) h
-      WHERE h.session_id IS NOT NULL
-      GROUP BY tt.kind, h.session_id
-    ),
-    per_session AS (
-      SELECT r.session_id,
-             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'context'), 0)::bigint AS contexts_created,
-             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'task'), 0)::bigint AS tasks_created,
-             COALESCE(sum(r.n) FILTER (WHERE r.kind = 'decision'), 0)::bigint AS decisions_created
-      FROM rows r GROUP BY r.session_id
-    ),
-    events AS (
-      SELECT a.session_id,
-             -- An event stands for data.rows events once compacted (70_retention.sql).
-             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_completed'), 0)::bigint AS tasks_completed,
-             COALESCE(sum(COALESCE((a.data ->> 'rows')::bigint, 1)) FILTER (WHERE a.kind = 'task_reopened'), 0)::bigint AS tasks_reopened
-      FROM aidis.session_activities a
-      WHERE a.kind IN ('task_completed', 'task_reopened')
-      GROUP BY a.session_id
-    )
-    SELECT s.id, s.display_id, c.counter, c.recorded, c.actual
-    FROM aidis.sessions s
-    LEFT JOIN per_session r ON r.session_id = s.id
-    LEFT JOIN events e ON e.session_id = s.id
-    CROSS JOIN LATERAL (VALUES
-      ('contexts_created', s.contexts_created, COALESCE(r.contexts_created, 0)),
-      ('tasks_created', s.tasks_created, COALESCE(r.tasks_created, 0)),
-      ('decisions_created', s.decisions_created, COALESCE(r.decisions_created, 0)),
-      ('tasks_completed', s.tasks_completed, COALESCE(e.tasks_completed, 0)),
-      ('tasks_reopened', s.tasks_reopened, COALESCE(e.tasks_reopened, 0))) AS c(counter, recorded, actual)
-    WHERE c.recorded IS DISTINCT FROM c.actual
-    UNION ALL
-    -- Rows attached to a session that does not exist (listed last).
-    SELECT r.session_id, NULL::text, r.kind || ' rows of a missing session', 0::bigint, sum(r.n)::bigint
-    FROM rows r WHERE NOT EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = r.session_id)
-    GROUP BY r.session_id, r.kind
-    ORDER BY 2 NULLS LAST, 3, 1;
-END
-$$;
 
 -- Retention: compacting the timelines of old ended sessions (docs/retention.md).
 --
@@ -3097,6 +3048,14 @@ BEGIN
   GET DIAGNOSTICS files = ROW_COUNT;
   DELETE FROM aidis.session_files x WHERE x.session_id = sid;
   DELETE FROM aidis.session_deltas d WHERE d.session_id = sid;
+  -- An imported session's count of rows this database lacks (72_export.sql)
+  -- goes with its counters, so that check_counters() still holds.
+  INSERT INTO aidis.session_imports AS i (session_id, contexts, tasks, decisions, version)
+  SELECT target, x.contexts, x.tasks, x.decisions, x.version FROM aidis.session_imports x WHERE x.session_id = sid
+  ON CONFLICT (session_id) DO UPDATE
+  SET contexts = i.contexts + excluded.contexts, tasks = i.tasks + excluded.tasks,
+      decisions = i.decisions + excluded.decisions, version = GREATEST(i.version, excluded.version);
+  DELETE FROM aidis.session_imports x WHERE x.session_id = sid;
   DELETE FROM aidis.session_base b WHERE b.id = sid;
   -- Its counters (folded and pending, read before the delete) join the receiver's.
   UPDATE aidis.session_base b SET
@@ -3159,33 +3118,6 @@ GRANT EXECUTE ON FUNCTION aidis._compact_batch(interval, jsonb, integer) TO aidi
 GRANT EXECUTE ON FUNCTION aidis._session_retention() TO aidis_reader;
 -- Deleting a session (71_delete_session.sql).
 GRANT EXECUTE ON FUNCTION aidis.delete_session(text, text) TO aidis_admin;
--- The daily compaction job beside the sweep.
-CREATE OR REPLACE FUNCTION aidis.enable_cron(schedule text DEFAULT '* * * * *') RETURNS bigint
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF schedule IS NULL OR pg_catalog.btrim(schedule) = '' OR pg_catalog.char_length(schedule) > 100 THEN
-    RAISE EXCEPTION 'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_cron') THEN
-    RAISE EXCEPTION 'pg_cron is not installed in database "%"', pg_catalog.current_database()
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = pg_catalog.format(
-              'Set cron.database_name = %L (and shared_preload_libraries = ''pg_cron'') in postgresql.conf, '
-              'restart the server, then run CREATE EXTENSION pg_cron in this database. '
-              'Or run `aidis worker` against it instead.', pg_catalog.current_database());
-  END IF;
-  -- pg_cron updates a job of the same name and user in place, so calling this
-  -- again only changes the schedule and returns the same job id. An invalid
-  -- schedule is rejected by pg_cron itself (SQLSTATE 22023).
-  -- Retention once a day (03:17, the scheduler's time zone): compaction of
-  -- old timelines under aidis.session_retention (70_retention.sql).
-  PERFORM cron.schedule('aidis_compact_activity', '17 3 * * *', 'CALL aidis.compact_activity()');
-  RETURN cron.schedule('aidis_expire_idle_sessions', schedule, 'SELECT aidis.expire_idle_sessions()');
-END
-$$;
 
 COMMENT ON FUNCTION aidis.enable_cron(text) IS
   'Schedule the idle-session sweep (job aidis_expire_idle_sessions, returned) and the daily compaction (job aidis_compact_activity) with pg_cron';
@@ -3218,3 +3150,269 @@ COMMENT ON FUNCTION aidis.disable_cron() IS
   'Remove the pg_cron jobs created by aidis.enable_cron(); false when there was no sweep job';
 
 -- === h-retention end ===
+
+-- === h-export begin ===
+-- Export and import of sessions (72_export.sql, 73_import.sql); check_counters
+-- counts the rows an import did not find.
+-- Export and import of sessions (docs/export.md): one session as a
+-- self-describing JSON document, and that document restored elsewhere.
+
+-- What an import could not find in the database it restored a session into:
+-- per kind, how many of the exported rows of the session's tracked tables
+-- were absent. check_counters() counts them with the rows it finds, so that
+-- an imported session's counters still hold without its rows.
+CREATE TABLE aidis.session_imports (
+  session_id  uuid PRIMARY KEY,
+  contexts    bigint NOT NULL,
+  tasks       bigint NOT NULL,
+  decisions   bigint NOT NULL,
+  version     integer NOT NULL,
+  imported_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+SELECT pg_catalog.pg_extension_config_dump('aidis.session_imports', '');
+
+-- The rows of tracked tables (aidis._host_ids, as each table's owner) that
+-- name a session: ids as text, with their project.
+CREATE FUNCTION aidis._host_ids(tbl regclass, sid uuid)
+  RETURNS TABLE (id text, project_id uuid)
+  LANGUAGE c VOLATILE
+  AS 'MODULE_PATHNAME', 'aidis_host_ids';
+
+-- Per tracked table: its kind, how many rows name the session, and their ids
+-- (none for a table without an id column). As the owner, for host tables the
+-- caller cannot read; it hides what row-level security hides from the caller:
+-- a session of a disconnected project, and rows filed under one.
+CREATE FUNCTION aidis._export_rows(sid uuid) RETURNS jsonb
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  hide boolean := NOT aidis._connection_sees_hidden();
+  hidden uuid[];
+BEGIN
+  IF hide THEN
+    hidden := ARRAY(SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected');
+    IF EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = sid AND b.project_id = ANY (hidden)) THEN
+      RAISE EXCEPTION 'session % not found', sid USING ERRCODE = 'undefined_object';
+    END IF;
+  END IF;
+  RETURN (
+    SELECT COALESCE(jsonb_agg(jsonb_build_object(
+             'table', tt.tbl::text, 'kind', tt.kind,
+             'count', (SELECT COALESCE(sum(h.n), 0) FROM aidis._host_rows(tt.tbl, sid) h
+                       WHERE NOT (h.project_id = ANY (COALESCE(hidden, '{}')))),
+             'ids', to_jsonb(ARRAY(SELECT i.id FROM aidis._host_ids(tt.tbl, sid) i
+                                   WHERE NOT (i.project_id = ANY (COALESCE(hidden, '{}')))
+                                   ORDER BY i.id COLLATE "C")))
+             ORDER BY tt.tbl::text), '[]')
+    FROM aidis.tracked_tables tt
+    JOIN pg_class c ON c.oid = tt.tbl::oid);  -- a table dropped in replica mode has no rows
+END
+$$;
+
+-- The document of one session the caller can see (row-level security
+-- applies), or NULL. No SET clause (names are qualified): export_sessions
+-- calls it once per session.
+CREATE FUNCTION aidis._export_doc(sid uuid) RETURNS jsonb
+  LANGUAGE sql STABLE
+AS $$
+  SELECT pg_catalog.jsonb_build_object(
+    'format', 'aidis-session',
+    'version', 1,
+    'session', (pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.-) 'files_touched')
+               OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('active_seconds', b.active_seconds,
+                                                                     'started_by', b.started_by),
+    'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'root_directory', p.root_directory),
+    'timeline', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                          'id', a.id, 'occurred_at', a.occurred_at, 'kind', a.kind,
+                          'entity_id', a.entity_id, 'summary', a.summary, 'data', a.data) ORDER BY a.id), '[]')
+                 FROM aidis.session_activities a WHERE a.session_id OPERATOR(pg_catalog.=) sid),
+    'files', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(f) OPERATOR(pg_catalog.-) 'session_id'
+                                                   OPERATOR(pg_catalog.-) 'project_id' ORDER BY f.path COLLATE "C"), '[]')
+              FROM aidis.session_files f WHERE f.session_id OPERATOR(pg_catalog.=) sid),
+    'rows', aidis._export_rows(sid))
+  FROM aidis.sessions v
+  JOIN aidis.session_base b ON b.id OPERATOR(pg_catalog.=) v.id
+  JOIN aidis.projects p ON p.id OPERATOR(pg_catalog.=) v.project_id
+  WHERE v.id OPERATOR(pg_catalog.=) sid
+$$;
+
+CREATE FUNCTION aidis.session_export(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  RETURN aidis._export_doc(sid);
+END
+$$;
+
+-- The filters of export_sessions, checked as list_sessions checks them.
+CREATE FUNCTION aidis._export_filter(q text, status text, project text,
+                                     OUT wanted_status text, OUT pid uuid, OUT pattern text, OUT id_prefix text)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();
+  q := NULLIF(btrim(q), '');
+  PERFORM aidis._check_q(q);
+  wanted_status := NULLIF(lower(btrim(status)), '');
+  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
+    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  END IF;
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+  END IF;
+  pattern := '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  IF q ~* '^[0-9a-f-]+$' AND length(replace(q, '-', '')) BETWEEN 8 AND 32 THEN
+    id_prefix := lower(q) || '%';
+  END IF;
+END
+$$;
+
+-- The documents of every session that matches, oldest first, for bulk
+-- export. q matches as in list_sessions, rechecked row by row (an export
+-- reads every session anyway). Called in a SELECT list, it yields its rows
+-- one at a time (a SQL function read lazily): memory does not grow with the
+-- number of sessions.
+CREATE FUNCTION aidis.export_sessions(q text DEFAULT NULL, status text DEFAULT NULL,
+                                      project text DEFAULT NULL, since timestamptz DEFAULT NULL)
+  RETURNS SETOF jsonb
+  LANGUAGE sql VOLATILE
+AS $$
+  SELECT aidis._export_doc(b.id)
+  FROM aidis._export_filter(q, status, project) f
+  JOIN aidis.session_base b ON (f.wanted_status IS NULL OR b.status OPERATOR(pg_catalog.=) f.wanted_status)
+   AND (f.pid IS NULL OR b.project_id OPERATOR(pg_catalog.=) f.pid)
+   AND (since IS NULL OR b.started_at OPERATOR(pg_catalog.>=) since)
+  JOIN aidis.projects p ON p.id OPERATOR(pg_catalog.=) b.project_id
+  WHERE f.pattern IS NULL
+     OR aidis._search_text(b.display_id, b.title, b.description, b.goal, b.tags, b.agent)
+          OPERATOR(pg_catalog.~~*) f.pattern
+     OR p.name OPERATOR(pg_catalog.~~*) f.pattern
+     OR b.id::pg_catalog.text OPERATOR(pg_catalog.~~) f.id_prefix
+  ORDER BY b.started_at, b.id
+$$;
+
+-- Import of one exported session (docs/export.md). The caller's transaction
+-- makes several imports all or nothing.
+
+CREATE FUNCTION aidis.session_import(doc jsonb)
+  RETURNS TABLE (id uuid, display_id text, project_name text)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  s jsonb := doc -> 'session';
+  sid uuid;
+  did text;
+  pid uuid;
+  pname text := doc #>> '{project,name}';
+  pstatus text;
+  host regclass := (SELECT a.projects FROM aidis.adoption a);
+  r aidis.session_base;
+BEGIN
+  IF jsonb_typeof(doc) IS DISTINCT FROM 'object' OR doc ->> 'format' IS DISTINCT FROM 'aidis-session' THEN
+    RAISE EXCEPTION 'not a session export (format "aidis-session")' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF doc -> 'version' IS DISTINCT FROM '1'::jsonb THEN
+    RAISE EXCEPTION 'export version % is not supported', aidis._clip(doc ->> 'version')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'This version of aidis_sessions reads version 1.';
+  END IF;
+  IF jsonb_typeof(s) IS DISTINCT FROM 'object' OR jsonb_typeof(doc -> 'project') IS DISTINCT FROM 'object'
+     OR jsonb_typeof(doc -> 'timeline') IS DISTINCT FROM 'array'
+     OR jsonb_typeof(doc -> 'files') IS DISTINCT FROM 'array'
+     OR jsonb_typeof(doc -> 'rows') IS DISTINCT FROM 'array'
+     OR s ->> 'id' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     OR doc #>> '{project,id}' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+     OR s ->> 'display_id' !~ '^SES-[0-9]{4}-[0-9]{4,9}$' OR COALESCE(pname, '') = '' THEN
+    RAISE EXCEPTION 'malformed session export'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'It needs objects session (id, display_id) and project (id, name), arrays timeline, files and rows.';
+  END IF;
+  sid := (s ->> 'id')::uuid;
+  did := s ->> 'display_id';
+  -- Whoever got there first keeps the id: the unique keys of session_base
+  -- decide between concurrent imports.
+  IF EXISTS (SELECT 1 FROM aidis.session_base b WHERE b.id = sid OR b.display_id = did) THEN
+    RAISE EXCEPTION 'session % (%) already exists', did, sid
+      USING ERRCODE = 'unique_violation', HINT = 'An import never replaces a session.';
+  END IF;
+
+  -- The project of the same id, else of the same name, else a new one with
+  -- that id and name (through the host's table in an adopted database).
+  SELECT p.id, p.name, p.status INTO pid, pname, pstatus FROM aidis.projects p
+  WHERE p.id = (doc #>> '{project,id}')::uuid OR p.name = pname
+  ORDER BY p.id = (doc #>> '{project,id}')::uuid DESC LIMIT 1;
+  IF NOT FOUND THEN  -- (INTO set them to NULL)
+    pid := (doc #>> '{project,id}')::uuid;
+    pname := doc #>> '{project,name}';
+    IF host IS NOT NULL THEN
+      PERFORM aidis._host_insert_project(host, pid, pname, doc #>> '{project,root_directory}');
+    ELSE
+      INSERT INTO aidis.projects (id, name, root_directory) VALUES (pid, pname, doc #>> '{project,root_directory}');
+    END IF;
+  ELSIF pstatus = 'disconnected' THEN
+    RAISE EXCEPTION 'project "%" is disconnected', pname
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Reconnect it with aidis.reconnect_project() first.';
+  END IF;
+
+  -- The session with its counters as exported (folded: no pending deltas).
+  r := jsonb_populate_record(NULL::aidis.session_base, s);
+  r.project_id := pid;
+  INSERT INTO aidis.session_base SELECT r.*;
+  -- New display ids continue after the imported one.
+  INSERT INTO aidis.display_id_counters AS k (year, last_seq)
+  VALUES (substr(did, 5, 4)::integer, substr(did, 10)::integer)
+  ON CONFLICT (year) DO UPDATE SET last_seq = GREATEST(k.last_seq, excluded.last_seq);
+
+  -- The timeline in its order, numbered by this database.
+  INSERT INTO aidis.session_activities (session_id, project_id, occurred_at, kind, entity_id, summary, data)
+  SELECT sid, pid, (e ->> 'occurred_at')::timestamptz, e ->> 'kind', e ->> 'entity_id', e ->> 'summary',
+         COALESCE(e -> 'data', '{}')
+  FROM jsonb_array_elements(doc -> 'timeline') WITH ORDINALITY AS t(e, n)
+  ORDER BY t.n;
+  INSERT INTO aidis.session_files (session_id, path, project_id, mentions, modifications, loc_added, loc_removed,
+                                   first_at, last_at)
+  SELECT sid, f.path, pid, f.mentions, f.modifications, f.loc_added, f.loc_removed, f.first_at, f.last_at
+  FROM jsonb_populate_recordset(NULL::aidis.session_files, doc -> 'files') f;
+
+  -- The exported rows this database does not have (per kind: exported minus
+  -- those that name the session here), for check_counters().
+  INSERT INTO aidis.session_imports (session_id, contexts, tasks, decisions, version)
+  SELECT sid,
+         COALESCE(sum(x.n) FILTER (WHERE x.kind = 'context'), 0),
+         COALESCE(sum(x.n) FILTER (WHERE x.kind = 'task'), 0),
+         COALESCE(sum(x.n) FILTER (WHERE x.kind = 'decision'), 0),
+         1
+  FROM (SELECT er.value ->> 'kind' AS kind, (er.value ->> 'count')::bigint AS n
+        FROM jsonb_array_elements(doc -> 'rows') er
+        UNION ALL
+        SELECT tt.kind, -h.n
+        FROM aidis.tracked_tables tt
+        JOIN pg_class c ON c.oid = tt.tbl::oid
+        CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid) h) x;
+
+  RETURN QUERY SELECT sid, did, pname;
+END
+$$;
+
+
+REVOKE ALL ON TABLE aidis.session_imports FROM PUBLIC;
+REVOKE ALL ON FUNCTION aidis._host_ids(regclass, uuid), aidis._export_rows(uuid), aidis._export_doc(uuid),
+  aidis.session_export(text), aidis._export_filter(text, text, text),
+  aidis.export_sessions(text, text, text, timestamptz), aidis.session_import(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+  aidis.session_export(text),
+  aidis.export_sessions(text, text, text, timestamptz),
+  aidis._export_doc(uuid),
+  aidis._export_filter(text, text, text),
+  aidis._export_rows(uuid)
+  TO aidis_reader;
+GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;
+-- === h-export end ===
+

@@ -201,6 +201,14 @@ BEGIN
   GET DIAGNOSTICS files = ROW_COUNT;
   DELETE FROM aidis.session_files x WHERE x.session_id = sid;
   DELETE FROM aidis.session_deltas d WHERE d.session_id = sid;
+  -- An imported session's count of rows this database lacks (72_export.sql)
+  -- goes with its counters, so that check_counters() still holds.
+  INSERT INTO aidis.session_imports AS i (session_id, contexts, tasks, decisions, version)
+  SELECT target, x.contexts, x.tasks, x.decisions, x.version FROM aidis.session_imports x WHERE x.session_id = sid
+  ON CONFLICT (session_id) DO UPDATE
+  SET contexts = i.contexts + excluded.contexts, tasks = i.tasks + excluded.tasks,
+      decisions = i.decisions + excluded.decisions, version = GREATEST(i.version, excluded.version);
+  DELETE FROM aidis.session_imports x WHERE x.session_id = sid;
   DELETE FROM aidis.session_base b WHERE b.id = sid;
   -- Its counters (folded and pending, read before the delete) join the receiver's.
   UPDATE aidis.session_base b SET

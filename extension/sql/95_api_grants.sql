@@ -1,4 +1,4 @@
--- Privileges of the session API (60_api_*.sql to 68_api_*.sql). Runs after 90_security.sql,
+-- Privileges of the session API (60_api_*.sql to 73_import.sql). Runs after 90_security.sql,
 -- which revokes everything from PUBLIC first.
 
 -- Reading: SECURITY INVOKER functions, so they also need the helpers they call.
@@ -34,7 +34,12 @@ GRANT EXECUTE ON FUNCTION
   aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
   aidis._score_signals(uuid),
   aidis._compute_score(uuid),
-  aidis._current_score(uuid, text, jsonb)
+  aidis._current_score(uuid, text, jsonb),
+  aidis.session_export(text),
+  aidis.export_sessions(text, text, text, timestamptz),
+  aidis._export_doc(uuid),
+  aidis._export_filter(text, text, text),
+  aidis._export_rows(uuid)
   TO aidis_reader;
 
 -- Editing and rating: what the MCP server and the CLI need.
@@ -57,3 +62,5 @@ GRANT EXECUTE ON FUNCTION aidis._compact_batch(interval, jsonb, integer) TO aidi
 GRANT EXECUTE ON FUNCTION aidis._session_retention() TO aidis_reader;
 -- Deleting a session (71_delete_session.sql).
 GRANT EXECUTE ON FUNCTION aidis.delete_session(text, text) TO aidis_admin;
+-- Restoring exported sessions (73_import.sql).
+GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;

@@ -40,7 +40,8 @@ class MoveScope {
 // What the query needs about the table, read under the lock it keeps.
 struct HostTable {
   Oid owner = InvalidOid;
-  std::string name;  // schema-qualified, quoted; "ONLY ..." for a plain table
+  std::string name;     // schema-qualified, quoted; "ONLY ..." for a plain table
+  bool has_id = false;  // an "id" column (whatever its type)
 };
 
 Oid column_type(TupleDesc desc, const char* column) {
@@ -68,6 +69,7 @@ HostTable open_host_table(Oid relid, LOCKMODE lock) {
   Oid project_type = column_type(RelationGetDescr(rel), "project_id");
   HostTable table;
   table.owner = rel->rd_rel->relowner;
+  table.has_id = column_type(RelationGetDescr(rel), "id") != InvalidOid;
   table.name = call([&]() -> const char* {
     return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
                                       RelationGetRelationName(rel));
@@ -149,6 +151,46 @@ Datum host_rows(FunctionCallInfo fcinfo) {
       Datum out[3];
       bool nulls[3];
       for (int col = 0; col < 3; ++col)
+        out[col] = SPI_getbinval(SPI_tuptable->vals[row], desc, col + 1, &nulls[col]);
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, nulls);
+    }
+  });
+  as_owner.finish();
+  call([] { SPI_finish(); });
+  return Datum(0);
+}
+
+// aidis._host_ids(tbl, sid): (id as text, project_id) of the rows of session
+// sid in tbl; none when tbl has no id column (session_export orders them).
+Datum host_ids(FunctionCallInfo fcinfo) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+    throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table and session must not be NULL");
+  call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+
+  HostTable table = open_host_table(PG_GETARG_OID(0), AccessShareLock);
+  if (!table.has_id) return Datum(0);
+  std::string sql = "SELECT t.id::pg_catalog.text, t.project_id FROM " + table.name +
+                    " t WHERE t.session_id OPERATOR(pg_catalog.=) $1";
+  Datum values[1] = {PG_GETARG_DATUM(1)};
+  Oid types[1] = {UUIDOID};
+
+  call([] {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  });
+  AsTableOwner as_owner(table.owner);
+  call([&] {
+    if (SPI_execute_with_args(sql.c_str(), 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+      elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    if (desc->natts != 2 || TupleDescAttr(desc, 0)->atttypid != TEXTOID ||
+        TupleDescAttr(desc, 1)->atttypid != UUIDOID)
+      elog(ERROR, "unexpected result type of: %s", sql.c_str());
+    for (uint64 row = 0; row < SPI_processed; ++row) {
+      CHECK_FOR_INTERRUPTS();
+      Datum out[2];
+      bool nulls[2];
+      for (int col = 0; col < 2; ++col)
         out[col] = SPI_getbinval(SPI_tuptable->vals[row], desc, col + 1, &nulls[col]);
       tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, nulls);
     }
@@ -294,6 +336,8 @@ bool is_host_move(const TriggerData* data, const Columns& cols) {
 }  // namespace aidis::pg
 
 AIDIS_PG_FUNCTION(aidis_host_rows) { return aidis::pg::host_rows(fcinfo); }
+
+AIDIS_PG_FUNCTION(aidis_host_ids) { return aidis::pg::host_ids(fcinfo); }
 
 AIDIS_PG_FUNCTION(aidis_host_move) { return aidis::pg::host_move(fcinfo); }
 

@@ -1,10 +1,10 @@
 // The sessions page in a real browser, found by role and name as a person
 // would: list and filters, details, contexts, timeline, edit (and a refused
-// edit), the two-step project change, rating, a reader's page, live updates,
+// edit), export downloads, the two-step project change, rating, a reader's page, live updates,
 // accessibility (axe, WCAG 2.1 A/AA) and the screenshots of docs/serve.md.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { DB, READER, repo, seed, serve, launch, sql, psql } from './lib.js';
 
@@ -104,6 +104,32 @@ test('a click on a row opens its details, the timeline and the contexts', async 
   await page.getByRole('region', { name: `Tasks of ${cart}` }).getByRole('button', { name: 'Close' }).click();
 });
 
+// The file a click downloads, as text.
+async function downloaded(button) {
+  const [file] = await Promise.all([page.waitForEvent('download', T), button.click()]);
+  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
+}
+
+test('export: the details download the session, the list every session it shows', async () => {
+  const one = await downloaded(details().getByRole('button', { name: 'Export' }));
+  const doc = JSON.parse(one.text);
+  assert.equal(one.name, `${cart}.json`);
+  assert.equal(doc.format, 'aidis-session');
+  assert.equal(doc.session.display_id, cart);
+  assert.equal(doc.timeline.length, Number(sql(`SELECT count(*) FROM aidis.session_timeline('${cart}')`)));
+  assert.ok(doc.files.some((f) => f.path === 'src/cart.ts'), 'its files');
+
+  const project = page.getByRole('search').getByRole('combobox', { name: 'Project' });
+  await project.selectOption('blog');
+  await table().getByRole('row', { name: /Cart fixes/ }).waitFor({ state: 'detached', ...T });
+  const list = await downloaded(page.getByRole('search').getByRole('button', { name: 'Export' }));
+  assert.equal(list.name, 'sessions.jsonl');
+  const shown = list.text.trimEnd().split('\n').map((l) => JSON.parse(l).session.title);
+  assert.deepEqual(shown, ['Fix the RSS feed', 'Draft the launch post'], 'the filtered list, oldest first');
+  await project.selectOption('');
+  await table().getByRole('row', { name: /Cart fixes/ }).waitFor(T);
+});
+
 test('edit: a refusal shows the server message and keeps the text; a valid edit saves', async () => {
   await details().getByRole('button', { name: 'Edit' }).click();
   const form = page.getByRole('form', { name: 'Edit session' });
@@ -144,7 +170,11 @@ test('change project: the first click only warns, the second applies', async () 
 test('rating: four stars', async () => {
   await details().getByRole('radiogroup', { name: 'Rating' }).getByRole('radio', { name: '4 stars' }).check();
   await details().getByRole('textbox', { name: 'Rating note' }).fill('good, one redo');
-  await details().getByRole('button', { name: 'Save rating' }).click();
+  const save = details().getByRole('button', { name: 'Save rating' });
+  const drawn = await save.elementHandle();
+  await save.click();
+  // The details are drawn again from the saved rating: the next test's clicks land on the new ones.
+  await drawn.waitForElementState('hidden', T);
   await table().getByRole('row', { name: /4 of 5/ }).waitFor(T);
   assert.equal(sql(`SELECT rating || '|' || rating_note FROM aidis.sessions WHERE display_id = '${cart}'`), '4|good, one redo');
 });
@@ -210,8 +240,8 @@ test('by keyboard: Tab to a session, Enter opens its details', async () => {
   const first = p.getByRole('table', { name: 'Sessions' }).getByRole('button').first();
   await first.waitFor(T);
   await p.getByRole('searchbox', { name: 'Search' }).focus();
-  // Search → Status → Project → the first session's display id.
-  for (let i = 0; i < 3; i++) await p.keyboard.press('Tab');
+  // Search → Status → Project → Export → the first session's display id.
+  for (let i = 0; i < 4; i++) await p.keyboard.press('Tab');
   const focused = await p.evaluate(() => document.activeElement.textContent);
   assert.equal(focused, await first.innerText());
   await p.keyboard.press('Enter');

@@ -409,13 +409,22 @@ golden stats_project volatile sessions stats --period=month --project shop
 golden stats_empty volatile sessions stats --period=day --project empty
 golden stats_json volatile --json sessions stats --period=month
 valid_json stats_json
+golden export_md frozen sessions export --format md
+golden export_jsonl frozen sessions export --format jsonl --q rounding
+is "$(wc -l <"$WORK/export_jsonl.stdout")" 1 "export --format jsonl: one line per session"
+run export_json frozen sessions export --format json -o "$WORK/export.json"
+is "$RC:$(q -v doc="$(cat "$WORK/export.json")" <<<"SELECT jsonb_array_length(:'doc'::jsonb)")" \
+   "0:$(q -c 'SELECT count(*) FROM aidis.session_base')" "export --format json -o FILE: one array of every session"
+refused bad_export_status 5 'invalid status' sessions export --status sleeping
+golden bad_export_format volatile sessions export --format xml
+is "$RC" 2 "export --format xml: usage error"
 golden session_none_again volatile session
 is "$RC" 4 "no active session: aidis session exits 4"
 
 # The help lists every command.
 help=$("$AIDIS_BIN" session --help; "$AIDIS_BIN" sessions --help)
 missing=
-for c in current start end project delete goal tag note rename edit rate timeline brief list stats compare compact; do
+for c in current start end project delete goal tag note rename edit rate timeline brief list stats compare compact export import; do
   grep -qE "^  $c " <<<"$help" || missing+=" $c"
 done
 is "$missing" "" "help lists every command"

@@ -110,6 +110,17 @@ SqlCall build_call(const Options& opts) {
               {opts.stats.period, opts.stats.project}};
     case Command::SessionsCompare:
       return {"SELECT aidis.compare_sessions($1::text, $2::text)::text", {opts.compare.a, opts.compare.b}};
+    case Command::SessionsExport: {
+      // In the SELECT list: the rows stream as the server makes them.
+      const TransferOptions& t = opts.transfer;
+      return {
+          "SELECT aidis.export_sessions(q => $1::text, status => $2::text, project => $3::text, "
+          "since => $4::timestamptz)::text",
+          {t.q, t.status, t.project, t.since}};
+    }
+    case Command::SessionsImport:
+      // Once per document, all in one transaction (import_call).
+      throw std::logic_error("sessions import sends one call per document: use import_call");
     case Command::SessionsCompact:
       // A procedure committing after each batch: CALL, outside a transaction block.
       return {"CALL aidis.compact_activity($1::interval)", {opts.compact_older_than}};
@@ -129,6 +140,10 @@ SqlCall build_call(const Options& opts) {
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm) {
   return {"SELECT aidis.reassign_project($1::text, $2::text, $3::text)::text", {session, project, confirm}};
+}
+
+SqlCall import_call(const std::string& document) {
+  return {"SELECT to_jsonb(r)::text FROM aidis.session_import($1::jsonb) r", {document}};
 }
 
 SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm) {

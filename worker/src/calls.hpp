@@ -32,6 +32,9 @@ SqlCall build_call(const Options& opts);
 SqlCall reassign_call(const std::optional<std::string>& session, const std::string& project,
                       const std::optional<std::string>& confirm);
 
+// `sessions import`: aidis.session_import(doc) for one document; the
+// command runs it for each one inside one transaction.
+SqlCall import_call(const std::string& document);
 // aidis.delete_session(s, confirm): without a token it only asks.
 SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm);
 

@@ -198,6 +198,24 @@ void define_sessions(CLI::App& app, Options& opts) {
   compare->add_option("b", opts.compare.b, "session B")->required();
   compare->callback([&opts] { opts.command = Command::SessionsCompare; });
 
+  auto& t = opts.transfer;
+  auto* exp =
+      sessions->add_subcommand("export", "write sessions as JSON documents or as reports, oldest first");
+  exp->add_option("-q,--q", t.q, "only sessions matching this text (as sessions list -q)");
+  exp->add_option("--status", t.status, "active, inactive or disconnected");
+  exp->add_option("--project", t.project, "project name or id");
+  exp->add_option("--since", t.since, "only sessions started at or after this time (e.g. 2026-01-01)");
+  exp->add_option("--format", t.format, "json (one array), jsonl (one document per line) or md (reports)")
+      ->check(CLI::IsMember({"json", "jsonl", "md"}))
+      ->capture_default_str();
+  exp->add_option("-o,--output", t.output, "write to this file (default: stdout)");
+  exp->callback([&opts] { opts.command = Command::SessionsExport; });
+
+  auto* imp = sessions->add_subcommand(
+      "import", "restore exported sessions (json or jsonl) in one transaction: all or none");
+  imp->add_option("file", t.file, "the file written by sessions export (- for stdin)")->required();
+  imp->callback([&opts] { opts.command = Command::SessionsImport; });
+
   auto* compact = sessions->add_subcommand(
       "compact", "fold old timeline events of ended sessions into one summary per day and kind");
   compact->add_option("--older-than", opts.compact_older_than,
@@ -263,7 +281,7 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const
       throw CLI::RequiredError("A command (session, sessions, worker, mcp or serve)");
     if (auto* sessions = app.get_subcommand("sessions");
         sessions->parsed() && sessions->get_subcommands().empty())
-      throw CLI::RequiredError("A subcommand of sessions (list, stats or compare)");
+      throw CLI::RequiredError("A subcommand of sessions (list, stats, compare, export or import)");
   } catch (const CLI::ParseError& e) {
     // Prints help/version to stdout or the error to stderr. CLI11's own
     // codes (105, 106, ...) are collapsed into our one usage code.

@@ -50,6 +50,8 @@ enum class Command {
   SessionsList,     // aidis sessions list
   SessionsStats,    // aidis sessions stats --period=day|week|month
   SessionsCompare,  // aidis sessions compare A B
+  SessionsExport,   // aidis sessions export [filters] --format json|jsonl|md [-o FILE]
+  SessionsImport,   // aidis sessions import FILE
   SessionsCompact,  // aidis sessions compact [--older-than INTERVAL]
 };
 
@@ -113,6 +115,14 @@ struct StatsOptions {
   std::optional<std::string> project;
 };
 
+// `sessions export` and `sessions import` (docs/export.md).
+struct TransferOptions {
+  std::optional<std::string> q, status, project, since;
+  std::string format = "json";        // json, jsonl or md
+  std::optional<std::string> output;  // -o FILE; else stdout
+  std::string file;                   // import: the file ("-" = stdin)
+};
+
 struct CompareOptions {
   std::string a, b;
 };
@@ -129,6 +139,7 @@ struct Options {
   ListOptions list;
   StatsOptions stats;
   CompareOptions compare;
+  TransferOptions transfer;
   std::optional<std::string> compact_older_than;  // sessions compact: else aidis.session_retention
 };
 

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "calls.hpp"
+#include "commands_internal.hpp"
 #include "connection.hpp"
 #include "conninfo.hpp"
 #include "log.hpp"
@@ -26,28 +27,16 @@ extern char** environ;
 
 namespace aidis {
 
-namespace {
-
-// An error the server reported, with its fields kept apart.
-struct ApiError : std::runtime_error {
-  ApiError(const std::string& message, std::string sqlstate, std::string detail, std::string hint)
-      : std::runtime_error(message),
-        sqlstate(std::move(sqlstate)),
-        detail(std::move(detail)),
-        hint(std::move(hint)) {}
-  std::string sqlstate, detail, hint;
-};
-
-// A refusal of the command line itself (not from the server), with its exit code.
-struct CliError : std::runtime_error {
-  CliError(const std::string& message, int code) : std::runtime_error(message), code(code) {}
-  int code;
-};
-
-struct Row {
-  std::optional<std::string> result;  // column 1: the API result as JSON text
-  std::optional<std::string> extra;   // column 2, if any
-};
+ApiError api_error(PGconn* conn, const PGresult* raw) {
+  auto field = [&](int code) {
+    const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
+    return std::string(v ? v : "");
+  };
+  std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (msg.empty() && raw) msg = one_line(PQresultErrorMessage(raw));
+  if (msg.empty()) msg = one_line(PQerrorMessage(conn));
+  return ApiError(msg, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_MESSAGE_HINT));
+}
 
 Result exec(Connection& conn, const SqlCall& call) {
   std::vector<const char*> values;
@@ -58,15 +47,15 @@ Result exec(Connection& conn, const SqlCall& call) {
   if (!raw) throw ApiError(one_line(PQerrorMessage(conn.raw())), "", "", "");
   auto st = PQresultStatus(raw);
   if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
-  auto field = [&](int code) {
-    const char* v = PQresultErrorField(raw, code);
-    return std::string(v ? v : "");
-  };
-  std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
-  if (msg.empty()) msg = one_line(PQresultErrorMessage(raw));
-  if (msg.empty()) msg = one_line(PQerrorMessage(conn.raw()));
-  throw ApiError(msg, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_MESSAGE_HINT));
+  throw api_error(conn.raw(), raw);
 }
+
+namespace {
+
+struct Row {
+  std::optional<std::string> result;  // column 1: the API result as JSON text
+  std::optional<std::string> extra;   // column 2, if any
+};
 
 Row call_row(Connection& conn, const SqlCall& call) {
   Result r = exec(conn, call);
@@ -300,6 +289,10 @@ int dispatch(Connection& conn, const Options& opts, const Style& st) {
     case Command::SessionEnd:
       if (opts.session.measure_loc) return session_end_measured(conn, opts, st);
       break;
+    case Command::SessionsExport:
+      return sessions_export(conn, opts);
+    case Command::SessionsImport:
+      return sessions_import(conn, opts);
     default:
       break;
   }

@@ -137,5 +137,8 @@ std::string render_stats(const Json& stats, const Style& st);
 std::string render_compare(const Json& cmp, const Style& st);
 // `aidis session brief`.
 std::string render_brief(const Json& brief, const Style& st);
+// `aidis sessions export --format md`: one exported document as a Markdown
+// section (summary box, top files, timeline; no colors).
+std::string render_export_md(const Json& doc);
 
 }  // namespace aidis

@@ -110,6 +110,10 @@ SqlCall session_call(const ApiRequest& req, const std::string& id, const std::st
     want(req, "POST");
     return {row("aidis.end_session($1::text)"), {id}};
   }
+  if (what == "export") {
+    want(req, "GET");
+    return {"SELECT aidis.session_export($1::text)::text", {id}};
+  }
   throw ApiRefusal(404, "no such endpoint");
 }
 
@@ -131,6 +135,14 @@ SqlCall api_call(const ApiRequest& req) {
     return {"SELECT aidis.session_details($1::text)::text", {parts[1]}};
   }
   if (top == "sessions" && parts.size() == 3) return session_call(req, parts[1], parts[2]);
+  if (parts.size() == 1 && top == "export") {  // the documents of the filtered list, oldest first
+    want(req, "GET");
+    return {
+        "SELECT COALESCE(jsonb_agg(r.d ORDER BY r.n), '[]')::text "
+        "FROM aidis.export_sessions(q => $1::text, status => $2::text, project => $3::text, "
+        "since => $4::timestamptz) WITH ORDINALITY r(d, n)",
+        {req.query("q"), req.query("status"), req.query("project"), req.query("since")}};
+  }
   if (parts.size() == 1 && top == "projects") {
     want(req, "GET");
     return {table("aidis.list_projects()"), {}};

@@ -246,3 +246,18 @@ TEST(JsonReindent, KeepsValuesExactly) {
             "[\n  {\n    \"n\": 12345678901234567890.123\n  }\n]");
   EXPECT_EQ(json_reindent(R"({"a": [ ]})", 4), "{\n    \"a\": []\n}");
 }
+
+TEST(Calls, ExportStreamsOneCallImportIsPerDocument) {
+  auto o = with(Command::SessionsExport);
+  o.transfer.status = "inactive";
+  o.transfer.since = "2026-01-01";
+  auto c = build_call(o);
+  EXPECT_TRUE(contains(c.sql, "SELECT aidis.export_sessions(")) << "in the SELECT list, so rows stream";
+  EXPECT_FALSE(contains(c.sql, " FROM "));
+  EXPECT_EQ(c.params,
+            (std::vector<std::optional<std::string>>{std::nullopt, "inactive", std::nullopt, "2026-01-01"}));
+  EXPECT_THROW(build_call(with(Command::SessionsImport)), std::logic_error);
+  auto i = import_call(R"({"format":"aidis-session"})");
+  EXPECT_TRUE(contains(i.sql, "aidis.session_import($1::jsonb)"));
+  EXPECT_EQ(i.params.size(), 1u);
+}

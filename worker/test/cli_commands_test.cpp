@@ -376,3 +376,20 @@ TEST(ExitCodes, DistinctAndStable) {
   EXPECT_EQ(kExitConfirm, 6);
   EXPECT_EQ(kExitNoConnection, 7);
 }
+
+TEST(CliSessions, ExportAndImport) {
+  auto e = parse({"sessions", "export", "--q", "cart", "--status", "inactive", "--project", "shop", "--since",
+                  "2026-01-01", "--format", "md", "-o", "out.md"});
+  ASSERT_FALSE(e.exit);
+  EXPECT_EQ(e.opts.command, Command::SessionsExport);
+  EXPECT_EQ(e.opts.transfer.q.value_or(""), "cart");
+  EXPECT_EQ(e.opts.transfer.since.value_or(""), "2026-01-01");
+  EXPECT_EQ(e.opts.transfer.format, "md");
+  EXPECT_EQ(e.opts.transfer.output.value_or(""), "out.md");
+  EXPECT_EQ(parse({"sessions", "export"}).opts.transfer.format, "json");
+  usage_error({"sessions", "export", "--format", "xml"});
+  auto i = parse({"sessions", "import", "all.jsonl"});
+  EXPECT_EQ(i.opts.command, Command::SessionsImport);
+  EXPECT_EQ(i.opts.transfer.file, "all.jsonl");
+  usage_error({"sessions", "import"});
+}

@@ -445,3 +445,29 @@ TEST(Reports, Brief) {
   br["previous_session"] = nullptr;
   EXPECT_TRUE(contains(render_brief(br, Style{false}), "Previous session\n  none on this project\n"));
 }
+
+TEST(Reports, ExportMarkdown) {
+  Json doc = Json::parse(R"({"format": "aidis-session", "version": 1,
+      "session": {"id": "4af0d7f3-71d7-4892-a05b-94bef5e510a4", "display_id": "SES-2026-0042", "title": "Cart",
+                  "status": "inactive", "end_reason": "ended", "agent": "claude-code",
+                  "started_at": "2026-03-02T14:00:00+00:00", "ended_at": "2026-03-02T15:30:00+00:00",
+                  "tasks_created": 2, "tasks_completed": 1, "contexts_created": 1, "score": 72.5, "rating": 4},
+      "project": {"name": "shop"},
+      "files": [{"path": "a.txt", "mentions": 1, "modifications": 0},
+                {"path": "src/cart.ts", "mentions": 1, "modifications": 3, "loc_added": 12, "loc_removed": 3}],
+      "timeline": [{"id": 7, "occurred_at": "2026-03-02T14:00:00+00:00", "kind": "session_started", "summary": "session started"},
+                   {"id": 9, "occurred_at": "2026-03-02T15:30:00+00:00", "kind": "session_ended", "summary": "session ended"}],
+      "rows": []})");
+  std::string out = render_export_md(doc);
+  EXPECT_TRUE(contains(out, "## SES-2026-0042 · Cart\n\n```text\n╔")) << out;
+  EXPECT_TRUE(contains(out, "║ Project:   shop\n"));
+  EXPECT_TRUE(contains(out, "║ Duration:  1h 30m\n"));
+  EXPECT_TRUE(contains(out, "1/2 completed (0 reopened)"));
+  EXPECT_TRUE(contains(out, "2 files"));
+  // Most worked-on file first.
+  EXPECT_LT(out.find("• src/cart.ts (3× modified"), out.find("• a.txt"));
+  EXPECT_TRUE(contains(out, "2 events from 2026-03-02 14:00:00 UTC to 2026-03-02 15:30:00 UTC (1h 30m)"));
+  EXPECT_FALSE(contains(out, "More:")) << "the whole timeline";
+  EXPECT_FALSE(contains(out, "\x1b[")) << "no colors in a file";
+  EXPECT_TRUE(out.size() > 4 && out.substr(out.size() - 4) == "```\n");
+}

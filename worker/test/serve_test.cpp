@@ -151,6 +151,16 @@ TEST(ServeApi, OneCallPerEndpoint) {
   EXPECT_EQ(rate.params[1], "4");
   EXPECT_NE(api_call(req("POST", "sessions/x/end")).sql.find("aidis.end_session($1::text)"),
             std::string::npos);
+
+  auto one = api_call(req("GET", "sessions/SES-2026-0001/export"));
+  EXPECT_NE(one.sql.find("aidis.session_export($1::text)"), std::string::npos);
+  EXPECT_EQ(one.params[0], "SES-2026-0001");
+  auto many = api_call(req("GET", "export", {{"status", "inactive"}, {"since", "2026-01-01"}}));
+  EXPECT_NE(many.sql.find("aidis.export_sessions("), std::string::npos);
+  ASSERT_EQ(many.params.size(), 4u);
+  EXPECT_EQ(many.params[0], std::nullopt);
+  EXPECT_EQ(many.params[1], "inactive");
+  EXPECT_EQ(many.params[3], "2026-01-01");
 }
 
 TEST(ServeApi, Refusals) {
@@ -167,6 +177,8 @@ TEST(ServeApi, Refusals) {
   EXPECT_EQ(status(req("GET", "sessions/x/nope")), 404);
   EXPECT_EQ(status(req("GET", "sessions/x/edit")), 405);
   EXPECT_EQ(status(req("POST", "sessions")), 405);
+  EXPECT_EQ(status(req("POST", "export")), 405);
+  EXPECT_EQ(status(req("POST", "sessions/x/export")), 405);
   EXPECT_EQ(status(req("GET", "sessions", {{"limit", "ten"}})), 400);
   EXPECT_EQ(status(req("POST", "sessions/x/edit", {}, "not json")), 400);
   EXPECT_EQ(status(req("POST", "sessions/x/edit", {}, "[1]")), 400);

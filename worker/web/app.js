@@ -1,6 +1,6 @@
 // The sessions page: the list with its filters, live updates (SSE), and the
 // Compare and Stats dialogs. Details: details.js.
-import { h, api, query, duration, when, num, stars, span, onAvailability } from './util.js';
+import { h, api, query, duration, when, num, stars, span, onAvailability, download } from './util.js';
 import { openDetails, setProjects, setOnChanged, shownId, refreshShown } from './details.js';
 
 const PAGE = 50;
@@ -170,6 +170,17 @@ function statsDialog() {
   $('period').addEventListener('change', show);
 }
 
+// Every session of the filtered list (not only the loaded page) as JSON
+// lines, oldest first: what aidis sessions import reads (docs/export.md).
+async function exportList() {
+  try {
+    const docs = await api('export' + query(filters()));
+    download('sessions.jsonl', docs.map((d) => JSON.stringify(d) + '\n').join(''), 'application/x-ndjson');
+  } catch (e) {
+    window.alert(`Export failed: ${e.message}`);
+  }
+}
+
 function init() {
   for (const dlg of document.querySelectorAll('dialog'))
     dlg.querySelector('.close').addEventListener('click', () => dlg.close());
@@ -179,6 +190,7 @@ function init() {
   $('status').addEventListener('change', () => load());
   $('project').addEventListener('change', () => load());
   $('more').addEventListener('click', () => load({ reset: false }));
+  $('export').addEventListener('click', exportList);
   onAvailability(banner);
   setOnChanged(() => load({ refresh: true }));
   compareDialog();

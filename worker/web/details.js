@@ -1,6 +1,6 @@
 // The details region of one session and the pane beside it (contexts,
 // tasks, decisions), with the edit, project, rating and end controls.
-import { h, api, duration, when, num, query, ApiError } from './util.js';
+import { h, api, duration, when, num, query, download, ApiError } from './util.js';
 import { timelineSvg } from './timeline.js';
 import { editForm, projectControl, ratingControl, endControl } from './forms.js';
 
@@ -80,6 +80,16 @@ export async function openDetails(id, { focus = true, live = false } = {}) {
   if (focus) region.querySelector('h2').focus();
 }
 
+// The session's export document (docs/export.md), as aidis sessions import reads it.
+async function exportOne(d) {
+  try {
+    const doc = await api(`sessions/${encodeURIComponent(d.id)}/export`);
+    download(`${d.display_id}.json`, JSON.stringify(doc, null, 2) + '\n', 'application/json');
+  } catch (e) {
+    window.alert(`Export failed: ${e.message}`);
+  }
+}
+
 function render(d) {
   const count = (label, what, n) => h('button', { type: 'button', onclick: () => openSide(d, what, label) }, `${label} (${n})`);
   return [
@@ -91,6 +101,7 @@ function render(d) {
       count('Contexts', 'contexts', d.contexts_created), count('Tasks', 'tasks', d.tasks_created),
       count('Decisions', 'decisions', d.decisions_created),
       h('button', { type: 'button', onclick: () => editForm(d, el.details(), refresh) }, 'Edit'),
+      h('button', { type: 'button', onclick: () => exportOne(d) }, 'Export'),
       endControl(d, refresh)),
     facts([
       ['Status', h('span', { class: `badge ${d.status}` }, d.status + (d.end_reason ? ` (${d.end_reason})` : ''))],

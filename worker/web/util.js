@@ -72,3 +72,13 @@ export function query(params) {
   const s = q.toString();
   return s ? '?' + s : '';
 }
+
+// Saves text as a file the browser downloads.
+export function download(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
