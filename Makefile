@@ -18,7 +18,8 @@ OBJS      = $(CORE_OBJS) $(PG_OBJS)
 # chain (test/integration/upgrade.sh checks each path against a fresh install).
 SQL_PARTS  = $(sort $(wildcard extension/sql/*.sql))
 DATA_built = extension/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql))
+DATA       = $(filter-out $(DATA_built),$(wildcard extension/$(EXTENSION)--*.sql)) \
+             $(wildcard extension/$(EXTENSION)--*.control)  # what an earlier release required
 
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --inputdir=. --load-extension=pg_trgm --load-extension=aidis_sessions

@@ -633,8 +633,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   PERFORM aidis._refuse_if_disconnected(row.project_id);
-  PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());  -- forgets the caches
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
   RETURN result;
 END
@@ -1506,8 +1505,7 @@ BEGIN
                                               'moved', moves));
   PERFORM aidis._notify('reassigned', sid);
   -- Every backend forgets the session's old project when this commits.
-  PERFORM aidis._invalidate_caches();
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();  -- here too, at once
   RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
                             'from_project_id', src.id, 'from_project', src.name,
                             'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);
@@ -3097,8 +3095,7 @@ BEGIN
             'event', 'deleted', 'session_id', sid, 'display_id', cur.display_id, 'project_id', cur.project_id,
             'agent', cur.agent, 'moved_to', target, 'at', clock_timestamp())::text);
   PERFORM aidis._notify('received', target);
-  PERFORM aidis._invalidate_caches();
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();  -- here too, at once
   RETURN jsonb_build_object('status', 'deleted', 'session_id', sid, 'display_id', cur.display_id,
                             'to_session_id', target, 'to_display_id', dst.display_id, 'moved', moves);
 END
@@ -3416,3 +3413,7 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;
 -- === h-export end ===
 
+-- pg_trgm is no longer needed: the detector computes its measure in C++, and
+-- the helper that exposed it for the tests goes (an upgraded installation
+-- keeps pg_trgm installed; nothing of this extension uses it).
+DROP FUNCTION aidis._trigram_similarity(text, text);

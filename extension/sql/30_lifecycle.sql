@@ -160,8 +160,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   PERFORM aidis._refuse_if_disconnected(row.project_id);
-  PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());  -- forgets the caches
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
   RETURN result;
 END

@@ -25,12 +25,6 @@ CREATE FUNCTION aidis._near_duplicates(items text[], threshold double precision 
   SET search_path = pg_catalog, pg_temp
   AS 'MODULE_PATHNAME', 'aidis_near_duplicates';
 
--- pg_trgm's similarity as the C++ detector computes it (the tests compare the two).
-CREATE FUNCTION aidis._trigram_similarity(a text, b text) RETURNS double precision
-  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-  AS 'MODULE_PATHNAME', 'aidis_trigram_similarity';
-
 ------------------------------------------------------------------------------
 -- The derived score (docs/scoring.md)
 ------------------------------------------------------------------------------

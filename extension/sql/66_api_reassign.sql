@@ -153,8 +153,7 @@ BEGIN
                                               'moved', moves));
   PERFORM aidis._notify('reassigned', sid);
   -- Every backend forgets the session's old project when this commits.
-  PERFORM aidis._invalidate_caches();
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();  -- here too, at once
   RETURN jsonb_build_object('status', 'reassigned', 'session_id', sid, 'display_id', cur.display_id,
                             'from_project_id', src.id, 'from_project', src.name,
                             'to_project_id', dst.id, 'to_project', dst.name, 'moved', moves);

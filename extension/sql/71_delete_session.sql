@@ -250,8 +250,7 @@ BEGIN
             'event', 'deleted', 'session_id', sid, 'display_id', cur.display_id, 'project_id', cur.project_id,
             'agent', cur.agent, 'moved_to', target, 'at', clock_timestamp())::text);
   PERFORM aidis._notify('received', target);
-  PERFORM aidis._invalidate_caches();
-  PERFORM aidis._forget_cached_session();
+  PERFORM aidis._invalidate_caches();  -- here too, at once
   RETURN jsonb_build_object('status', 'deleted', 'session_id', sid, 'display_id', cur.display_id,
                             'to_session_id', target, 'to_display_id', dst.display_id, 'moved', moves);
 END

@@ -18,7 +18,6 @@ GRANT EXECUTE ON FUNCTION
   aidis._score(bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, boolean, bigint),
   aidis._score_version(),
   aidis._near_duplicates(text[], double precision),
-  aidis._trigram_similarity(text, text),
   aidis._search_text(text, text, text, text, text[], text),
   aidis._search_period(timestamptz),
   aidis._search_words(text, timestamptz),

@@ -41,7 +41,9 @@ AIDIS_PG_FUNCTION(aidis_near_duplicates) {
   PG_RETURN_INT64(core::count_near_duplicates(items, threshold));
 }
 
-// aidis._trigram_similarity(a text, b text) -> float8: pg_trgm's measure, as the detector computes it.
+// aidis._trigram_similarity(a text, b text) -> float8: pg_trgm's measure, as the
+// detector computes it. Created only by the scripts of 0.1.0 to 0.3.0 (0.4.0
+// drops it): installing one of those releases, to update it, needs the symbol.
 AIDIS_PG_FUNCTION(aidis_trigram_similarity) {
   std::string a = pg::text_arg(fcinfo, 0);
   std::string b = pg::text_arg(fcinfo, 1);

@@ -17,10 +17,8 @@ if [[ -z $(q -c "SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'") ]]; then
   CLEANUP_SQL+=("DROP EXTENSION pg_cron")
 fi
 if [[ -z $(q -c "SELECT 1 FROM pg_extension WHERE extname = 'aidis_sessions'") ]]; then
-  had_trgm=$(q -c "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
   q -c "CREATE EXTENSION aidis_sessions CASCADE" || { echo "Bail out! cannot create aidis_sessions"; exit 1; }
   CLEANUP_SQL+=("DROP EXTENSION aidis_sessions CASCADE")
-  [[ -n $had_trgm ]] || CLEANUP_SQL+=("DROP EXTENSION pg_trgm")
 fi
 job_row() { q -F '|' -c "SELECT jobid, schedule, command, database FROM cron.job WHERE jobname = '$JOB'"; }
 
