@@ -2917,17 +2917,36 @@ BEGIN
 END
 $$;
 
+-- A confirmation token of a two-step change (reassign_project,
+-- delete_session): the time of issue, then a digest under the secret of the
+-- change's purpose, its parts and that time.
+CREATE FUNCTION aidis._confirm_token(purpose text, issued bigint, VARIADIC parts text[]) RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT issued::text || '.' ||
+         left(encode(sha256(k.secret || convert_to(concat_ws('|', VARIADIC purpose || parts || issued::text),
+                                                     'UTF8')), 'hex'), 32)
+  FROM aidis.api_secret k
+$$;
+REVOKE ALL ON FUNCTION aidis._confirm_token(text, bigint, text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION aidis._reassign_token(sid uuid, source uuid, target uuid, state timestamptz, issued bigint)
+  RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._confirm_token('aidis.reassign_project.v1', issued, sid::text, source::text, target::text,
+                              extract(epoch FROM state)::text)
+$$;
+
 -- The token: a digest of the session, where its work goes, and its state
 -- (updated_at, activity count, last event): any change since asks for a new one.
 CREATE FUNCTION aidis._delete_token(sid uuid, target uuid, state text, issued bigint) RETURNS text
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT issued::text || '.' ||
-         left(encode(sha256(k.secret || convert_to(concat_ws('|', 'aidis.delete_session.v1', sid,
-                                                               COALESCE(target::text, 'holder'), state, issued),
-                                                     'UTF8')), 'hex'), 32)
-  FROM aidis.api_secret k
+  SELECT aidis._confirm_token('aidis.delete_session.v1', issued, sid::text, COALESCE(target::text, 'holder'), state)
 $$;
 
 CREATE FUNCTION aidis._deletion_state(sid uuid) RETURNS text

@@ -14,16 +14,26 @@ INSERT INTO aidis.api_secret (secret)
 VALUES (decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex'));
 SELECT pg_catalog.pg_extension_config_dump('aidis.api_secret', 'WHERE false');
 
+-- A confirmation token of a two-step change (reassign_project,
+-- delete_session): the time of issue, then a digest under the secret of the
+-- change's purpose, its parts and that time.
+CREATE FUNCTION aidis._confirm_token(purpose text, issued bigint, VARIADIC parts text[]) RETURNS text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT issued::text || '.' ||
+         left(encode(sha256(k.secret || convert_to(concat_ws('|', VARIADIC purpose || parts || issued::text),
+                                                     'UTF8')), 'hex'), 32)
+  FROM aidis.api_secret k
+$$;
+
 CREATE FUNCTION aidis._reassign_token(sid uuid, source uuid, target uuid, state timestamptz, issued bigint)
   RETURNS text
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT issued::text || '.' ||
-         left(encode(sha256(k.secret || convert_to(concat_ws('|', 'aidis.reassign_project.v1', sid, source,
-                                                               target, extract(epoch FROM state), issued),
-                                                     'UTF8')), 'hex'), 32)
-  FROM aidis.api_secret k
+  SELECT aidis._confirm_token('aidis.reassign_project.v1', issued, sid::text, source::text, target::text,
+                              extract(epoch FROM state)::text)
 $$;
 
 -- The session's rows that a reassignment moves: those filed under the

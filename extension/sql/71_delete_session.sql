@@ -78,11 +78,7 @@ CREATE FUNCTION aidis._delete_token(sid uuid, target uuid, state text, issued bi
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT issued::text || '.' ||
-         left(encode(sha256(k.secret || convert_to(concat_ws('|', 'aidis.delete_session.v1', sid,
-                                                               COALESCE(target::text, 'holder'), state, issued),
-                                                     'UTF8')), 'hex'), 32)
-  FROM aidis.api_secret k
+  SELECT aidis._confirm_token('aidis.delete_session.v1', issued, sid::text, COALESCE(target::text, 'holder'), state)
 $$;
 
 CREATE FUNCTION aidis._deletion_state(sid uuid) RETURNS text
