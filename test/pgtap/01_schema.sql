@@ -67,7 +67,7 @@ SELECT col_type_is('aidis', 'session_base', 'active_seconds', 'bigint', 'session
 SELECT col_is_null('aidis', 'session_base', 'active_seconds', 'session_base.active_seconds is nullable (stored when the session ends)');
 
 -- The view aidis.sessions carries every session column (docs/api.md).
--- (extra columns are allowed by the contract, so each one is checked by name.)
+-- (extra columns are allowed by docs/api.md, so each one is checked by name.)
 SELECT has_column('aidis', 'sessions', c, 'sessions.' || c || ' exists')
 FROM unnest(ARRAY[
   'id', 'display_id', 'title', 'description', 'goal', 'notes', 'tags',
@@ -251,7 +251,7 @@ SELECT throws_ok($$INSERT INTO aidis.tasks (project_id, session_id, title, statu
 SELECT lives_ok($$INSERT INTO aidis.tasks (project_id, session_id, title, status)
                   SELECT p, 'aaaaaaaa-0000-0000-0000-000000000001', 'x' || s, s FROM fx,
                   unnest(ARRAY['todo', 'in_progress', 'blocked', 'completed', 'cancelled']) s$$,
-                'every task status of the contract is accepted');
+                'every task status docs/api.md lists is accepted');
 
 -- ---------------------------------------------------------------- at most one default project
 SELECT ok(EXISTS (
@@ -321,7 +321,7 @@ SELECT has_function('aidis', 'reconnect_project', ARRAY['text'], 'reconnect_proj
 SELECT has_function('aidis', 'track', ARRAY['regclass', 'text'], 'track(regclass, text)');
 SELECT has_function('aidis', 'untrack', ARRAY['regclass'], 'untrack(regclass)');
 
--- Parameter names, defaults and return types are part of the contract.
+-- Parameter names, defaults and return types are part of the API (docs/api.md).
 SELECT is((SELECT proargnames FROM pg_proc WHERE oid = f::regprocedure), names, f || ': parameter names')
 FROM (VALUES
   ('aidis.create_project(text,text,boolean)', ARRAY['name', 'root_directory', 'is_default']),

@@ -80,7 +80,6 @@ class Server {
   void stop_waiting_for_roots();
 
   const std::optional<std::string>& session_id() const { return session_id_; }
-  const std::string& protocol_version() const { return version_; }
 
  private:
   void dispatch(const Frame& frame);

@@ -42,7 +42,7 @@ constexpr milliseconds kConnectTimeout{15000};
 constexpr milliseconds kBackoffBase{100};
 constexpr milliseconds kBackoffCap{30000};
 
-// The SQL contract with the extension (rule 7 of docs/design.md). Durations and
+// What the worker asks of the extension (rule 7 of docs/design.md). Durations and
 // deadlines are computed by the server, against its own clock.
 constexpr const char* kListen = "LISTEN aidis_sessions";
 constexpr const char* kSweep =
