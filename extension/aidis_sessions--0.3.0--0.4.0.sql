@@ -617,7 +617,9 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.end_session(s text DEFAULT NULL) RETURNS aidis.sessions
+-- end_session takes the files of the session (end_session(s, files)).
+DROP FUNCTION aidis.end_session(text);
+CREATE FUNCTION aidis.end_session(s text DEFAULT NULL, files jsonb DEFAULT NULL) RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -626,6 +628,18 @@ DECLARE
   row aidis.session_base;
   result aidis.sessions;
 BEGIN
+  IF files IS NOT NULL AND (jsonb_typeof(files) <> 'array' OR EXISTS (
+       SELECT 1 FROM jsonb_array_elements(files) f
+       WHERE jsonb_typeof(f) <> 'object' OR jsonb_typeof(f -> 'path') IS DISTINCT FROM 'string'
+          OR EXISTS (SELECT 1 FROM unnest(ARRAY[f -> 'added', f -> 'removed']) n
+                     WHERE n IS NOT NULL AND (jsonb_typeof(n) <> 'number' OR n::text !~ '^[0-9]{1,18}$')))) THEN
+    RAISE EXCEPTION 'files must be a JSON array of {"path": text, "added": n, "removed": n} with n a whole number of lines'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(COALESCE(files, '[]')) > 10000 THEN
+    RAISE EXCEPTION 'files has % entries; at most 10000 are allowed', jsonb_array_length(files)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM aidis._check_may_change(sid);
   SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   IF row.status <> 'active' THEN
@@ -633,11 +647,17 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   PERFORM aidis._refuse_if_disconnected(row.project_id);
+  PERFORM aidis.record_file(f ->> 'path', COALESCE((f ->> 'added')::bigint, 0),
+                            COALESCE((f ->> 'removed')::bigint, 0), sid::text)
+  FROM jsonb_array_elements(COALESCE(files, '[]')) f;
   PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());  -- forgets the caches
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
   RETURN result;
 END
 $$;
+REVOKE ALL ON FUNCTION aidis.end_session(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis.end_session(text, jsonb) TO aidis_writer;
+
 
 CREATE OR REPLACE FUNCTION aidis._activity_session(s text, OUT session_id uuid, OUT project_id uuid)
   LANGUAGE plpgsql VOLATILE
@@ -1026,6 +1046,9 @@ BEGIN
 END
 $$;
 
+-- list_sessions rows carry their wall-clock seconds (one rule for every client).
+ALTER TYPE aidis.session_summary ADD ATTRIBUTE wall_seconds bigint;
+
 CREATE OR REPLACE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NULL,
                                     project text DEFAULT NULL, lim integer DEFAULT 50,
                                     off integer DEFAULT 0)
@@ -1055,7 +1078,8 @@ BEGIN
            v.contexts_created, v.tasks_created, v.tasks_completed, v.tasks_reopened,
            v.decisions_created, v.activity_count, v.input_tokens, v.output_tokens,
            v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
-           v.loc_removed, v.files_touched, v.rating, v.score::numeric
+           v.loc_removed, v.files_touched, v.rating, v.score::numeric,
+           aidis._wall_seconds(v.started_at, v.ended_at)
     -- (A subquery: unnest() would run the function once more to estimate its rows.)
     FROM unnest((SELECT aidis._list_session_ids(wanted_status, pid, NULLIF(btrim(q), ''),
                                                 COALESCE(lim, 50), COALESCE(off, 0)))) WITH ORDINALITY AS page (id, ord)
@@ -3237,7 +3261,8 @@ AS $$
     'version', 1,
     'session', (pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.-) 'files_touched')
                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('active_seconds', b.active_seconds,
-                                                                     'started_by', b.started_by),
+                                                                     'started_by', b.started_by,
+                                                                     'score_label', aidis.score_label(v.score)),
     'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'root_directory', p.root_directory),
     'timeline', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                           'id', a.id, 'occurred_at', a.occurred_at, 'kind', a.kind,
@@ -3436,3 +3461,69 @@ GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;
 -- the helper that exposed it for the tests goes (an upgraded installation
 -- keeps pg_trgm installed; nothing of this extension uses it).
 DROP FUNCTION aidis._trigram_similarity(text, text);
+
+-- Clients show what the database computes: a session row as clients show it,
+-- the score's label, the project's root directory in the details.
+CREATE FUNCTION aidis.score_label(score numeric) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN score IS NULL THEN NULL
+              WHEN score >= 80 THEN 'Excellent session'
+              WHEN score >= 60 THEN 'Good session'
+              WHEN score >= 40 THEN 'Decent session'
+              ELSE 'Room for improvement' END
+$$;
+
+CREATE FUNCTION aidis.session_card(s aidis.sessions) RETURNS jsonb
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT to_jsonb(s) || jsonb_build_object(
+    'project_name', (SELECT p.name FROM aidis.projects p WHERE p.id = s.project_id),
+    'wall_seconds', aidis._wall_seconds(s.started_at, s.ended_at),
+    'score_label', aidis.score_label(s.score::numeric),
+    'resumed', s.updated_at > s.created_at)
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sid uuid := aidis._find_session(s);
+  v aidis.sessions;
+  proj aidis.projects;
+  sc record;
+  files jsonb;
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
+  SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
+  sc := aidis._current_score(sid, v.status, v.score_breakdown);
+  SELECT COALESCE(jsonb_agg(jsonb_build_object(
+           'path', f.path, 'mentions', f.mentions, 'modifications', f.modifications,
+           'loc_added', f.loc_added, 'loc_removed', f.loc_removed,
+           'first_at', f.first_at, 'last_at', f.last_at)
+           ORDER BY f.modifications + f.mentions DESC, f.loc_added + f.loc_removed DESC, f.path), '[]')
+  INTO files
+  FROM (SELECT * FROM aidis.session_files x WHERE x.session_id = sid
+        ORDER BY x.modifications + x.mentions DESC, x.loc_added + x.loc_removed DESC, x.path
+        LIMIT 10) f;
+  RETURN to_jsonb(v) || jsonb_build_object(
+    'project_name', proj.name,
+    'project_status', proj.status,
+    'project_root_directory', proj.root_directory,
+    'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
+    'active_seconds', aidis._shown_active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at,
+                                                  (SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid)),
+    'top_files', files,
+    'score', sc.breakdown -> 'score',
+    'score_label', aidis.score_label((sc.breakdown ->> 'score')::numeric),
+    'score_breakdown', sc.breakdown,
+    'score_source', sc.source);
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) TO aidis_reader;

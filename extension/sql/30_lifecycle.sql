@@ -144,7 +144,10 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aidis.end_session(s text DEFAULT NULL) RETURNS aidis.sessions
+-- Ends a session. `files` (a JSON array of {"path", "added", "removed"}, as
+-- `aidis session end --measure-loc` measures them) are recorded first, in the
+-- same transaction: the session ends with its files or not at all.
+CREATE FUNCTION aidis.end_session(s text DEFAULT NULL, files jsonb DEFAULT NULL) RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -153,6 +156,18 @@ DECLARE
   row aidis.session_base;
   result aidis.sessions;
 BEGIN
+  IF files IS NOT NULL AND (jsonb_typeof(files) <> 'array' OR EXISTS (
+       SELECT 1 FROM jsonb_array_elements(files) f
+       WHERE jsonb_typeof(f) <> 'object' OR jsonb_typeof(f -> 'path') IS DISTINCT FROM 'string'
+          OR EXISTS (SELECT 1 FROM unnest(ARRAY[f -> 'added', f -> 'removed']) n
+                     WHERE n IS NOT NULL AND (jsonb_typeof(n) <> 'number' OR n::text !~ '^[0-9]{1,18}$')))) THEN
+    RAISE EXCEPTION 'files must be a JSON array of {"path": text, "added": n, "removed": n} with n a whole number of lines'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(COALESCE(files, '[]')) > 10000 THEN
+    RAISE EXCEPTION 'files has % entries; at most 10000 are allowed', jsonb_array_length(files)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   PERFORM aidis._check_may_change(sid);
   SELECT * INTO row FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
   IF row.status <> 'active' THEN
@@ -160,6 +175,9 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   PERFORM aidis._refuse_if_disconnected(row.project_id);
+  PERFORM aidis.record_file(f ->> 'path', COALESCE((f ->> 'added')::bigint, 0),
+                            COALESCE((f ->> 'removed')::bigint, 0), sid::text)
+  FROM jsonb_array_elements(COALESCE(files, '[]')) f;
   PERFORM aidis._close_session(sid, 'inactive', 'ended', clock_timestamp());  -- forgets the caches
   SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
   RETURN result;

@@ -29,7 +29,8 @@ CREATE TYPE aidis.session_summary AS (
   loc_removed           bigint,
   files_touched         bigint,
   rating                smallint,
-  score                 numeric
+  score                 numeric,
+  wall_seconds          bigint   -- aidis._wall_seconds: to the end, or to now while active
 );
 
 -- The bounds of list_sessions' q (docs/api.md): checked before any search,
@@ -448,7 +449,8 @@ BEGIN
            v.contexts_created, v.tasks_created, v.tasks_completed, v.tasks_reopened,
            v.decisions_created, v.activity_count, v.input_tokens, v.output_tokens,
            v.cache_read_tokens, v.cache_creation_tokens, v.estimated_tokens, v.loc_added,
-           v.loc_removed, v.files_touched, v.rating, v.score::numeric
+           v.loc_removed, v.files_touched, v.rating, v.score::numeric,
+           aidis._wall_seconds(v.started_at, v.ended_at)
     -- (A subquery: unnest() would run the function once more to estimate its rows.)
     FROM unnest((SELECT aidis._list_session_ids(wanted_status, pid, NULLIF(btrim(q), ''),
                                                 COALESCE(lim, 50), COALESCE(off, 0)))) WITH ORDINALITY AS page (id, ord)

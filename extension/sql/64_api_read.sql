@@ -31,14 +31,32 @@ BEGIN
   RETURN to_jsonb(v) || jsonb_build_object(
     'project_name', proj.name,
     'project_status', proj.status,
+    'project_root_directory', proj.root_directory,
     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at),
     'active_seconds', aidis._shown_active_seconds(sid, v.started_at, v.ended_at, v.last_activity_at,
                                                   (SELECT b.active_seconds FROM aidis.session_base b WHERE b.id = sid)),
     'top_files', files,
     'score', sc.breakdown -> 'score',
+    'score_label', aidis.score_label((sc.breakdown ->> 'score')::numeric),
     'score_breakdown', sc.breakdown,
     'score_source', sc.source);
 END
+$$;
+
+-- A session row as clients show it (the command line, the MCP server, the
+-- page): the row, its project's name, its wall-clock seconds, the label of its
+-- score, and `resumed`: on the row start_session returns, whether it took up
+-- an active session instead of starting one (a new session is created and
+-- updated at the same moment; resuming updates it later).
+CREATE FUNCTION aidis.session_card(s aidis.sessions) RETURNS jsonb
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT to_jsonb(s) || jsonb_build_object(
+    'project_name', (SELECT p.name FROM aidis.projects p WHERE p.id = s.project_id),
+    'wall_seconds', aidis._wall_seconds(s.started_at, s.ended_at),
+    'score_label', aidis.score_label(s.score::numeric),
+    'resumed', s.updated_at > s.created_at)
 $$;
 
 -- The session's own rows of the shipped tables, oldest first.

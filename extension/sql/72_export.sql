@@ -65,7 +65,8 @@ AS $$
     'version', 1,
     'session', (pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.-) 'files_touched')
                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('active_seconds', b.active_seconds,
-                                                                     'started_by', b.started_by),
+                                                                     'started_by', b.started_by,
+                                                                     'score_label', aidis.score_label(v.score)),
     'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'root_directory', p.root_directory),
     'timeline', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                           'id', a.id, 'occurred_at', a.occurred_at, 'kind', a.kind,

@@ -22,7 +22,7 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
   aidis.create_project(text, text, boolean),
   aidis.start_session(text, text, text, text, text, text, boolean, text),
-  aidis.use_session(text, text), aidis.end_session(text), aidis.touch(text),
+  aidis.use_session(text, text), aidis.end_session(text, jsonb), aidis.touch(text),
   aidis.record_usage(bigint, bigint, bigint, bigint, text, text),
   aidis.record_file(text, bigint, bigint, text),
   aidis.expire_idle_sessions(), aidis.expire_idle_sessions_list()

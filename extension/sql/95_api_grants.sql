@@ -5,6 +5,8 @@
 GRANT EXECUTE ON FUNCTION
   aidis.list_sessions(text, text, text, integer, integer),
   aidis.session_details(text),
+  aidis.session_card(aidis.sessions),
+  aidis.score_label(numeric),
   aidis.session_contexts(text, integer, integer),
   aidis.session_tasks(text, integer, integer),
   aidis.session_decisions(text, integer, integer),

@@ -308,7 +308,7 @@ SELECT has_function('aidis', 'start_session', ARRAY['text', 'text', 'text', 'tex
                     'start_session(agent, project, title, goal, ai_model, client_key, force_new, bind)');
 SELECT has_function('aidis', 'current_session', ARRAY[]::text[], 'current_session()');
 SELECT has_function('aidis', 'use_session', ARRAY['text', 'text'], 'use_session(s, scope)');
-SELECT has_function('aidis', 'end_session', ARRAY['text'], 'end_session(text)');
+SELECT has_function('aidis', 'end_session', ARRAY['text', 'jsonb'], 'end_session(s, files)');
 SELECT has_function('aidis', 'touch', ARRAY['text'], 'touch(text)');
 SELECT has_function('aidis', 'record_usage', ARRAY['bigint', 'bigint', 'bigint', 'bigint', 'text', 'text'],
                     'record_usage(input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, model, s)');
@@ -331,7 +331,7 @@ FROM (VALUES
   ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)',
    ARRAY['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens', 'model', 's']),
   ('aidis.record_file(text,bigint,bigint,text)', ARRAY['path', 'lines_added', 'lines_removed', 's']),
-  ('aidis.end_session(text)', ARRAY['s']),
+  ('aidis.end_session(text,jsonb)', ARRAY['s', 'files']),
   ('aidis.touch(text)', ARRAY['s']),
   ('aidis.track(regclass,text)', ARRAY['tbl', 'kind']),
   ('aidis.untrack(regclass)', ARRAY['tbl'])) AS v(f, names);
@@ -339,7 +339,7 @@ SELECT is((SELECT pronargdefaults::int FROM pg_proc WHERE oid = f::regprocedure)
 FROM (VALUES ('aidis.create_project(text,text,boolean)', 2),
              ('aidis.start_session(text,text,text,text,text,text,boolean,text)', 8),
              ('aidis.use_session(text,text)', 1),
-             ('aidis.end_session(text)', 1),
+             ('aidis.end_session(text,jsonb)', 2),
              ('aidis.touch(text)', 1),
              ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)', 4),
              ('aidis.record_file(text,bigint,bigint,text)', 3)) AS v(f, n);
@@ -348,7 +348,7 @@ FROM (VALUES ('aidis.create_project(text,text,boolean)', 'aidis.projects'),
              ('aidis.start_session(text,text,text,text,text,text,boolean,text)', 'aidis.sessions'),
              ('aidis.current_session()', 'aidis.sessions'),
              ('aidis.use_session(text,text)', 'aidis.sessions'),
-             ('aidis.end_session(text)', 'aidis.sessions'),
+             ('aidis.end_session(text,jsonb)', 'aidis.sessions'),
              ('aidis.touch(text)', 'void'),
              ('aidis.record_usage(bigint,bigint,bigint,bigint,text,text)', 'void'),
              ('aidis.record_file(text,bigint,bigint,text)', 'void'),

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace aidis {
 
@@ -11,12 +12,11 @@ namespace {
 
 using Param = std::optional<std::string>;
 
-// The `sessions` row a function returns, and the name of its project.
+// The `sessions` row a function returns, as aidis.session_card() shows it
+// (with its project's name, wall seconds, score label and `resumed`); the
+// renderers take it as both the row and its extra facts.
 std::string row_call(std::string_view call) {
-  return fmt::format(
-      "SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name)::text "
-      "FROM {} s LEFT JOIN aidis.projects p ON p.id = s.project_id",
-      call);
+  return fmt::format("SELECT c::text, c::text FROM (SELECT aidis.session_card(s) AS c FROM {} s) x", call);
 }
 
 // A set-returning function as a JSON array, in the order it returns rows.
@@ -61,15 +61,11 @@ SqlCall build_call(const Options& opts) {
     case Command::SessionShow:
       return {"SELECT aidis.session_details($1::text)::text", {s.session}};
     case Command::SessionStart:
-      return {
-          "SELECT to_jsonb(s)::text, jsonb_build_object('project_name', p.name, "
-          "'resumed', s.created_at <> s.updated_at)::text "
-          "FROM aidis.start_session(agent => $1::text, project => $2::text, title => $3::text, goal => "
-          "$4::text, "
-          "ai_model => $5::text, client_key => $6::text, force_new => $7::boolean) s "
-          "LEFT JOIN aidis.projects p ON p.id = s.project_id",
-          {s.agent, s.project, s.title, s.goal, s.model, s.client_key,
-           std::string(s.force_new ? "true" : "false")}};
+      return {row_call("aidis.start_session(agent => $1::text, project => $2::text, title => $3::text, "
+                       "goal => $4::text, ai_model => $5::text, client_key => $6::text, "
+                       "force_new => $7::boolean)"),
+              {s.agent, s.project, s.title, s.goal, s.model, s.client_key,
+               std::string(s.force_new ? "true" : "false")}};
     case Command::SessionEnd:
       if (s.measure_loc) throw std::logic_error("session end --measure-loc takes two steps");
       return {row_call("aidis.end_session($1::text)"), {s.session}};
@@ -151,31 +147,14 @@ SqlCall delete_call(const std::optional<std::string>& session, const std::option
 }
 
 SqlCall measure_info_call(const std::optional<std::string>& session) {
-  return {
-      "SELECT d ->> 'id', d ->> 'display_id', d ->> 'status', p.name, p.root_directory, "
-      "to_char((d ->> 'started_at')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' +0000' "
-      "FROM aidis.session_details($1::text) d LEFT JOIN aidis.projects p ON p.id = (d ->> "
-      "'project_id')::uuid",
-      {session}};
+  return {"SELECT aidis.session_details($1::text)::text", {session}};
 }
 
 SqlCall end_measured_call(const std::string& session_id, const std::vector<FileDelta>& files) {
-  std::vector<std::string> paths;
-  std::vector<long long> added, removed;
-  for (const auto& f : files) {
-    paths.push_back(f.path);
-    added.push_back(f.added);
-    removed.push_back(f.removed);
-  }
-  // The LATERAL dependency on the count makes end_session() run after
-  // every record_file(); one statement, so one transaction.
-  return {
-      "SELECT to_jsonb(e)::text, jsonb_build_object('project_name', p.name, 'files_recorded', f.n)::text "
-      "FROM (SELECT count(*) AS n FROM (SELECT aidis.record_file(x.path, x.added, x.removed, $1::text) "
-      "FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS x(path, added, removed)) r) f "
-      "CROSS JOIN LATERAL aidis.end_session(CASE WHEN f.n >= 0 THEN $1::text END) e "
-      "LEFT JOIN aidis.projects p ON p.id = e.project_id",
-      {session_id, pg_text_array(paths), pg_bigint_array(added), pg_bigint_array(removed)}};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& f : files) list.push_back({{"path", f.path}, {"added", f.added}, {"removed", f.removed}});
+  return {row_call("aidis.end_session($1::text, files => $2::jsonb)"),
+          {session_id, list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}};
 }
 
 std::vector<FileDelta> parse_numstat_z(std::string_view out) {

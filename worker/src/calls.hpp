@@ -38,9 +38,8 @@ SqlCall import_call(const std::string& document);
 // aidis.delete_session(s, confirm): without a token it only asks.
 SqlCall delete_call(const std::optional<std::string>& session, const std::optional<std::string>& confirm);
 
-// `session end --measure-loc`, step 1: the session, its start (as a date git
-// understands) and its project's root_directory. Columns: id, display_id,
-// status, project_name, root_directory, started_at.
+// `session end --measure-loc`, step 1: session_details() (its id, start and
+// project_root_directory).
 SqlCall measure_info_call(const std::optional<std::string>& session);
 
 // One line of `git diff --numstat -z --no-renames`.
@@ -50,8 +49,8 @@ struct FileDelta {
   long long removed = 0;
 };
 
-// `session end --measure-loc`, step 2, one statement: record_file() for each
-// file, then end_session(), in one transaction (both or neither).
+// `session end --measure-loc`, step 2: end_session(s, files), which records
+// the files and ends the session in one transaction (both or neither).
 SqlCall end_measured_call(const std::string& session_id, const std::vector<FileDelta>& files);
 
 // Parses `git diff --numstat -z --no-renames` output. Throws

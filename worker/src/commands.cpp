@@ -237,8 +237,18 @@ int session_delete(Connection& conn, const Options& opts, const Style& st) {
 int session_end_measured(Connection& conn, const Options& opts, const Style& st) {
   Result info = exec(conn, measure_info_call(opts.session.session));
   if (info.rows() != 1) throw std::runtime_error("expected one row from session_details");
-  std::string id(info.text(0, 0)), display(info.text(0, 1)), project(info.text(0, 3)), since(info.text(0, 5));
-  auto root = info.opt_text(0, 4);
+  const Json details = Json::parse(info.text(0, 0));
+  std::string id = str_of(details, "id"), display = str_of(details, "display_id"),
+              project = str_of(details, "project_name");
+  std::optional<std::string> root;
+  if (details.contains("project_root_directory") && details["project_root_directory"].is_string())
+    root = details["project_root_directory"].get<std::string>();
+  // The start as git reads a date: "YYYY-MM-DD HH:MM:SS +HHMM".
+  auto started = parse_timestamp(str_of(details, "started_at"));
+  if (!started) throw std::runtime_error("session_details gave no started_at");
+  const int offset = std::abs(started->offset_minutes);
+  std::string since = fmt::format("{} {} {}{:02}{:02}", started->date, started->time,
+                                  started->offset_minutes < 0 ? '-' : '+', offset / 60, offset % 60);
   if (!root || root->empty())
     throw CliError(fmt::format("cannot measure lines: project \"{}\" has no root_directory (set "
                                "aidis.projects.root_directory, or end without --measure-loc); "

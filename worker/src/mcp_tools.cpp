@@ -260,11 +260,8 @@ SqlCall start_call(const ToolContext& ctx, const std::optional<std::string>& tit
   o.session.client_key = ctx.client_key;
   o.session.force_new = force_new;
   SqlCall c = build_call(o);
-  // One column: the row with "resumed" (whether an active session was taken up).
-  c.sql =
-      "SELECT (r.a::jsonb || jsonb_build_object('resumed', r.b::jsonb -> 'resumed', "
-      "'project_name', r.b::jsonb -> 'project_name'))::text FROM (" +
-      c.sql + ") r(a, b)";
+  // One column: the session card (with "resumed": whether an active session was taken up).
+  c.sql = "SELECT r.a FROM (" + c.sql + ") r(a, b)";
   return c;
 }
 

@@ -64,9 +64,6 @@ std::string format_count(std::int64_t n);
 // "★★★★☆" for 4; "" for 0 or out of range.
 std::string stars(int n);
 
-// "Excellent session", "Good session", … for a 0..100 score (docs/scoring.md).
-std::string score_label(double score);
-
 // Terminal columns of UTF-8 text: one per code point, two for East Asian
 // wide and emoji ranges, none for combining marks; ANSI escapes count 0.
 int display_width(std::string_view s);

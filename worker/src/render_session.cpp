@@ -124,9 +124,8 @@ std::string render_ended(const Json& row, const Json& extra, const std::optional
   b.field("Agent", str(row, "agent"));
   b.field("AI model", model_text(row, st));
   b.field("Status", status_word(row));
-  auto wall = seconds_between(str(row, "started_at"), str(row, "ended_at"));
   b.field("Duration",
-          fmt::format("{} ({} to {})", human_duration(wall.value_or(0)),
+          fmt::format("{} ({} to {})", human_duration(num(row, "wall_seconds").value_or(0)),
                       format_timestamp(str(row, "started_at")), format_timestamp(str(row, "ended_at"))));
   b.sep();
   b.text("Goal:", str(row, "goal"), "no goal set");

@@ -160,13 +160,6 @@ std::string stars(int n) {
   return out;
 }
 
-std::string score_label(double score) {
-  if (score >= 80) return "Excellent session";
-  if (score >= 60) return "Good session";
-  if (score >= 40) return "Decent session";
-  return "Room for improvement";
-}
-
 namespace {
 
 // Decodes one UTF-8 code point at s[i], advancing i; invalid bytes count as one.

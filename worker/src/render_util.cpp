@@ -135,10 +135,13 @@ std::string rating_text(const Json& s, const Style& st) {
 std::string score_text(const Json& s, const Style& st) {
   auto sc = num(s, "score");
   if (!sc) return st.dim("not scored yet");
-  std::string label = score_label(*sc);
-  std::string colored = *sc >= 60 ? st.green(label) : *sc >= 40 ? st.yellow(label) : st.red(label);
+  // The label is the database's (aidis.score_label); its colour follows it.
+  const std::string label = str(s, "score_label");
+  std::string colored = label == "Excellent session" || label == "Good session" ? st.green(label)
+                        : label == "Decent session"                             ? st.yellow(label)
+                                                                                : st.red(label);
   std::string source = str(s, "score_source");
-  return fmt::format("{}/100 {}{}", numtext(s, "score"), colored,
+  return fmt::format("{}/100{}{}", numtext(s, "score"), label.empty() ? "" : " " + colored,
                      source.empty() ? "" : st.dim(" (" + source + ")"));
 }
 

@@ -183,25 +183,33 @@ TEST(Calls, TwoStepCommandsAreNotBuiltHere) {
   EXPECT_EQ(apply.params[2].value_or(""), "123.abc");
 }
 
-TEST(Calls, EndMeasuredRecordsFilesThenEnds) {
+TEST(Calls, EndMeasuredIsOneCallWithTheFiles) {
   auto c =
       end_measured_call("0b5e2c1d-0000-0000-0000-000000000000", {{"src/a.ts", 3, 1}, {"b \"q\".txt", 0, 0}});
-  EXPECT_EQ(api_calls(c.sql, {"record_file"}), 1);
   EXPECT_EQ(api_calls(c.sql, {"end_session"}), 1);
-  // end_session depends on the count of record_file calls: it runs after them.
-  EXPECT_TRUE(contains(c.sql, "LATERAL aidis.end_session(CASE WHEN f.n >= 0"));
-  ASSERT_EQ(c.params.size(), 4u);
-  EXPECT_EQ(c.params[1].value_or(""), R"({"src/a.ts","b \"q\".txt"})");
-  EXPECT_EQ(c.params[2].value_or(""), "{3,0}");
-  EXPECT_EQ(c.params[3].value_or(""), "{1,0}");
+  EXPECT_EQ(api_calls(c.sql, {"record_file"}), 0);
+  EXPECT_TRUE(contains(c.sql, "aidis.end_session($1::text, files => $2::jsonb)"));
+  ASSERT_EQ(c.params.size(), 2u);
+  EXPECT_EQ(c.params[1].value_or(""),
+            R"([{"added":3,"path":"src/a.ts","removed":1},{"added":0,"path":"b \"q\".txt","removed":0}])");
   auto none = end_measured_call("x", {});
-  EXPECT_EQ(none.params[1].value_or(""), "{}");
+  EXPECT_EQ(none.params[1].value_or(""), "[]");
 }
 
-TEST(Calls, MeasureInfoReadsRootDirectory) {
+TEST(Calls, MeasureInfoIsTheDetails) {
   auto c = measure_info_call(std::nullopt);
-  EXPECT_TRUE(contains(c.sql, "root_directory"));
-  EXPECT_TRUE(contains(c.sql, "aidis.session_details($1::text)"));
+  EXPECT_EQ(c.sql, "SELECT aidis.session_details($1::text)::text");
+}
+
+TEST(Calls, SessionRowsComeAsCards) {
+  // The row and what the client shows with it (project name, resumed) come
+  // from aidis.session_card(), not from a query of the binary's own.
+  for (Command cmd : {Command::SessionStart, Command::SessionEnd, Command::SessionRate}) {
+    auto c = build_call(with(cmd));
+    EXPECT_TRUE(contains(c.sql, "aidis.session_card(s)")) << c.sql;
+    EXPECT_FALSE(contains(c.sql, "aidis.projects")) << c.sql;
+    EXPECT_FALSE(contains(c.sql, "created_at")) << c.sql;
+  }
 }
 
 TEST(Numstat, ParsesNulTerminatedRecords) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "render.hpp"
+#include "render_util.hpp"
 
 using namespace aidis;
 
@@ -49,7 +50,7 @@ Json details() {
       "decisions_created": 2, "activity_count": 40, "input_tokens": 1200, "output_tokens": 340,
       "cache_read_tokens": 0, "cache_creation_tokens": 0, "estimated_tokens": 9001,
       "loc_added": 120, "loc_removed": 30, "files_touched": 2, "rating": 4, "rating_note": "solid",
-      "score": 72.5, "score_source": "live",
+      "score": 72.5, "score_label": "Good session", "score_source": "live",
       "score_breakdown": {"score": 72.5, "version": "2026.1", "signals": {
          "goal_set": {"why": "no goal", "value": 0.0, "weight": 10, "applies": true, "contribution": 0.0},
          "first_time_right": {"why": "2 of 3", "value": 0.66, "weight": 25, "applies": true, "contribution": 16.7},
@@ -132,10 +133,16 @@ TEST(Numbers, CountsAndStars) {
   EXPECT_EQ(stars(4), "★★★★☆");
   EXPECT_EQ(stars(0), "");
   EXPECT_EQ(stars(6), "");
-  EXPECT_EQ(score_label(80), "Excellent session");
-  EXPECT_EQ(score_label(79.9), "Good session");
-  EXPECT_EQ(score_label(40), "Decent session");
-  EXPECT_EQ(score_label(0), "Room for improvement");
+}
+
+TEST(Reports, ScoreShowsTheDatabasesLabel) {
+  using render_detail::score_text;
+  Style off{false};
+  EXPECT_EQ(score_text(Json{{"score", 91.0}, {"score_label", "Excellent session"}}, off),
+            "91.0/100 Excellent session");
+  // No label given (a document of an older release): the number alone.
+  EXPECT_EQ(score_text(Json{{"score", 91.0}}, off), "91.0/100");
+  EXPECT_EQ(score_text(Json::object(), off), "not scored yet");
 }
 
 TEST(Text, WidthTruncatePad) {
@@ -276,6 +283,7 @@ TEST(Reports, StartedAndEnded) {
   row["status"] = "inactive";
   row["end_reason"] = "ended";
   row["ended_at"] = "2026-03-02T15:30:04+00:00";
+  row["wall_seconds"] = 5401;
   std::string e = render_ended(row, extra, Measured{"0123456789abcdef", 3, 10, 2}, Style{false});
   expect_box(e);
   EXPECT_TRUE(contains(e, "SESSION SUMMARY · SES-2026-0042"));
