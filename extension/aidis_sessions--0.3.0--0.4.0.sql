@@ -1057,16 +1057,13 @@ CREATE OR REPLACE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text 
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  wanted_status text := NULLIF(lower(btrim(status)), '');
+  wanted_status text;
   pid uuid;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   PERFORM aidis._check_q(NULLIF(btrim(q), ''));
-  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
+  wanted_status := aidis._wanted_status(status);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;
@@ -1252,19 +1249,14 @@ CREATE OR REPLACE FUNCTION aidis.session_stats(period text DEFAULT 'month', proj
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
+  span interval;
   pid uuid;
   pname text;
   since timestamptz;
   result jsonb;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
+  span := aidis._period_span(period);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
     SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
@@ -1404,29 +1396,35 @@ END
 $data$;
 -- === h-policy end ===
 
--- === merged: functions both blocks above change, as they are now ===
-CREATE OR REPLACE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
+-- reassign_project and delete_session count what they move with one function.
+DROP FUNCTION aidis._reassign_counts(uuid, uuid);
+-- A session's rows, as a reassignment or a deletion moves them: all of them,
+-- or (pid given) those filed under that project: tracked rows (counted as
+-- each table's owner, _host_rows), timeline events and files.
+CREATE FUNCTION aidis._session_row_counts(sid uuid, pid uuid DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   by_kind record;
 BEGIN
-  -- Counted as each table's owner (_host_rows).
   SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
          COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
          COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
   INTO by_kind
   FROM aidis.tracked_tables tt
   JOIN pg_class c ON c.oid = tt.tbl::oid
-  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, pid) h
+  WHERE h.session_id = sid;
   RETURN jsonb_build_object(
     'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
     'timeline_events', (SELECT count(*) FROM aidis.session_activities a
-                        WHERE a.session_id = sid AND a.project_id = source),
-    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid AND f.project_id = source));
+                        WHERE a.session_id = sid AND (pid IS NULL OR a.project_id = pid)),
+    'files', (SELECT count(*) FROM aidis.session_files f
+              WHERE f.session_id = sid AND (pid IS NULL OR f.project_id = pid)));
 END
 $$;
+REVOKE ALL ON FUNCTION aidis._session_row_counts(uuid, uuid) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
   RETURNS jsonb
@@ -1469,7 +1467,7 @@ BEGIN
 
   IF token IS NULL THEN
     issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
-    moves := aidis._reassign_counts(sid, src.id);
+    moves := aidis._session_row_counts(sid, src.id);
     RETURN jsonb_build_object(
       'status', 'confirmation_required',
       'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '
@@ -2629,17 +2627,12 @@ CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project t
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
+  span interval;
   pid uuid;
   since timestamptz;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
+  span := aidis._period_span(period);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;
@@ -2918,28 +2911,6 @@ AS $$
      ORDER BY b.started_at, b.id LIMIT 1))
 $$;
 
--- What the deletion of `sid` moves.
-CREATE FUNCTION aidis._deletion_counts(sid uuid) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  by_kind record;
-BEGIN
-  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
-  INTO by_kind
-  FROM aidis.tracked_tables tt
-  JOIN pg_class c ON c.oid = tt.tbl::oid
-  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid) h
-  WHERE h.session_id = sid;
-  RETURN jsonb_build_object(
-    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
-    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
-    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
-END
-$$;
 
 -- A confirmation token of a two-step change (reassign_project,
 -- delete_session): the time of issue, then a digest under the secret of the
@@ -3031,7 +3002,7 @@ BEGIN
 
   IF token IS NULL THEN
     issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
-    moves := aidis._deletion_counts(sid);
+    moves := aidis._session_row_counts(sid);
     SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target;
     RETURN jsonb_build_object(
       'status', 'confirmation_required',
@@ -3147,7 +3118,7 @@ $$;
 REVOKE ALL ON FUNCTION aidis._host_move_session(regclass, uuid, uuid), aidis._session_retention(),
   aidis._folded_summary(text, bigint), aidis._compact_session(uuid, timestamptz),
   aidis._compact_batch(interval, jsonb, integer), aidis._holder_session(uuid),
-  aidis._deletion_target(uuid, uuid), aidis._deletion_counts(uuid), aidis._delete_token(uuid, uuid, text, bigint),
+  aidis._deletion_target(uuid, uuid), aidis._delete_token(uuid, uuid, text, bigint),
   aidis._deletion_state(uuid), aidis.delete_session(text, text) FROM PUBLIC;
 -- Retention (70_retention.sql): the policy's compaction may be run by the
 -- worker's role; an explicit age is checked for aidis_admin inside. REVOKE
@@ -3300,11 +3271,7 @@ BEGIN
   PERFORM aidis._flush_pending();
   q := NULLIF(btrim(q), '');
   PERFORM aidis._check_q(q);
-  wanted_status := NULLIF(lower(btrim(status)), '');
-  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
+  wanted_status := aidis._wanted_status(status);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;
@@ -3527,3 +3494,47 @@ $$;
 
 REVOKE ALL ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) TO aidis_reader;
+
+-- One definition of the status filter and of the stats period.
+CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wanted text := NULLIF(lower(btrim(status)), '');
+BEGIN
+  IF wanted IS NOT NULL AND wanted NOT IN ('active', 'inactive', 'disconnected') THEN
+    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  END IF;
+  RETURN wanted;
+END
+$$;
+
+CREATE FUNCTION aidis._period_span(period text) RETURNS interval
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
+                                             WHEN 'week' THEN interval '7 days'
+                                             WHEN 'month' THEN interval '1 month' END;
+BEGIN
+  IF span IS NULL THEN
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
+  END IF;
+  RETURN span;
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._wanted_status(text), aidis._period_span(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._wanted_status(text), aidis._period_span(text) TO aidis_reader;
+
+-- Every kind of timeline entry, in one place (a CHECK, as a fresh install has it).
+ALTER TABLE aidis.session_activities ADD CONSTRAINT session_activities_kind CHECK (kind IN (
+    'session_started', 'session_resumed', 'session_updated', 'session_ended', 'session_timeout',
+    'session_deleted', 'project_reassigned', 'rated',
+    'context_added', 'context_deleted', 'task_created', 'task_completed', 'task_reopened',
+    'task_status_changed', 'task_deleted', 'decision_made', 'decision_deleted',
+    'tokens_recorded', 'file_touched'));

@@ -138,7 +138,16 @@ CREATE TABLE aidis.session_activities (
   entity_id   text,
   summary     text,
   data        jsonb NOT NULL DEFAULT '{}',
-  CONSTRAINT session_activities_pkey PRIMARY KEY (session_id, id)
+  CONSTRAINT session_activities_pkey PRIMARY KEY (session_id, id),
+  -- Every kind of timeline entry, in one place (docs/api.md, session_timeline):
+  -- the C++ writers (src/core/kind.hpp, src/pg/counters.cpp) and the SQL ones
+  -- (_log_event callers, adopt, import) cannot add a kind nobody reads.
+  CONSTRAINT session_activities_kind CHECK (kind IN (
+    'session_started', 'session_resumed', 'session_updated', 'session_ended', 'session_timeout',
+    'session_deleted', 'project_reassigned', 'rated',
+    'context_added', 'context_deleted', 'task_created', 'task_completed', 'task_reopened',
+    'task_status_changed', 'task_deleted', 'decision_made', 'decision_deleted',
+    'tokens_recorded', 'file_touched'))
 );
 
 CREATE TABLE aidis.session_files (

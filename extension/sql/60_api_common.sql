@@ -71,3 +71,65 @@ AS $$
   SELECT COALESCE(CASE WHEN ended IS NOT NULL THEN stored END,
                   aidis._active_seconds(sid, started, ended, last_activity))
 $$;
+
+-- A session's rows, as a reassignment or a deletion moves them: all of them,
+-- or (pid given) those filed under that project: tracked rows (counted as
+-- each table's owner, _host_rows), timeline events and files.
+CREATE FUNCTION aidis._session_row_counts(sid uuid, pid uuid DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  by_kind record;
+BEGIN
+  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
+         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
+  INTO by_kind
+  FROM aidis.tracked_tables tt
+  JOIN pg_class c ON c.oid = tt.tbl::oid
+  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, pid) h
+  WHERE h.session_id = sid;
+  RETURN jsonb_build_object(
+    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
+    'timeline_events', (SELECT count(*) FROM aidis.session_activities a
+                        WHERE a.session_id = sid AND (pid IS NULL OR a.project_id = pid)),
+    'files', (SELECT count(*) FROM aidis.session_files f
+              WHERE f.session_id = sid AND (pid IS NULL OR f.project_id = pid)));
+END
+$$;
+
+-- A status filter: active, inactive or disconnected (any case, trimmed);
+-- NULL or blank means all. Anything else is 22023.
+CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  wanted text := NULLIF(lower(btrim(status)), '');
+BEGIN
+  IF wanted IS NOT NULL AND wanted NOT IN ('active', 'inactive', 'disconnected') THEN
+    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  END IF;
+  RETURN wanted;
+END
+$$;
+
+-- A stats period: day, week or month (any case, trimmed). Anything else is 22023.
+CREATE FUNCTION aidis._period_span(period text) RETURNS interval
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
+                                             WHEN 'week' THEN interval '7 days'
+                                             WHEN 'month' THEN interval '1 month' END;
+BEGIN
+  IF span IS NULL THEN
+    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
+  END IF;
+  RETURN span;
+END
+$$;

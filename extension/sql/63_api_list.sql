@@ -428,16 +428,13 @@ CREATE FUNCTION aidis.list_sessions(q text DEFAULT NULL, status text DEFAULT NUL
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  wanted_status text := NULLIF(lower(btrim(status)), '');
+  wanted_status text;
   pid uuid;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
   PERFORM aidis._check_page(lim, off, 1000);
   PERFORM aidis._check_q(NULLIF(btrim(q), ''));
-  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
+  wanted_status := aidis._wanted_status(status);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;

@@ -36,32 +36,6 @@ AS $$
                               extract(epoch FROM state)::text)
 $$;
 
--- The session's rows that a reassignment moves: those filed under the
--- session's current project (tracked rows, timeline events, files) and its
--- pending deltas. Rows it wrote for a third project stay with that project.
-CREATE FUNCTION aidis._reassign_counts(sid uuid, source uuid) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  by_kind record;
-BEGIN
-  -- Counted as each table's owner (_host_rows).
-  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
-  INTO by_kind
-  FROM aidis.tracked_tables tt
-  JOIN pg_class c ON c.oid = tt.tbl::oid
-  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid, source) h;
-  RETURN jsonb_build_object(
-    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
-    'timeline_events', (SELECT count(*) FROM aidis.session_activities a
-                        WHERE a.session_id = sid AND a.project_id = source),
-    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid AND f.project_id = source));
-END
-$$;
-
 CREATE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -103,7 +77,7 @@ BEGIN
 
   IF token IS NULL THEN
     issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
-    moves := aidis._reassign_counts(sid, src.id);
+    moves := aidis._session_row_counts(sid, src.id);
     RETURN jsonb_build_object(
       'status', 'confirmation_required',
       'warning', format('Session %s and everything it holds (contexts: %s, tasks: %s, decisions: %s, '

@@ -7,19 +7,14 @@ CREATE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
+  span interval;
   pid uuid;
   pname text;
   since timestamptz;
   result jsonb;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
+  span := aidis._period_span(period);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
     SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
@@ -228,17 +223,12 @@ CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project t
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
+  span interval;
   pid uuid;
   since timestamptz;
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
+  span := aidis._period_span(period);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;

@@ -49,29 +49,6 @@ AS $$
      ORDER BY b.started_at, b.id LIMIT 1))
 $$;
 
--- What the deletion of `sid` moves.
-CREATE FUNCTION aidis._deletion_counts(sid uuid) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  by_kind record;
-BEGIN
-  SELECT COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'context'), 0)::bigint AS contexts,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'task'), 0)::bigint AS tasks,
-         COALESCE(sum(h.n) FILTER (WHERE tt.kind = 'decision'), 0)::bigint AS decisions
-  INTO by_kind
-  FROM aidis.tracked_tables tt
-  JOIN pg_class c ON c.oid = tt.tbl::oid
-  CROSS JOIN LATERAL aidis._host_rows(tt.tbl, sid) h
-  WHERE h.session_id = sid;
-  RETURN jsonb_build_object(
-    'contexts', by_kind.contexts, 'tasks', by_kind.tasks, 'decisions', by_kind.decisions,
-    'timeline_events', (SELECT count(*) FROM aidis.session_activities a WHERE a.session_id = sid),
-    'files', (SELECT count(*) FROM aidis.session_files f WHERE f.session_id = sid));
-END
-$$;
-
 -- The token: a digest of the session, where its work goes, and its state
 -- (updated_at, activity count, last event): any change since asks for a new one.
 CREATE FUNCTION aidis._delete_token(sid uuid, target uuid, state text, issued bigint) RETURNS text
@@ -139,7 +116,7 @@ BEGIN
 
   IF token IS NULL THEN
     issued := floor(extract(epoch FROM clock_timestamp()))::bigint;
-    moves := aidis._deletion_counts(sid);
+    moves := aidis._session_row_counts(sid);
     SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target;
     RETURN jsonb_build_object(
       'status', 'confirmation_required',

@@ -104,11 +104,7 @@ BEGIN
   PERFORM aidis._flush_pending();
   q := NULLIF(btrim(q), '');
   PERFORM aidis._check_q(q);
-  wanted_status := NULLIF(lower(btrim(status)), '');
-  IF wanted_status IS NOT NULL AND wanted_status NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
+  wanted_status := aidis._wanted_status(status);
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;

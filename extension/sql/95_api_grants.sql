@@ -30,6 +30,8 @@ GRANT EXECUTE ON FUNCTION
   aidis._list_session_ids(text, uuid, text, integer, integer, text),
   aidis._list_connected_session_ids(text, uuid, text, integer, integer),
   aidis._check_page(integer, bigint, integer),
+  aidis._wanted_status(text),
+  aidis._period_span(text),
   aidis._wall_seconds(timestamptz, timestamptz),
   aidis._active_seconds(uuid, timestamptz, timestamptz, timestamptz),
   aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),

@@ -220,7 +220,7 @@ INSERT INTO st VALUES
   $$INSERT INTO aidis.session_base (display_id, title, project_id, agent) SELECT 'SES-1997-0001', 'new', p, 'tap' FROM fx$$,
   $$UPDATE aidis.session_base SET title = 'changed'$$),
  (2, 'aidis.session_activities',
-  $$INSERT INTO aidis.session_activities (session_id, project_id, kind) SELECT s1, p, 'forged' FROM fx$$,
+  $$INSERT INTO aidis.session_activities (session_id, project_id, kind, summary) SELECT s1, p, 'rated', 'forged' FROM fx$$,
   $$UPDATE aidis.session_activities SET summary = 'changed'$$),
  (3, 'aidis.session_files',
   $$INSERT INTO aidis.session_files (session_id, project_id, path) SELECT s1, p, 'new/file.txt' FROM fx$$,
@@ -252,7 +252,7 @@ SELECT r FROM st, LATERAL (
 -- The timeline, files and deltas of p's sessions belong to p whatever
 -- project_id such a row names.
 SELECT * FROM pg_temp.refused(
-  $$INSERT INTO aidis.session_activities (session_id, project_id, kind) SELECT s1, q, 'forged' FROM fx$$,
+  $$INSERT INTO aidis.session_activities (session_id, project_id, kind, summary) SELECT s1, q, 'rated', 'forged' FROM fx$$,
   '55000', 'aidis.session_activities: INSERT of an event of p''s session (project_id q)');
 SELECT * FROM pg_temp.refused(
   $$INSERT INTO aidis.session_files (session_id, project_id, path) SELECT s1, q, 'forged.txt' FROM fx$$,
@@ -359,7 +359,7 @@ SELECT lives_ok($$DELETE FROM aidis.session_files WHERE project_id = (SELECT p F
                 'reconnected: aidis.session_files: DELETE of p''s rows');
 SELECT lives_ok($$DELETE FROM aidis.session_deltas WHERE project_id = (SELECT p FROM fx)$$,
                 'reconnected: aidis.session_deltas: DELETE of p''s rows');
-SELECT lives_ok($$DELETE FROM aidis.session_activities WHERE project_id = (SELECT p FROM fx) AND kind = 'forged'$$,
+SELECT lives_ok($$DELETE FROM aidis.session_activities WHERE project_id = (SELECT p FROM fx) AND summary = 'forged'$$,
                 'reconnected: aidis.session_activities: DELETE of p''s rows');
 SELECT lives_ok($$DELETE FROM aidis.session_base WHERE display_id = 'SES-1997-0001'$$,
                 'reconnected: aidis.session_base: DELETE of a row of p');

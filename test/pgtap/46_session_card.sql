@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT aidis.create_project('tap-card', '/srv/tap-card');
 
@@ -24,6 +24,11 @@ SELECT is((SELECT (aidis.session_card(s) ->> 'resumed')
 SELECT is((SELECT (aidis.session_card(s) ->> 'id')
            FROM aidis.start_session(agent => 'tap-card', client_key => 'k') s),
           (SELECT c ->> 'id' FROM card), 'the resumed card is the same session');
+
+-- The timeline's kinds are one list (a CHECK): an unknown kind is refused.
+SELECT throws_ok($$INSERT INTO aidis.session_activities (session_id, project_id, kind)
+                   SELECT (c ->> 'id')::uuid, (c ->> 'project_id')::uuid, 'made_up' FROM card$$,
+                 '23514', NULL, 'a timeline kind outside the list: 23514');
 
 -- The bands, defined once.
 SELECT is(aidis.score_label(s), l, 'score_label(' || COALESCE(s::text, 'NULL') || ')')
