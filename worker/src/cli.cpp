@@ -2,27 +2,29 @@
 
 #include <map>
 
+#include "sqlstate.hpp"
+
 namespace aidis {
 
 int exit_code_for_sqlstate(std::string_view sqlstate) {
-  if (sqlstate.empty()) return kExitNoConnection;  // libpq's own errors: the connection is gone
-  // Exact codes first, then whole classes.
-  static const std::map<std::string_view, int> exact = {
-      {"3F000", kExitNotSetUp},  // invalid_schema_name: no schema aidis
-      {"42883", kExitNotSetUp},  // undefined_function: extension missing or too old
-      {"42P01", kExitNotSetUp},  // undefined_table
-      {"42501", kExitNotSetUp},  // insufficient_privilege: role lacks aidis_reader/writer/admin
-      {"42704", kExitNotFound},  // undefined_object: unknown session or project
-      {"P0002", kExitNotFound},  // no_data_found: no current session
-      {"21000", kExitNotFound},  // cardinality_violation: ambiguous session prefix
-      {"55000", kExitRefused},   // object_not_in_prerequisite_state: not active, disconnected
-      {"P0001", kExitRefused},   // raise_exception without a code
-  };
-  if (auto it = exact.find(sqlstate); it != exact.end()) return it->second;
-  std::string_view cls = sqlstate.substr(0, 2);
-  if (cls == "22" || cls == "23") return kExitRefused;  // data exception, integrity constraint
-  if (cls == "08") return kExitNoConnection;            // connection exception
-  if (cls == "57") return kExitNoConnection;            // operator intervention: server shut down
+  switch (classify_sqlstate(sqlstate)) {
+    case SqlOutcomeClass::Unavailable:
+      return kExitNoConnection;
+    case SqlOutcomeClass::NotSetUp:
+    case SqlOutcomeClass::Forbidden:  // the role lacks aidis_reader/writer/admin
+      return kExitNotSetUp;
+    case SqlOutcomeClass::NotFound:
+    case SqlOutcomeClass::Ambiguous:
+      return kExitNotFound;
+    case SqlOutcomeClass::Duplicate:
+    case SqlOutcomeClass::WrongState:
+    case SqlOutcomeClass::Refused:
+    case SqlOutcomeClass::BadValue:
+      return kExitRefused;
+    case SqlOutcomeClass::Retry:
+    case SqlOutcomeClass::Failure:
+      break;
+  }
   return kExitFailure;
 }
 

@@ -27,29 +27,6 @@ extern char** environ;
 
 namespace aidis {
 
-ApiError api_error(PGconn* conn, const PGresult* raw) {
-  auto field = [&](int code) {
-    const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
-    return std::string(v ? v : "");
-  };
-  std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
-  if (msg.empty() && raw) msg = one_line(PQresultErrorMessage(raw));
-  if (msg.empty()) msg = one_line(PQerrorMessage(conn));
-  return ApiError(msg, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_MESSAGE_HINT));
-}
-
-Result exec(Connection& conn, const SqlCall& call) {
-  std::vector<const char*> values;
-  for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* raw = PQexecParams(conn.raw(), call.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-  Result r(raw);
-  if (!raw) throw ApiError(one_line(PQerrorMessage(conn.raw())), "", "", "");
-  auto st = PQresultStatus(raw);
-  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
-  throw api_error(conn.raw(), raw);
-}
-
 namespace {
 
 struct Row {
@@ -367,15 +344,15 @@ int run_command(const Options& opts) {
     int rc = dispatch(*conn, opts, st);
     std::fflush(stdout);
     return rc;
-  } catch (const ApiError& e) {
+  } catch (const PgError& e) {
     std::fflush(stdout);
-    if (e.sqlstate.empty())
+    if (e.sqlstate().empty())
       fmt::print(stderr, "aidis: {}\n", e.what());
     else
-      fmt::print(stderr, "aidis: {} (SQLSTATE {})\n", e.what(), e.sqlstate);
-    if (!e.detail.empty()) fmt::print(stderr, "detail: {}\n", one_line(e.detail));
-    if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", one_line(e.hint));
-    return exit_code_for_sqlstate(e.sqlstate);
+      fmt::print(stderr, "aidis: {} (SQLSTATE {})\n", e.what(), e.sqlstate());
+    if (!e.detail().empty()) fmt::print(stderr, "detail: {}\n", one_line(e.detail()));
+    if (!e.hint().empty()) fmt::print(stderr, "hint: {}\n", one_line(e.hint()));
+    return exit_code_for_sqlstate(e.sqlstate());
   } catch (const CliError& e) {
     std::fflush(stdout);
     fmt::print(stderr, "aidis: {}\n", e.what());

@@ -64,21 +64,38 @@ std::optional<Connection> Connection::open(const ConnParams& params, int interru
   return conn;
 }
 
-Result Connection::exec(const char* sql) {
-  PGresult* raw_result = PQexec(raw(), sql);
-  Result r(raw_result);
-  if (!raw_result) throw PgError(one_line(PQerrorMessage(raw())), "");
-  auto st = PQresultStatus(raw_result);
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-
-  const char* code = PQresultErrorField(raw_result, PG_DIAG_SQLSTATE);
-  const char* primary = PQresultErrorField(raw_result, PG_DIAG_MESSAGE_PRIMARY);
-  const char* hint = PQresultErrorField(raw_result, PG_DIAG_MESSAGE_HINT);
+PgError PgError::from_result(PGconn* conn, const PGresult* raw) {
+  auto field = [&](int code) {
+    const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
+    return std::string(v ? v : "");
+  };
   // Errors made up by libpq itself (a broken connection) have no fields.
-  std::string msg = primary ? primary : one_line(PQresultErrorMessage(raw_result));
-  if (msg.empty()) msg = one_line(PQerrorMessage(raw()));
-  if (hint) msg += fmt::format(" (hint: {})", hint);
-  throw PgError(msg, code ? code : "");
+  std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
+  if (msg.empty() && raw) msg = one_line(PQresultErrorMessage(raw));
+  if (msg.empty()) msg = one_line(PQerrorMessage(conn));
+  return PgError(msg, field(PG_DIAG_SQLSTATE), field(PG_DIAG_MESSAGE_DETAIL), field(PG_DIAG_MESSAGE_HINT));
+}
+
+namespace {
+
+Result checked(PGconn* conn, PGresult* raw) {
+  Result r(raw);
+  auto st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+  throw PgError::from_result(conn, raw);
+}
+
+}  // namespace
+
+Result Connection::exec(const char* sql) { return checked(raw(), PQexec(raw(), sql)); }
+
+Result Connection::exec_params(const std::string& sql,
+                               const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return checked(raw(), PQexecParams(raw(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                     values.data(), nullptr, nullptr, 0));
 }
 
 std::string Connection::describe() const {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <libpq-fe.h>
 
@@ -15,16 +16,24 @@
 
 namespace aidis {
 
-// A failed connection attempt or SQL call. sqlstate() is empty when the
-// failure did not come from the server (e.g. the connection broke).
+// A failed connection attempt or SQL call: the one error type of the binary's
+// database work. sqlstate() is empty when the failure did not come from the
+// server (e.g. the connection broke); detail() and hint() are the server's.
 class PgError : public std::runtime_error {
  public:
-  PgError(const std::string& message, std::string sqlstate)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  PgError(const std::string& message, std::string sqlstate, std::string detail = {}, std::string hint = {})
+      : std::runtime_error(message),
+        sqlstate_(std::move(sqlstate)),
+        detail_(std::move(detail)),
+        hint_(std::move(hint)) {}
+  // The error of a failed result (raw may be NULL: the connection's own message).
+  static PgError from_result(PGconn* conn, const PGresult* raw);
   const std::string& sqlstate() const { return sqlstate_; }
+  const std::string& detail() const { return detail_; }
+  const std::string& hint() const { return hint_; }
 
  private:
-  std::string sqlstate_;
+  std::string sqlstate_, detail_, hint_;
 };
 
 class Result {
@@ -54,6 +63,9 @@ class Connection {
 
   // Runs one statement (blocking). Throws PgError unless it succeeded.
   Result exec(const char* sql);
+  // Runs one statement with text parameters (nullopt is NULL), the way every
+  // API call is made. Throws PgError unless it succeeded.
+  Result exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
   PGconn* raw() const { return c_.get(); }
   int socket() const { return PQsocket(c_.get()); }

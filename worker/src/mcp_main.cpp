@@ -58,23 +58,13 @@ class Database {
       }
       log(fmt::format("connected: {}", conn_->describe()));
     }
-    std::vector<const char*> values;
-    for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
-    Result r(PQexecParams(conn_->raw(), call.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0));
-    PGresult* raw = r.raw();
-    if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK && r.rows() == 1)
-      return mcp::SqlOutcome::success(r.opt_text(0, 0));
-    if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK)
+    try {
+      Result r = conn_->exec_params(call.sql, call.params);
+      if (r.rows() == 1) return mcp::SqlOutcome::success(r.opt_text(0, 0));
       return mcp::SqlOutcome::failure("", fmt::format("expected one row from the server, got {}", r.rows()));
-    auto field = [&](int code) {
-      const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
-      return std::string(v ? v : "");
-    };
-    std::string msg = field(PG_DIAG_MESSAGE_PRIMARY);
-    if (msg.empty()) msg = one_line(PQerrorMessage(conn_->raw()));
-    return mcp::SqlOutcome::failure(field(PG_DIAG_SQLSTATE), msg, field(PG_DIAG_MESSAGE_DETAIL),
-                                    field(PG_DIAG_MESSAGE_HINT));
+    } catch (const PgError& e) {
+      return mcp::SqlOutcome::failure(e.sqlstate(), e.what(), e.detail(), e.hint());
+    }
   }
 
  private:

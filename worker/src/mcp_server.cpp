@@ -1,4 +1,5 @@
 #include "mcp_server.hpp"
+#include "sqlstate.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -331,7 +332,8 @@ Json Server::call_tool(const std::string& name, const Json& args) {
     if (!s.ok) return tool_error(s, "no session for this client: ");
   } else {
     SqlOutcome t = exec_(touch_call(*session_id_));
-    if (!t.ok && (t.sqlstate == "55000" || t.sqlstate == "42704")) {
+    const auto outcome = classify_sqlstate(t.sqlstate);
+    if (!t.ok && (outcome == SqlOutcomeClass::WrongState || outcome == SqlOutcomeClass::NotFound)) {
       log_(fmt::format("session {} cannot take activity ({}); starting another", *session_id_, describe(t)));
       SqlOutcome s = start_session();
       if (!s.ok) return tool_error(s, "no session for this client: ");

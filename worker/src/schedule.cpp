@@ -1,4 +1,5 @@
 #include "schedule.hpp"
+#include "sqlstate.hpp"
 
 #include <algorithm>
 #include <climits>
@@ -60,8 +61,19 @@ milliseconds StallGuard::after_requery(std::optional<double> next) {
   return floor_;
 }
 
+namespace {
+
+// Missing schema, function or table, or no privilege on them: the
+// aidis_sessions extension is absent, too old, or the role lacks grants.
+bool not_set_up(std::string_view sqlstate) {
+  auto c = classify_sqlstate(sqlstate);
+  return c == SqlOutcomeClass::NotSetUp || c == SqlOutcomeClass::Forbidden;
+}
+
+}  // namespace
+
 std::chrono::milliseconds compact_retry_after(std::string_view sqlstate) {
-  if (sqlstate == "42501" || sqlstate == "42883") return kCompactEvery;
+  if (not_set_up(sqlstate)) return kCompactEvery;
   return std::chrono::hours{1};
 }
 
@@ -72,11 +84,7 @@ int combine_timeouts_ms(int deadline_ms, milliseconds job_in) {
 }
 
 ErrorAction action_for_sqlstate(std::string_view sqlstate) {
-  // Missing schema, function or table, or no privilege on them: the
-  // aidis_sessions extension is absent, too old, or the role lacks grants.
-  if (sqlstate == "3F000" || sqlstate == "42883" || sqlstate == "42P01" || sqlstate == "42501")
-    return ErrorAction::Exit;
-  return ErrorAction::Reconnect;
+  return not_set_up(sqlstate) ? ErrorAction::Exit : ErrorAction::Reconnect;
 }
 
 }  // namespace aidis

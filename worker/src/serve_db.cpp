@@ -13,26 +13,16 @@ namespace {
 constexpr std::chrono::seconds kConnectTimeout{5};
 
 CallResult exec_call(Connection& conn, const SqlCall& call) {
-  std::vector<const char*> values;
-  for (const auto& p : call.params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* raw = PQexecParams(conn.raw(), call.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
-  Result r(raw);
   CallResult out;
-  if (raw && PQresultStatus(raw) == PGRES_TUPLES_OK) {
+  try {
+    Result r = conn.exec_params(call.sql, call.params);
     out.ok = true;
     if (r.rows() >= 1 && r.columns() >= 1) out.json = r.opt_text(0, 0);
-    return out;
+  } catch (const PgError& e) {
+    out.sqlstate = e.sqlstate();
+    out.message = e.what();
+    if (!e.hint().empty()) out.message += " " + e.hint();
   }
-  auto field = [&](int code) {
-    const char* v = raw ? PQresultErrorField(raw, code) : nullptr;
-    return std::string(v ? v : "");
-  };
-  out.sqlstate = field(PG_DIAG_SQLSTATE);
-  out.message = field(PG_DIAG_MESSAGE_PRIMARY);
-  std::string hint = field(PG_DIAG_MESSAGE_HINT);
-  if (!hint.empty()) out.message += " " + hint;
-  if (out.message.empty()) out.message = one_line(PQerrorMessage(conn.raw()));
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include "serve_rules.hpp"
+#include "sqlstate.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -100,25 +101,27 @@ std::optional<std::string> cookie_value(std::string_view header, std::string_vie
 }
 
 HttpError http_error_for_sqlstate(std::string_view sqlstate) {
-  if (sqlstate.empty() || sqlstate.substr(0, 2) == "08" || sqlstate.substr(0, 2) == "57")
-    return {503, false, "database unavailable"};
-  static const std::map<std::string_view, HttpError> exact = {
-      {"42501", {403, true, ""}},  // insufficient_privilege: the role may not do this
-      {"42704", {404, true, ""}},  // undefined_object: no such session or project
-      {"P0002", {404, true, ""}},  // no_data_found
-      {"21000", {409, true, ""}},  // ambiguous session prefix
-      {"23505", {409, true, ""}},  // unique_violation
-      {"55000", {409, true, ""}},  // not in the required state (ended, disconnected)
-      {"40001", {409, true, ""}},  // serialization failure: try again
-      {"P0001", {422, true, ""}},  // raise_exception without a code
-      {"3F000", {503, false, "the database is not set up for aidis (extension missing)"}},
-      {"42883", {503, false, "the database is not set up for aidis (extension missing or too old)"}},
-      {"42P01", {503, false, "the database is not set up for aidis (extension missing)"}},
-  };
-  if (auto it = exact.find(sqlstate); it != exact.end()) return it->second;
-  std::string_view cls = sqlstate.substr(0, 2);
-  if (cls == "22") return {400, true, ""};  // data exception: a bad value
-  if (cls == "23") return {422, true, ""};  // check, not-null: refused
+  switch (classify_sqlstate(sqlstate)) {
+    case SqlOutcomeClass::Unavailable:
+      return {503, false, "database unavailable"};
+    case SqlOutcomeClass::NotSetUp:
+      return {503, false, "the database is not set up for aidis (extension missing or too old)"};
+    case SqlOutcomeClass::Forbidden:  // the role may not do this
+      return {403, true, ""};
+    case SqlOutcomeClass::NotFound:
+      return {404, true, ""};
+    case SqlOutcomeClass::Ambiguous:
+    case SqlOutcomeClass::Duplicate:
+    case SqlOutcomeClass::WrongState:
+    case SqlOutcomeClass::Retry:
+      return {409, true, ""};
+    case SqlOutcomeClass::Refused:
+      return {422, true, ""};
+    case SqlOutcomeClass::BadValue:
+      return {400, true, ""};
+    case SqlOutcomeClass::Failure:
+      break;
+  }
   return {500, false, "internal error"};
 }
 

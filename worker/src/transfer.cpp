@@ -71,10 +71,10 @@ int sessions_export(Connection& conn, const Options& opts) {
   if (!PQsendQueryParams(conn.raw(), call.sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0) ||
       !PQsetSingleRowMode(conn.raw()))
-    throw api_error(conn.raw(), nullptr);
+    throw PgError::from_result(conn.raw(), nullptr);
 
   Progress progress("exported");
-  std::optional<ApiError> failed;
+  std::optional<PgError> failed;
   while (PGresult* raw = PQgetResult(conn.raw())) {
     Result r(raw);
     auto status = PQresultStatus(raw);
@@ -93,7 +93,7 @@ int sessions_export(Connection& conn, const Options& opts) {
       }
       progress.step();
     } else if (status != PGRES_TUPLES_OK) {
-      failed = api_error(conn.raw(), raw);
+      failed = PgError::from_result(conn.raw(), raw);
     }
   }
   if (failed) {
@@ -130,10 +130,10 @@ int sessions_import(Connection& conn, const Options& opts) {
                    row.value("project_name", ""));
       else
         imported.push_back(std::move(row));
-    } catch (const ApiError& e) {
-      throw ApiError(
+    } catch (const PgError& e) {
+      throw PgError(
           fmt::format("session {} of {}: {}; nothing was imported", progress.count() + 1, t.file, e.what()),
-          e.sqlstate, e.detail, e.hint);
+          e.sqlstate(), e.detail(), e.hint());
     }
     progress.step();
   };

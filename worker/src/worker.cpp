@@ -198,7 +198,8 @@ class Worker {
       }
     } catch (const PgError& e) {
       log(e.sqlstate().empty() ? fmt::format("connection lost: {}", e.what())
-                               : fmt::format("error: {} (SQLSTATE {})", e.what(), e.sqlstate()));
+                               : fmt::format("error: {} (SQLSTATE {}){}", e.what(), e.sqlstate(),
+                                             e.hint().empty() ? "" : " (hint: " + e.hint() + ")"));
       return action_for_sqlstate(e.sqlstate()) == ErrorAction::Exit ? Stop::NotSetUp : Stop::Retry;
     }
   }
