@@ -3,13 +3,15 @@
 # in under 2 minutes): a host database shaped like AIDIS's
 # (test/fixtures/adopt_host.sql plus bench/adopt_gen.sql), then the dry run
 # and aidis.adopt(apply => true), each timed in one transaction, and
-# check_counters() after the import.
+# check_counters() after the import. At the full size it fails (exit 1)
+# when the dry run and the apply together take longer than 120 s (wall).
 #
 #   bench/adopt.sh                100 000 sessions, 2 000 000 rows
 #   bench/adopt.sh --smoke        1 000 sessions, 20 000 rows
 #   options: --sessions N --rows N --reuse (the cluster in PGHOST/PGPORT) --keep
 set -euo pipefail
-sessions=100000 rows=2000000 reuse=0 keep=0
+full_sessions=100000 full_rows=2000000 limit_seconds=120
+sessions=$full_sessions rows=$full_rows reuse=0 keep=0
 while (($#)); do
   case $1 in
     --smoke) sessions=1000 rows=20000 ;;
@@ -17,7 +19,7 @@ while (($#)); do
     --rows) rows=$2; shift ;;
     --reuse) reuse=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -39,7 +41,7 @@ echo "host: $(q -Atc "SELECT (SELECT count(*) FROM host.sessions) || ' sessions,
 # time: on a shared machine it is the closer measure of the work done.
 cpu="(SELECT (x[12]::bigint + x[13]::bigint) / $(getconf CLK_TCK)::numeric
       FROM (SELECT string_to_array(split_part(pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS x) y)"
-adopt() {  # adopt APPLY: seconds inside the server, and a summary of the report
+adopt() {  # adopt APPLY: seconds inside the server (the first word), and a summary of the report
   q -At -c "SET client_min_messages = warning" -c "
     SELECT round(extract(epoch FROM clock_timestamp() - t0)::numeric, 2) || ' s (backend CPU '
            || round($cpu - c0, 2) || ' s); sessions ' || (r #>> '{import,sessions}')
@@ -48,8 +50,12 @@ adopt() {  # adopt APPLY: seconds inside the server, and a summary of the report
          LATERAL (SELECT aidis.adopt('host.projects', 'host.sessions', 'host.contexts', 'host.tasks',
                                      'host.technical_decisions', apply => $1) AS r) a"
 }
-echo "dry run: $(adopt false)"
-echo "apply:   $(adopt true)"
+dry=$(adopt false)
+echo "dry run: $dry"
+apply=$(adopt true)
+echo "apply:   $apply"
+total=$(echo "${dry%% *} + ${apply%% *}" | bc)
+echo "total:   $total s (dry run + apply, wall; load $(cut -d' ' -f1-3 /proc/loadavg))"
 after=$(q -Atc "SELECT count(*) || ' sessions, ' || (SELECT count(*) FROM aidis.session_activities) || ' events, '
                      || (SELECT count(*) FROM aidis.check_counters()) || ' counter mismatches'
               FROM aidis.session_base")
@@ -58,4 +64,8 @@ echo "after:   $after"
 if ((keep)); then
   echo "kept: PGHOST=$PGHOST PGPORT=$PGPORT psql -d $BENCH_DB"
   BENCH_DB= BENCH_CLUSTER_DIR=
+fi
+if ((sessions == full_sessions && rows == full_rows)) && (($(echo "$total > $limit_seconds" | bc))); then
+  echo "adopt: dry run + apply took $total s at the full size, over the $limit_seconds s target" >&2
+  exit 1
 fi

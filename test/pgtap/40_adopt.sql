@@ -2,17 +2,24 @@
 -- (test/fixtures/adopt_host.sql). Bad arguments are refused with their
 -- SQLSTATE and change nothing; the report counts what would be imported and
 -- every anomaly; apply imports exactly (ids, display ids, rows, counters,
--- timeline) and tracks the host tables in place; the host's own writes keep
--- working afterwards, and projects are one concept. Runs in one transaction
--- that is rolled back: it leaves nothing behind.
+-- timeline) and tracks the host tables in place, leaving the columns it does
+-- not read untouched; the dry run and apply work for an aidis_admin who is
+-- not a superuser; the host's own writes and triggers keep working
+-- afterwards, and projects are one concept. Runs in one transaction that is
+-- rolled back: it leaves nothing behind.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(89);
+SELECT plan(101);
 \ir ../fixtures/adopt_host.sql
+
+-- The operator: a member of aidis_admin, not a superuser.
+CREATE ROLE aidis_tap_adopter NOSUPERUSER;
+GRANT aidis_admin TO aidis_tap_adopter;
+GRANT USAGE ON SCHEMA host TO aidis_tap_adopter;
 
 -- A fingerprint of the host tables and of the extension's tables.
 CREATE FUNCTION pg_temp.digest() RETURNS text LANGUAGE plpgsql AS $$
@@ -84,26 +91,31 @@ DELETE FROM aidis.projects WHERE name = 'aidis-ui';
 UPDATE before SET d = pg_temp.digest();
 
 -- ------------------------------------------------------------ the dry run
+SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'aidis_tap_adopter')
+          AND pg_has_role('aidis_tap_adopter', 'aidis_admin', 'MEMBER'),
+          'the dry run and apply below run as an aidis_admin who is not a superuser');
+SET ROLE aidis_tap_adopter;
 CREATE TEMP TABLE report AS
 SELECT aidis.adopt('host.projects', 'host.sessions', 'host.contexts', 'host.tasks', 'host.technical_decisions') AS r;
+RESET ROLE;
 SELECT is(pg_temp.digest(), (SELECT d FROM before), 'the dry run changes nothing');
 SELECT is((SELECT r -> 'applied' FROM report), 'false'::jsonb, 'the dry run says it applied nothing');
 SELECT is((SELECT r -> 'can_apply' FROM report), 'true'::jsonb, 'nothing blocks the import');
-SELECT is((SELECT r #> '{import,projects}' FROM report), '4'::jsonb, 'four host projects');
-SELECT is((SELECT r #> '{import,sessions}' FROM report), '8'::jsonb, 'eight host sessions');
+SELECT is((SELECT r #> '{import,projects}' FROM report), '5'::jsonb, 'five host projects');
+SELECT is((SELECT r #> '{import,sessions}' FROM report), '9'::jsonb, 'nine host sessions');
 SELECT is((SELECT r #> '{import,rows}' FROM report),
-          '{"host.contexts": 36, "host.tasks": 7, "host.technical_decisions": 3}'::jsonb, 'rows per table');
+          '{"host.contexts": 37, "host.tasks": 7, "host.technical_decisions": 3}'::jsonb, 'rows per table');
 SELECT is((SELECT r #> '{import,projects_added_to_host,ids}' FROM report), '["__unassigned__"]'::jsonb,
           '__unassigned__ goes into the host table');
 SELECT is((SELECT r #> '{import,sessions_by_status}' FROM report),
-          '{"active": 1, "ended": 6, "timed_out": 1, "superseded": 0}'::jsonb, 'sessions by status');
+          '{"active": 2, "ended": 6, "timed_out": 1, "superseded": 0}'::jsonb, 'sessions by status');
 SELECT is((SELECT r #> '{anomalies,sessions_without_project}' FROM report),
           '{"count": 3, "ids": ["SES-2024-0003", "SES-2025-0001", "SES-2025-0002"], "placed_on_their_rows_project": 1, "placed_on_unassigned": 2}'::jsonb,
           'orphan sessions, and where they go');
 SELECT is((SELECT r #> '{anomalies,ended_sessions_marked_active,ids}' FROM report), '["SES-2024-0002", "SES-2025-0001"]'::jsonb,
           'ended sessions still marked active');
 SELECT is((SELECT r #> '{anomalies,rows_without_session}' FROM report),
-          '{"count": 4, "ids": ["c0000000-0000-4000-8000-000000000009", "c0000000-0000-4000-8000-00000000000a", "d0000000-0000-4000-8000-000000000006", "e0000000-0000-4000-8000-000000000003"], "by_table": {"host.contexts": 2, "host.tasks": 1, "host.technical_decisions": 1}}'::jsonb,
+          '{"count": 5, "ids": ["c0000000-0000-4000-8000-000000000009", "c0000000-0000-4000-8000-00000000000a", "c0000000-0000-4000-8000-00000000000c", "d0000000-0000-4000-8000-000000000006", "e0000000-0000-4000-8000-000000000003"], "by_table": {"host.contexts": 3, "host.tasks": 1, "host.technical_decisions": 1}}'::jsonb,
           'rows without a session (one lost it with the deleted project)');
 SELECT is((SELECT r #> '{anomalies,rows_in_another_project_than_their_session,count}' FROM report), '3'::jsonb,
           'rows in another project than their session');
@@ -120,9 +132,24 @@ SELECT is((SELECT jsonb_array_length(r #> '{import,foreign_keys_replaced}') FROM
 CREATE TEMP TABLE host_counts AS
 SELECT (SELECT count(*) FROM host.contexts) AS c, (SELECT count(*) FROM host.tasks) AS t,
        (SELECT count(*) FROM host.technical_decisions) AS d, (SELECT count(*) FROM host.sessions) AS s;
-SELECT is(aidis.adopt('host.projects', 'host.sessions', 'host.contexts', 'host.tasks', 'host.technical_decisions',
-                      apply => true) - 'applied',
-          (SELECT r - 'applied' FROM report), 'apply returns the report of the dry run');
+CREATE TEMP TABLE host_sessions_before AS SELECT * FROM host.sessions;
+SET ROLE aidis_tap_adopter;
+CREATE TEMP TABLE applied AS
+SELECT aidis.adopt('host.projects', 'host.sessions', 'host.contexts', 'host.tasks', 'host.technical_decisions',
+                   apply => true) AS r;
+RESET ROLE;
+SELECT is((SELECT r - 'applied' FROM applied), (SELECT r - 'applied' FROM report),
+          'apply (by the same non-superuser) returns the report of the dry run');
+SELECT is((SELECT r -> 'applied' FROM applied), 'true'::jsonb, 'and applied it');
+SELECT set_eq($$SELECT s::text FROM host.sessions s$$, $$SELECT s::text FROM host_sessions_before s$$,
+              'the host''s sessions rows are untouched, every column of them');
+SELECT is((SELECT concat_ws('/', lines_net, files_modified, session_type, ip_address, metadata ->> 'client', updated_at)
+           FROM host.sessions WHERE display_id = 'SES-2024-0001'),
+          (SELECT concat_ws('/', lines_net, files_modified, session_type, ip_address, metadata ->> 'client', updated_at)
+           FROM host_sessions_before WHERE display_id = 'SES-2024-0001'),
+          'columns the extension does not read keep their values');
+SELECT is((SELECT title || '/' || client_key || '/' || goal FROM aidis.session_base WHERE display_id = 'SES-2024-0001'),
+          'Schema work/conn-1/Design the schema', 'the columns it reads are imported');
 SELECT is((SELECT count(*) FROM host.contexts), (SELECT c FROM host_counts), 'contexts: as many rows as before');
 SELECT is((SELECT count(*) FROM host.tasks), (SELECT t FROM host_counts), 'tasks: as many rows as before');
 SELECT is((SELECT count(*) FROM host.technical_decisions), (SELECT d FROM host_counts), 'decisions: as many rows as before');
@@ -152,6 +179,12 @@ SELECT is((SELECT status || '/' || end_reason || '/' || ended_at FROM aidis.sess
           'inactive/ended/' || '2024-02-02 11:00:00+00'::timestamptz, 'an ended session marked active is ended at its ended_at');
 SELECT is((SELECT end_reason || '/' || ended_at FROM aidis.session_base WHERE display_id = 'SES-2024-0004'),
           'timeout/' || '2024-06-01 10:40:00+00'::timestamptz, 'an interrupted session timed out at its last activity');
+SELECT is((SELECT concat_ws('/', status, COALESCE(end_reason, '-'), COALESCE(ended_at::text, '-'), agent, client_key)
+           FROM aidis.session_base WHERE id = 'b0000000-0000-4000-8000-00000000000a'),
+          'active/-/-/mcp-server/conn-10', 'an interrupted session active within the timeout stays active');
+SELECT is((SELECT array_agg(display_id ORDER BY display_id) FROM aidis.session_base WHERE display_id LIKE 'SES-2024-%'),
+          ARRAY['SES-2024-0001', 'SES-2024-0002', 'SES-2024-0003', 'SES-2024-0004'],
+          'display ids the host''s trigger filled from its sequence are kept');
 SELECT is((SELECT contexts_created || '/' || tasks_created || '/' || tasks_completed || '/' || decisions_created
                   || '/' || input_tokens || '/' || output_tokens || '/' || agent
            FROM aidis.sessions WHERE display_id = 'SES-2025-0007'),
@@ -191,9 +224,18 @@ VALUES ('d0000000-0000-4000-8000-0000000000f1', 'a0000000-0000-4000-8000-0000000
 INSERT INTO host.contexts (id, project_id, session_id, context_type, content)
 VALUES ('c0000000-0000-4000-8000-0000000000f1', 'a0000000-0000-4000-8000-000000000002', :'sid', 'code', 'Host context');
 UPDATE host.tasks SET status = 'completed', completed_at = now() WHERE id = 'd0000000-0000-4000-8000-0000000000f1';
+INSERT INTO host.technical_decisions (id, project_id, session_id, decision_type, title)
+VALUES ('e0000000-0000-4000-8000-0000000000f1', 'a0000000-0000-4000-8000-000000000001', :'sid', 'architecture', 'Keep the host tables');
+-- A task written before adoption, its updated_at as the server left it.
+SELECT isnt((SELECT updated_at FROM host.tasks WHERE id = 'd0000000-0000-4000-8000-000000000007'), now(),
+            'a historic task has an older updated_at');
+UPDATE host.tasks SET status = 'completed', completed_at = now() WHERE id = 'd0000000-0000-4000-8000-000000000007';
+SELECT is((SELECT updated_at FROM host.tasks WHERE id = 'd0000000-0000-4000-8000-000000000007'), now(),
+          'UPDATE tasks SET status = ''completed'': the host''s updated_at trigger still runs');
 SELECT aidis._flush_pending();  -- the counters as this transaction will commit them
-SELECT is((SELECT contexts_created || '/' || tasks_created FROM aidis.sessions WHERE id = :'sid'), '2/2',
-          'explicit ids: counted for the session, even in another project');
+SELECT is((SELECT concat_ws('/', contexts_created, tasks_created, decisions_created)
+           FROM aidis.sessions WHERE id = :'sid'), '2/2/1',
+          'explicit ids: counted for the session, even in another project; the decision too');
 SELECT is((SELECT count(*) FROM aidis.session_activities WHERE kind = 'task_completed'
            AND entity_id = 'd0000000-0000-4000-8000-0000000000f1'), 1::bigint, 'UPDATE ... SET status = ''completed'' is a completion');
 SELECT is_empty($$SELECT * FROM aidis.check_counters()$$, 'counters check out after the host''s writes');
@@ -220,10 +262,16 @@ SELECT throws_ok($$INSERT INTO host.tasks (project_id, session_id, title)
 UPDATE host.projects SET name = 'aidis-core', status = 'paused' WHERE id = 'a0000000-0000-4000-8000-000000000001';
 SELECT is((SELECT name || '/' || status FROM aidis.projects WHERE id = 'a0000000-0000-4000-8000-000000000001'),
           'aidis-core/archived', 'a rename and a pause reach the extension');
+SELECT is((SELECT updated_at FROM host.projects WHERE id = 'a0000000-0000-4000-8000-000000000001'), now(),
+          'and the host''s updated_at trigger on projects still runs');
 SELECT throws_ok($$DELETE FROM host.projects WHERE name = 'aidis-ui'$$, '23503', NULL,
                  'a project with sessions cannot be deleted by the host');
-SELECT is((SELECT count(*) FROM host.sessions WHERE project_id = 'a0000000-0000-4000-8000-000000000002'), 1::bigint,
+SELECT is((SELECT count(*) FROM host.sessions WHERE project_id = 'a0000000-0000-4000-8000-000000000002'), 2::bigint,
           'and its host sessions are still there');
+SELECT throws_ok($$DELETE FROM host.projects WHERE name = 'ideas'$$, '23503', NULL,
+                 'a project whose only rows have no session cannot be deleted by the host either');
+SELECT is((SELECT project_id FROM host.contexts WHERE id = 'c0000000-0000-4000-8000-00000000000c'),
+          'a0000000-0000-4000-8000-000000000006'::uuid, 'and its row is still there, in it');
 DELETE FROM host.projects WHERE name = 'research';
 SELECT is_empty($$SELECT 1 FROM aidis.projects WHERE name = 'research'$$, 'an unused project can be deleted, on both sides');
 SELECT aidis.disconnect_project('aidis-ui');
