@@ -66,7 +66,8 @@ AS $$
     'session', (pg_catalog.to_jsonb(v) OPERATOR(pg_catalog.-) 'files_touched')
                OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('active_seconds', b.active_seconds,
                                                                      'started_by', b.started_by,
-                                                                     'score_label', aidis.score_label(v.score)),
+                                                                     'score_label', aidis.score_label(v.score),
+                                                                     'wall_seconds', aidis._wall_seconds(v.started_at, v.ended_at)),
     'project', pg_catalog.jsonb_build_object('id', p.id, 'name', p.name, 'root_directory', p.root_directory),
     'timeline', (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                           'id', a.id, 'occurred_at', a.occurred_at, 'kind', a.kind,

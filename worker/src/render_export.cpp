@@ -29,8 +29,7 @@ std::string render_export_md(const Json& doc) {
   b.field("AI model", model_text(s, st));
   b.field("Started", format_timestamp(str(s, "started_at")));
   b.field("Ended", str(s, "ended_at").empty() ? "— (active)" : format_timestamp(str(s, "ended_at")));
-  std::string until = str(s, "ended_at").empty() ? str(s, "last_activity_at") : str(s, "ended_at");
-  b.field("Duration", human_duration(seconds_between(str(s, "started_at"), until).value_or(0)));
+  b.field("Duration", human_duration(num(s, "wall_seconds").value_or(0)));
   b.field("Id", str(s, "id"));
   b.sep();
   b.text("Goal:", str(s, "goal"), "not set");

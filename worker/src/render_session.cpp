@@ -238,8 +238,7 @@ std::string render_list(const Json& rows, int limit, int offset, const Style& st
     return offset > 0 ? fmt::format("No sessions after the first {}.\n", offset) : "No sessions.\n";
   std::vector<std::vector<std::string>> table;
   for (const auto& r : rows) {
-    std::string end = str(r, "ended_at").empty() ? str(r, "last_activity_at") : str(r, "ended_at");
-    auto dur = seconds_between(str(r, "started_at"), end);
+    auto dur = num(r, "wall_seconds");
     std::string score = num(r, "score") ? numtext(r, "score") : "-";
     auto rating = num(r, "rating");
     table.push_back({str(r, "display_id"), format_timestamp_short(str(r, "started_at")),

@@ -459,7 +459,7 @@ TEST(Reports, ExportMarkdown) {
       "session": {"id": "4af0d7f3-71d7-4892-a05b-94bef5e510a4", "display_id": "SES-2026-0042", "title": "Cart",
                   "status": "inactive", "end_reason": "ended", "agent": "claude-code",
                   "started_at": "2026-03-02T14:00:00+00:00", "ended_at": "2026-03-02T15:30:00+00:00",
-                  "tasks_created": 2, "tasks_completed": 1, "contexts_created": 1, "score": 72.5, "rating": 4},
+                  "tasks_created": 2, "tasks_completed": 1, "contexts_created": 1, "score": 72.5, "rating": 4, "wall_seconds": 5400},
       "project": {"name": "shop"},
       "files": [{"path": "a.txt", "mentions": 1, "modifications": 0},
                 {"path": "src/cart.ts", "mentions": 1, "modifications": 3, "loc_added": 12, "loc_removed": 3}],
