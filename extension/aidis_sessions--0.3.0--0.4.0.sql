@@ -1965,7 +1965,7 @@ BEGIN
 
   -- Display ids: a malformed one gets the next number of its start year.
   UPDATE pg_temp.adopt_sessions s
-  SET display_id = format('SES-%s-%s', n.y, lpad(n.seq::text, greatest(4, length(n.seq::text)), '0'))
+  SET display_id = aidis._format_display_id(n.y, n.seq)
   FROM (SELECT a.id, y.y,
                COALESCE((SELECT max(x.n) FROM (
                            SELECT substr(b.display_id, 10)::integer AS n FROM pg_temp.adopt_sessions b
@@ -3539,3 +3539,30 @@ ALTER TABLE aidis.session_activities ADD CONSTRAINT session_activities_kind CHEC
     'context_added', 'context_deleted', 'task_created', 'task_completed', 'task_reopened',
     'task_status_changed', 'task_deleted', 'decision_made', 'decision_deleted',
     'tokens_recorded', 'file_touched'));
+
+-- One place makes display ids.
+-- The display id of a session: SES-<year>-<number of that year>, the number
+-- zero-padded to at least four digits (the format sessions_display_id_format
+-- checks). Every id the extension makes comes from here.
+CREATE FUNCTION aidis._format_display_id(y integer, n bigint) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'))
+$$;
+REVOKE ALL ON FUNCTION aidis._format_display_id(integer, bigint) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  y integer := extract(year FROM at AT TIME ZONE 'UTC')::integer;
+  n integer;
+BEGIN
+  INSERT INTO aidis.display_id_counters AS c (year, last_seq) VALUES (y, 1)
+  ON CONFLICT (year) DO UPDATE SET last_seq = c.last_seq + 1
+  RETURNING c.last_seq INTO n;
+  RETURN aidis._format_display_id(y, n);
+END
+$$;

@@ -388,6 +388,16 @@ AS $$
   FROM aidis.session_base b WHERE b.id = sid
 $$;
 
+-- The display id of a session: SES-<year>-<number of that year>, the number
+-- zero-padded to at least four digits (the format sessions_display_id_format
+-- checks). Every id the extension makes comes from here.
+CREATE FUNCTION aidis._format_display_id(y integer, n bigint) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'))
+$$;
+
 CREATE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
@@ -399,7 +409,7 @@ BEGIN
   INSERT INTO aidis.display_id_counters AS c (year, last_seq) VALUES (y, 1)
   ON CONFLICT (year) DO UPDATE SET last_seq = c.last_seq + 1
   RETURNING c.last_seq INTO n;
-  RETURN format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'));
+  RETURN aidis._format_display_id(y, n);
 END
 $$;
 

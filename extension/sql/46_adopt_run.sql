@@ -143,7 +143,7 @@ BEGIN
 
   -- Display ids: a malformed one gets the next number of its start year.
   UPDATE pg_temp.adopt_sessions s
-  SET display_id = format('SES-%s-%s', n.y, lpad(n.seq::text, greatest(4, length(n.seq::text)), '0'))
+  SET display_id = aidis._format_display_id(n.y, n.seq)
   FROM (SELECT a.id, y.y,
                COALESCE((SELECT max(x.n) FROM (
                            SELECT substr(b.display_id, 10)::integer AS n FROM pg_temp.adopt_sessions b
