@@ -734,61 +734,20 @@ CREATE OR REPLACE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid,
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  -- Small reads, mostly of recent, cached rows: starting workers costs more
-  -- than it saves, and an index that reads only the rows of the filter beats
-  -- one whose order follows the table's. The candidates of the word index
-  -- are older rows: read ahead (a bitmap heap scan prefetches).
-  SET max_parallel_workers_per_gather = 0
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
-  probe_rows constant integer := 150;   -- the first window of newest rows
-  -- Rough costs in microseconds, to choose (measured on the scale set):
-  -- reading and rechecking one row in list order; one candidate of the word
-  -- index (bitmap), for a lexeme and for a range of them (a prefix); one row
-  -- of a time range (bitmap); rechecking one candidate.
-  row_cost constant float8 := 4.5;
-  exact_cost constant float8 := 0.35;
-  prefix_cost constant float8 := 0.7;
-  range_cost constant float8 := 0.15;
-  recheck_cost constant float8 := 4;
-  want bigint := lim::bigint + off;  -- matches up to the end of the page
-  filter text := '';
-  loose_filter text := '';  -- the same, not served by an index
-  pattern text;
-  terms text[];
-  display_from text;
-  display_to text;
-  hex text;
-  lo uuid;
-  hi uuid;
-  named_projects uuid[];
-  other_ids uuid[] := '{}';
-  other_starts timestamptz[] := '{}';
+  want bigint;  -- matches up to the end of the page
   bound timestamptz;  -- text matches older than this cannot be on the page
-  hit_ids uuid[] := '{}';
-  hit_starts timestamptz[] := '{}';
-  more_ids uuid[];
-  more_starts timestamptz[];
-  window_rows bigint := probe_rows;
-  first_start timestamptz;
-  last_start timestamptz;
-  last_id uuid;
-  more boolean;
-  hits integer;
-  need bigint;
-  span float8;
-  per_second float8;
-  rows_needed float8;
-  since timestamptz;
-  oldest timestamptz;
-  r record;
-  ids uuid[];
+  refs record;
+  words record;
+  rest record;
+  hit_ids uuid[];
+  hit_starts timestamptz[];
 BEGIN
   PERFORM aidis._check_page(lim, off, 1000);
   lim := COALESCE(lim, 50);
   off := COALESCE(off, 0);
+  want := lim::bigint + off;
   needle := NULLIF(btrim(needle), '');
   PERFORM aidis._check_q(needle);
   -- (Separate statements: EXECUTE on each is checked only when it runs, and
@@ -803,37 +762,109 @@ BEGIN
     IF as_policy = 'connected_projects' THEN
       RETURN '{}';  -- only the q search applies the policy's condition
     END IF;
-    IF wanted_status IS NULL AND pid IS NULL THEN
-      RETURN ARRAY(SELECT b.id FROM aidis.session_base b
-                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
-    ELSIF pid IS NULL THEN
-      RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = wanted_status
-                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
-    ELSIF wanted_status IS NULL THEN
-      RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.project_id = pid
-                   ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+    RETURN aidis._list_ids_unsearched(wanted_status, pid, lim, off);
+  END IF;
+
+  refs := aidis._list_ids_by_reference(wanted_status, pid, needle, want, as_policy);
+  IF cardinality(refs.ids) >= want THEN
+    bound := refs.starts[want];
+  END IF;
+  words := aidis._list_ids_by_words(wanted_status, pid, needle, want, bound, as_policy);
+  hit_ids := words.ids;
+  hit_starts := words.starts;
+  IF words.in_order AND cardinality(hit_ids) < want THEN
+    rest := aidis._list_ids_in_order(wanted_status, pid, needle, want, bound, words.last_start,
+                                     words.window_rows, cardinality(hit_ids), as_policy);
+    hit_ids := hit_ids || rest.ids;
+    hit_starts := hit_starts || rest.starts;
+  END IF;
+
+  IF cardinality(refs.ids) = 0 THEN
+    IF off >= cardinality(hit_ids) THEN
+      RETURN '{}';
     END IF;
-    -- Both: which index serves depends on the status (few are active).
-    EXECUTE 'SELECT ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = $1 AND b.project_id = $2
-                          ORDER BY b.started_at DESC, b.id LIMIT $3 OFFSET $4)'
-      INTO ids USING wanted_status, pid, lim, off;
-    RETURN ids;
+    RETURN hit_ids[off + 1 : LEAST(off::bigint + lim, cardinality(hit_ids))];
   END IF;
+  RETURN ARRAY(SELECT u.id FROM (SELECT DISTINCT t.id, t.started_at
+                                 FROM unnest(hit_ids || refs.ids, hit_starts || refs.starts) AS t (id, started_at)) u
+               ORDER BY u.started_at DESC, u.id LIMIT lim OFFSET off);
+END
+$$;
 
-  IF wanted_status IS NOT NULL THEN
-    filter := filter || ' AND b.status = $1';
-    loose_filter := loose_filter || ' AND (b.status = $1) IS TRUE';
-  END IF;
-  IF pid IS NOT NULL THEN
-    filter := filter || ' AND b.project_id = $2';
-    loose_filter := loose_filter || ' AND (b.project_id = $2) IS TRUE';
-  END IF;
-  IF as_policy = 'connected_projects' THEN  -- that policy's condition (90_security.sql)
-    filter := filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
-    loose_filter := loose_filter || ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')';
-  END IF;
-  pattern := '%' || replace(replace(replace(needle, '\', '\\'), '%', '\%'), '_', '\_') || '%';
 
+-- The strategies of _list_session_ids, one function each.
+CREATE FUNCTION aidis._substring_pattern(q text) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+$$;
+
+CREATE FUNCTION aidis._list_filter(wanted_status text, pid uuid, as_policy text, loose boolean) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE WHEN wanted_status IS NULL THEN '' WHEN loose THEN ' AND (b.status = $1) IS TRUE'
+              ELSE ' AND b.status = $1' END
+      || CASE WHEN pid IS NULL THEN '' WHEN loose THEN ' AND (b.project_id = $2) IS TRUE'
+              ELSE ' AND b.project_id = $2' END
+      || CASE WHEN as_policy = 'connected_projects'  -- that policy's condition (90_security.sql)
+              THEN ' AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = ''disconnected'')'
+              ELSE '' END
+$$;
+
+CREATE FUNCTION aidis._list_ids_unsearched(wanted_status text, pid uuid, lim integer, off integer)
+  RETURNS uuid[]
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  -- Small reads, mostly of recent, cached rows: starting workers costs more
+  -- than it saves, and an index that reads only the rows of the filter beats
+  -- one whose order follows the table's. The candidates of the word index
+  -- are older rows: read ahead (a bitmap heap scan prefetches).
+  SET max_parallel_workers_per_gather = 0
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
+AS $$
+DECLARE
+  ids uuid[];
+BEGIN
+  IF wanted_status IS NULL AND pid IS NULL THEN
+    RETURN ARRAY(SELECT b.id FROM aidis.session_base b
+                 ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+  ELSIF pid IS NULL THEN
+    RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = wanted_status
+                 ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+  ELSIF wanted_status IS NULL THEN
+    RETURN ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.project_id = pid
+                 ORDER BY b.started_at DESC, b.id LIMIT lim OFFSET off);
+  END IF;
+  -- Both: which index serves depends on the status (few are active).
+  EXECUTE 'SELECT ARRAY(SELECT b.id FROM aidis.session_base b WHERE b.status = $1 AND b.project_id = $2
+                        ORDER BY b.started_at DESC, b.id LIMIT $3 OFFSET $4)'
+    INTO ids USING wanted_status, pid, lim, off;
+  RETURN ids;
+END
+$$;
+
+CREATE FUNCTION aidis._list_ids_by_reference(wanted_status text, pid uuid, needle text, want bigint,
+                                              as_policy text, OUT ids uuid[], OUT starts timestamptz[])
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
+AS $$
+DECLARE
+  filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
+  loose_filter text := aidis._list_filter(wanted_status, pid, as_policy, true);
+  pattern text := aidis._substring_pattern(needle);
+  display_from text;
+  display_to text;
+  hex text;
+  lo uuid;
+  hi uuid;
+  named_projects uuid[];
+BEGIN
   -- The start of a display id ("SES-2026-00", "2026-0042"; the number alone
   -- is in the searchable text), as a range of its index (leakproof
   -- operators, unlike LIKE)...
@@ -875,15 +906,53 @@ BEGIN
         'UNION ALL SELECT n.id, n.started_at FROM unnest($8::uuid[]) AS np (id)
                    CROSS JOIN LATERAL (SELECT b.id, b.started_at FROM aidis.session_base b WHERE b.project_id = np.id %s
                                        ORDER BY b.started_at DESC, b.id LIMIT $3) n', filter) END)
-      INTO other_ids, other_starts
+      INTO ids, starts
       USING wanted_status, pid, want, display_from, display_to, lo, hi, named_projects;
-    other_ids := COALESCE(other_ids, '{}');
-    other_starts := COALESCE(other_starts, '{}');
-    IF cardinality(other_ids) >= want THEN
-      bound := other_starts[want];
-    END IF;
   END IF;
+  ids := COALESCE(ids, '{}');
+  starts := COALESCE(starts, '{}');
+END
+$$;
 
+CREATE FUNCTION aidis._list_ids_by_words(wanted_status text, pid uuid, needle text, want bigint,
+                                          bound timestamptz, as_policy text,
+                                          OUT ids uuid[], OUT starts timestamptz[], OUT last_start timestamptz,
+                                          OUT window_rows bigint, OUT in_order boolean)
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
+AS $$
+DECLARE
+  probe_rows constant integer := 150;   -- the first window of newest rows
+  -- Rough costs in microseconds, to choose (measured on the scale set):
+  -- reading and rechecking one row in list order; one candidate of the word
+  -- index (bitmap), for a lexeme and for a range of them (a prefix); one row
+  -- of a time range (bitmap); rechecking one candidate.
+  row_cost constant float8 := 4.5;
+  exact_cost constant float8 := 0.35;
+  prefix_cost constant float8 := 0.7;
+  range_cost constant float8 := 0.15;
+  recheck_cost constant float8 := 4;
+  filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
+  loose_filter text := aidis._list_filter(wanted_status, pid, as_policy, true);
+  pattern text := aidis._substring_pattern(needle);
+  terms text[];
+  more_ids uuid[];
+  more_starts timestamptz[];
+  first_start timestamptz;
+  hits integer;
+  need bigint;
+  span float8;
+  per_second float8;
+  rows_needed float8;
+  since timestamptz;
+  oldest timestamptz;
+BEGIN
+  ids := '{}';
+  starts := '{}';
+  window_rows := probe_rows;
   -- A case-insensitive substring of the searchable text. With words the
   -- index can use (and no row-level security: see below), a first window
   -- of time, the newest rows of the filter, is read through the index: its
@@ -926,10 +995,10 @@ BEGIN
         INTO more_ids, more_starts
         USING wanted_status, pid, pattern,
               aidis._search_query(terms, COALESCE(since, bound, oldest), COALESCE(last_start, first_start, now())),
-              last_start, bound, since, want - cardinality(hit_ids);
-      hit_ids := hit_ids || COALESCE(more_ids, '{}');
-      hit_starts := hit_starts || COALESCE(more_starts, '{}');
-      hits := cardinality(hit_ids);
+              last_start, bound, since, want - cardinality(ids);
+      ids := ids || COALESCE(more_ids, '{}');
+      starts := starts || COALESCE(more_starts, '{}');
+      hits := cardinality(ids);
       EXIT WHEN hits >= want OR since IS NULL;
       last_start := since;  -- next: strictly older than the window
       IF attempt = 1 AND hits > 0 THEN
@@ -974,11 +1043,36 @@ BEGIN
     END LOOP;
   END IF;
   window_rows := CASE WHEN terms IS NULL AND last_start IS NULL THEN probe_rows ELSE window_rows END;
+  in_order := terms IS NULL;
+END
+$$;
 
+CREATE FUNCTION aidis._list_ids_in_order(wanted_status text, pid uuid, needle text, want bigint,
+                                          bound timestamptz, last_start timestamptz, window_rows bigint,
+                                          have integer, as_policy text,
+                                          OUT ids uuid[], OUT starts timestamptz[])
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
+AS $$
+DECLARE
+  filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
+  pattern text := aidis._substring_pattern(needle);
+  more_ids uuid[];
+  more_starts timestamptz[];
+  last_id uuid;
+  more boolean;
+  hits integer;
+  r record;
+BEGIN
+  ids := '{}';
+  starts := '{}';
   -- ...or in list order: windows of the newest rows (older than the index's
   -- window, if any), each returning its matches, its first and its last
   -- row.
-  WHILE terms IS NULL AND cardinality(hit_ids) < want LOOP
+  WHILE have + cardinality(ids) < want LOOP
     more := false;
     FOR r IN EXECUTE format($sql$
         SELECT w.id, w.started_at, w.n,
@@ -997,9 +1091,9 @@ BEGIN
       USING wanted_status, pid, pattern, window_rows, last_start, last_id, bound
     LOOP
       IF r.hit THEN
-        hit_ids := hit_ids || r.id;
-        hit_starts := hit_starts || r.started_at;
-        EXIT WHEN cardinality(hit_ids) >= want;
+        ids := ids || r.id;
+        starts := starts || r.started_at;
+        EXIT WHEN have + cardinality(ids) >= want;
       END IF;
       IF r.n = window_rows THEN
         more := true;
@@ -1007,7 +1101,7 @@ BEGIN
         last_id := r.id;
       END IF;
     END LOOP;
-    hits := cardinality(hit_ids);
+    hits := have + cardinality(ids);
     EXIT WHEN hits >= want OR NOT more;
     IF hits = 0 AND row_security_active('aidis.session_base') THEN
       -- Under row-level security no index serves a condition that is not
@@ -1023,8 +1117,8 @@ BEGIN
                 ORDER BY b.started_at DESC, b.id LIMIT $4) x $sql$,
           filter, CASE WHEN bound IS NOT NULL THEN 'AND b.started_at >= $7' END)
         INTO more_ids, more_starts USING wanted_status, pid, pattern, want, last_start, last_id, bound;
-      hit_ids := hit_ids || COALESCE(more_ids, '{}');
-      hit_starts := hit_starts || COALESCE(more_starts, '{}');
+      ids := ids || COALESCE(more_ids, '{}');
+      starts := starts || COALESCE(more_starts, '{}');
       EXIT;
     END IF;
     -- The next window: enough rows for the matches still missing at the
@@ -1033,18 +1127,19 @@ BEGIN
                         ELSE LEAST(window_rows * 16, GREATEST(window_rows,
                                ceil(1.5 * (want - hits) * window_rows / hits)::bigint)) END;
   END LOOP;
-
-  IF cardinality(other_ids) = 0 THEN
-    IF off >= cardinality(hit_ids) THEN
-      RETURN '{}';
-    END IF;
-    RETURN hit_ids[off + 1 : LEAST(off::bigint + lim, cardinality(hit_ids))];
-  END IF;
-  RETURN ARRAY(SELECT u.id FROM (SELECT DISTINCT t.id, t.started_at
-                                 FROM unnest(hit_ids || other_ids, hit_starts || other_starts) AS t (id, started_at)) u
-               ORDER BY u.started_at DESC, u.id LIMIT lim OFFSET off);
 END
 $$;
+
+REVOKE ALL ON FUNCTION aidis._substring_pattern(text), aidis._list_filter(text, uuid, text, boolean),
+  aidis._list_ids_unsearched(text, uuid, integer, integer),
+  aidis._list_ids_by_reference(text, uuid, text, bigint, text),
+  aidis._list_ids_by_words(text, uuid, text, bigint, timestamptz, text),
+  aidis._list_ids_in_order(text, uuid, text, bigint, timestamptz, timestamptz, bigint, integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._substring_pattern(text), aidis._list_filter(text, uuid, text, boolean),
+  aidis._list_ids_unsearched(text, uuid, integer, integer),
+  aidis._list_ids_by_reference(text, uuid, text, bigint, text),
+  aidis._list_ids_by_words(text, uuid, text, bigint, timestamptz, text),
+  aidis._list_ids_in_order(text, uuid, text, bigint, timestamptz, timestamptz, bigint, integer, text) TO aidis_reader;
 
 -- list_sessions rows carry their wall-clock seconds (one rule for every client).
 ALTER TYPE aidis.session_summary ADD ATTRIBUTE wall_seconds bigint;
@@ -3276,7 +3371,7 @@ BEGIN
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;
-  pattern := '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  pattern := aidis._substring_pattern(q);
   IF q ~* '^[0-9a-f-]+$' AND length(replace(q, '-', '')) BETWEEN 8 AND 32 THEN
     id_prefix := lower(q) || '%';
   END IF;

@@ -109,7 +109,7 @@ BEGIN
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
   END IF;
-  pattern := '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  pattern := aidis._substring_pattern(q);
   IF q ~* '^[0-9a-f-]+$' AND length(replace(q, '-', '')) BETWEEN 8 AND 32 THEN
     id_prefix := lower(q) || '%';
   END IF;
