@@ -15,7 +15,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(156);
+SELECT plan(162);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 -- No session of an earlier test may be the current one.
@@ -254,6 +254,16 @@ INSERT INTO bounds VALUES
    format('invalid status "%s..."', repeat('s', 64))),
   ('a period of 1 MB', $$SELECT aidis.session_stats(repeat('w', 1048576))$$,
    format('invalid period "%s..."', repeat('w', 64))),
+  ('start_session agent of 201', $$SELECT aidis.start_session(agent => repeat('a', 201))$$,
+   'agent is 201 characters long; at most 200 are allowed'),
+  ('start_session agent of 1 MB', $$SELECT aidis.start_session(agent => repeat('a', 1048576))$$,
+   'agent is 1048576 characters long; at most 200 are allowed'),
+  ('update_session agent of 201', $$SELECT aidis.update_session(agent => ' ' || repeat('a', 201))$$,
+   'agent is 201 characters long; at most 200 are allowed'),
+  ('start_session bind of 1 MB', $$SELECT aidis.start_session(agent => 'tap-pol-bind', bind => repeat('b', 1048576))$$,
+   format('invalid bind "%s..."', repeat('b', 64))),
+  ('use_session scope of 1 MB', $$SELECT aidis.use_session('SES-1998-0002', repeat('c', 1048576))$$,
+   format('invalid scope "%s..."', repeat('c', 64))),
   ('enable_cron schedule of 101', $$SELECT aidis.enable_cron(repeat('*', 101))$$,
    'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)');
 SET LOCAL ROLE tap_pol_page;
@@ -264,6 +274,9 @@ SELECT lives_ok($$SELECT * FROM aidis.list_sessions(q => repeat('a', 255))$$, 'q
 SELECT lives_ok($$SELECT aidis.start_session(agent => 'tap-pol-bounds', client_key => repeat('k', 200),
                                              ai_model => repeat('m', 200), project => 'tap-pol-a')$$,
                 'client_key and ai_model of 200 characters are taken');
+SELECT is(char_length((aidis.start_session(agent => ' ' || repeat('a', 200) || ' ', client_key => 'tap-pol-200',
+                                           project => 'tap-pol-a')).agent), 100,
+          'an agent of 200 characters after trimming is taken, cut to 100');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- 6. an ended session keeps its last activity
