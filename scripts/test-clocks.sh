@@ -8,6 +8,10 @@
 #   scripts/test-clocks.sh --edges     the whole suite at the four edge moments
 #   scripts/test-clocks.sh --quick     one run per weekday, only the suites that
 #                                      format dates (pg_regress, the CLI goldens)
+# Each run sets TZ and PGTZ to the line's zone. pg_regress pins its own zone
+# (PGTZ=PST8PDT) and the CLI goldens are read in UTC, so there the clock is what
+# moves; test/integration/cli_commands.sh reads the stats once more with PGTZ
+# and checks the weekday in that zone.
 # Environment: AIDIS_CLOCK_SUITES, a regex of suite names (as AIDIS_SUITES of
 # scripts/test.sh) for every run of the matrix.
 set -uo pipefail
@@ -47,7 +51,7 @@ for line in "${MATRIX[@]}"; do
   IFS='|' read -r clock zone why <<<"$line"
   echo "  clock $clock, TZ=$zone ($why)"
   log=$(mktemp /tmp/aidis-clock.XXXXXX.log)
-  if AIDIS_TEST_CLOCK=$clock TZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
+  if AIDIS_TEST_CLOCK=$clock TZ=$zone PGTZ=$zone AIDIS_SUITES=${AIDIS_CLOCK_SUITES:-} bash scripts/test.sh >"$log" 2>&1; then
     passed=$((passed + 1)); echo "    ok: $(summary "$log")"; rm -f "$log"
   else
     failed=$((failed + 1)); failures+=("$clock $zone: $log")

@@ -23,7 +23,7 @@ CREATE FUNCTION aidis._check_bind_scope(scope text, what text) RETURNS void
 AS $$
 BEGIN
   IF scope IS NULL OR scope NOT IN ('connection', 'transaction', 'none') THEN
-    RAISE EXCEPTION 'invalid % "%"', what, scope
+    RAISE EXCEPTION 'invalid % "%"', what, aidis._clip(scope)  -- not all of a long value
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''connection'', ''transaction'' or ''none''.';
   END IF;
 END
@@ -38,9 +38,7 @@ CREATE FUNCTION aidis.start_session(agent text DEFAULT NULL, project text DEFAUL
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  who text := aidis.normalize_agent(COALESCE(NULLIF(btrim(agent), ''),
-                                             NULLIF(current_setting('application_name', true), ''),
-                                             'unknown'));
+  who text;
   pid uuid;
   existing aidis.session_base;
   sid uuid;
@@ -49,6 +47,10 @@ DECLARE
   result aidis.sessions;
 BEGIN
   PERFORM aidis._check_bind_scope(bind, 'bind');
+  IF char_length(btrim(agent)) > 200 THEN
+    RAISE EXCEPTION 'agent is % characters long; at most 200 are allowed', char_length(btrim(agent))
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF char_length(ai_model) > 200 THEN
     RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(ai_model)
       USING ERRCODE = 'invalid_parameter_value';
@@ -57,6 +59,9 @@ BEGIN
     RAISE EXCEPTION 'client_key is % characters long; at most 200 are allowed', char_length(client_key)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  who := aidis.normalize_agent(COALESCE(NULLIF(btrim(agent), ''),
+                                        NULLIF(current_setting('application_name', true), ''),
+                                        'unknown'));
   -- One start at a time per (agent, client_key).
   PERFORM pg_advisory_xact_lock(hashtext('aidis_sessions.start'),
                                 hashtext(who || '/' || COALESCE(client_key, '')));

@@ -89,6 +89,10 @@ BEGIN
       RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
         HINT = 'Give the agent''s name, e.g. claude-code.';
     END IF;
+    IF char_length(btrim(agent)) > 200 THEN
+      RAISE EXCEPTION 'agent is % characters long; at most 200 are allowed', char_length(btrim(agent))
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     new_agent := aidis.normalize_agent(agent);
     -- One active session per (agent, client_key): say so rather than fail on the index.
     IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (

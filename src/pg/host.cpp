@@ -10,6 +10,8 @@
 // as the extension owner, from the uuids and counts returned.
 #include "pg/host.hpp"
 
+#include <optional>
+
 #include "pg/guard.hpp"
 
 namespace aidis::pg {
@@ -60,10 +62,14 @@ void require_uuid(Oid type, const char* column, const std::string& table) {
   throw Error(ERRCODE_DATATYPE_MISMATCH, name + " is not of type uuid", "", hint);
 }
 
-HostTable open_host_table(Oid relid, LOCKMODE lock) {
+// Nothing when the table is gone and missing_ok: a registry entry of a table
+// dropped while the event triggers did not fire (replica mode) has no rows.
+std::optional<HostTable> open_host_table(Oid relid, LOCKMODE lock, bool missing_ok = false) {
   Relation rel = call([&]() -> Relation { return try_relation_open(relid, lock); });
-  if (rel == nullptr)
+  if (rel == nullptr) {
+    if (missing_ok) return std::nullopt;
     throw Error(ERRCODE_UNDEFINED_TABLE, "relation with OID " + std::to_string(relid) + " does not exist");
+  }
   char kind = rel->rd_rel->relkind;
   Oid session_type = column_type(RelationGetDescr(rel), "session_id");
   Oid project_type = column_type(RelationGetDescr(rel), "project_id");
@@ -122,7 +128,9 @@ Datum host_rows(FunctionCallInfo fcinfo) {
   call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
-  HostTable table = open_host_table(PG_GETARG_OID(0), AccessShareLock);
+  std::optional<HostTable> found = open_host_table(PG_GETARG_OID(0), AccessShareLock, true);
+  if (!found) return Datum(0);
+  const HostTable& table = *found;
   std::string sql = "SELECT t.session_id, t.project_id, pg_catalog.count(*) FROM " + table.name + " t";
   Datum values[2];
   Oid types[2] = {UUIDOID, UUIDOID};
@@ -168,8 +176,9 @@ Datum host_ids(FunctionCallInfo fcinfo) {
   call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
 
-  HostTable table = open_host_table(PG_GETARG_OID(0), AccessShareLock);
-  if (!table.has_id) return Datum(0);
+  std::optional<HostTable> found = open_host_table(PG_GETARG_OID(0), AccessShareLock, true);
+  if (!found || !found->has_id) return Datum(0);
+  const HostTable& table = *found;
   std::string sql = "SELECT t.id::pg_catalog.text, t.project_id FROM " + table.name +
                     " t WHERE t.session_id OPERATOR(pg_catalog.=) $1";
   Datum values[1] = {PG_GETARG_DATUM(1)};
@@ -225,7 +234,7 @@ Datum host_move(FunctionCallInfo fcinfo) {
   Oid relid = PG_GETARG_OID(0);
   Move move{relid, to_uuid(PG_GETARG_DATUM(1)), to_uuid(PG_GETARG_DATUM(2)), to_uuid(PG_GETARG_DATUM(3)),
             std::nullopt};
-  HostTable table = open_host_table(relid, RowExclusiveLock);
+  HostTable table = *open_host_table(relid, RowExclusiveLock);
   std::string sql = "UPDATE " + table.name +
                     " t SET project_id = $3 WHERE t.session_id OPERATOR(pg_catalog.=) $1"
                     " AND t.project_id OPERATOR(pg_catalog.=) $2";
@@ -240,7 +249,7 @@ Datum host_move_session(FunctionCallInfo fcinfo) {
   Oid relid = PG_GETARG_OID(0);
   core::Uuid sid = to_uuid(PG_GETARG_DATUM(1));
   Move move{relid, sid, sid, sid, to_uuid(PG_GETARG_DATUM(2))};
-  HostTable table = open_host_table(relid, RowExclusiveLock);
+  HostTable table = *open_host_table(relid, RowExclusiveLock);
   std::string sql =
       "UPDATE " + table.name + " t SET session_id = $2 WHERE t.session_id OPERATOR(pg_catalog.=) $1";
   Datum values[2] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};

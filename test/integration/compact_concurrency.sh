@@ -23,7 +23,8 @@ dropdb --if-exists "$PGDATABASE" >/dev/null 2>&1
 createdb "$PGDATABASE" && q "SET client_min_messages = warning; CREATE EXTENSION aidis_sessions CASCADE" >/dev/null
 q "SELECT aidis.create_project('cc-a')" >/dev/null
 # 12 ended sessions with 40 contexts and 10 tasks (5 completed, 2 reopened) each,
-# their events spread over fixed days of 2020.
+# their events spread over five days six years back (from midnight UTC, so that
+# the days do not depend on the hour of the run).
 for i in $(seq 1 12); do
   q "SELECT aidis.start_session(agent => 'bench', client_key => 'old$i', project => 'cc-a', bind => 'connection');
      INSERT INTO aidis.contexts (content) SELECT 'note ' || g FROM generate_series(1, 40) g;
@@ -32,9 +33,10 @@ for i in $(seq 1 12); do
      UPDATE aidis.tasks SET status = 'todo' WHERE session_id = aidis._current_session_id() AND title IN ('task 1', 'task 2');
      SELECT aidis.end_session()" >/dev/null
 done
-q "UPDATE aidis.session_activities a SET occurred_at = '2020-03-01 12:00 UTC'::timestamptz + (a.id % 5) * interval '1 day' + a.id * interval '1 s'
+old=$(q "SELECT (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '6 years') AT TIME ZONE 'UTC'")
+q "UPDATE aidis.session_activities a SET occurred_at = '$old'::timestamptz + interval '12 hours' + (a.id % 5) * interval '1 day' + a.id * interval '1 s'
    FROM aidis.session_base b WHERE b.id = a.session_id AND b.status <> 'active';
-   UPDATE aidis.session_base SET started_at = '2020-03-01 00:00 UTC' WHERE status <> 'active'" >/dev/null
+   UPDATE aidis.session_base SET started_at = '$old' WHERE status <> 'active'" >/dev/null
 s1=$(q "SELECT id FROM aidis.start_session(agent => 'bench', client_key => 'c1', project => 'cc-a')")
 
 cat >"$work/writer.sql" <<'SQL'
@@ -86,7 +88,9 @@ runs=$(awk '/number of transactions actually processed/ {print $NF}' "$work/c.lo
 txns=$(awk '/number of transactions actually processed/ {print $NF}' "$work/w.log" | cut -d/ -f1)
 echo "# compaction runs: $runs; writer transactions: $txns"
 ok "$([[ ${runs:-0} -gt 3 && ${txns:-0} -gt 50 ]] && echo 0 || echo 1)" "compactions and writes both made progress"
-folded=$(q "SELECT count(*) FROM aidis.session_activities WHERE data ? 'compacted' AND occurred_at > '2021-01-01'")
+# (The ager's events are about 3 years old, the fixture's 6.)
+folded=$(q "SELECT count(*) FROM aidis.session_activities WHERE data ? 'compacted'
+            AND occurred_at > '$old'::timestamptz + interval '1 year'")
 echo "# summaries of events the ager moved meanwhile: $folded"
 ok "$([[ ${folded:-0} -gt 0 ]] && echo 0 || echo 1)" "events written during the run were folded by it too"
 is "$(q "SELECT count(*) FROM aidis.check_counters()")" 0 "check_counters() is empty"

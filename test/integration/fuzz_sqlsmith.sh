@@ -21,14 +21,21 @@
 # transaction that it rolls back, with statement_timeout 1 s; the sweep does
 # the same.
 #
+# A run that ended early (the time bound) still has to have done enough to
+# count: sqlsmith at least FUZZ_MIN_QUERIES queries executed (its own
+# progress output, --verbose), the sweep as many calls (the database's
+# transaction count), and each run reached at least FUZZ_MIN_FUNCTIONS
+# functions of schema aidis (pg_stat_user_functions, nested calls included).
+#
 # Environment: FUZZ_QUERIES (sqlsmith queries per role, default 4000),
 # FUZZ_CALLS (sweep calls per function, default 30), FUZZ_SEED (default 11),
-# FUZZ_SECONDS (time bound of one run, default 60; reaching it only ends that
-# run early).
+# FUZZ_SECONDS (time bound of one run, default 60; reaching it ends that run
+# early), FUZZ_MIN_QUERIES (default 300), FUZZ_MIN_FUNCTIONS (default 10).
 set -uo pipefail
 : "${PGHOST:?cluster env needed}" "${PGPORT:?}"
 export PGDATABASE=aidis_fuzz
 queries=${FUZZ_QUERIES:-4000} calls=${FUZZ_CALLS:-30} seed=${FUZZ_SEED:-11} seconds=${FUZZ_SECONDS:-60}
+min_queries=${FUZZ_MIN_QUERIES:-300} min_functions=${FUZZ_MIN_FUNCTIONS:-10}
 log=$PGHOST/server.log
 work=$(mktemp -d)
 drop_all() {
@@ -41,7 +48,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [[ $1 == 0 ]]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 q() { psql -X -q -v ON_ERROR_STOP=1 -Atc "$1"; }
 
-echo "1..13"
+echo "1..21"
 if ! command -v sqlsmith >/dev/null; then
   echo "# sqlsmith is not installed (scripts/deps.sh installs it)"
   exit 1
@@ -188,9 +195,20 @@ crashes() {
 }
 server_state() { q "SELECT pg_postmaster_start_time(), (SELECT stats_reset FROM pg_stat_bgwriter)"; }
 
-# run NAME SCOPE_SCHEMA CMD...: one fuzz run, then its three checks.
+# How many queries the run executed: for sqlsmith, its progress characters
+# (--verbose: one of . t s c e per query executed, 80 a line, between reports);
+# for the sweep, the transactions the database counted (each call one).
+executed() {
+  if [[ $1 == sqlsmith* ]]; then
+    grep -E '^[.tsce]+$' "$work/err" | tr -d '\n' | wc -c
+  else
+    q "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+  fi
+}
+
+# run NAME SCOPE_SCHEMA CMD...: one fuzz run, then its five checks.
 run() {
-  local name=$1 scope=$2 start state rc=0 t0 left=1 found
+  local name=$1 scope=$2 start state rc=0 t0 left=1 found ran reached
   shift 2
   start=$(wc -l <"$log")
   state=$(server_state)
@@ -210,11 +228,17 @@ run() {
   ok "$([[ $left == 0 ]] && echo 0 || echo 1)" "$name: no backend is left running"
   [[ $left == 0 ]] || q "SELECT pid, state, now() - query_start, left(query, 500) FROM pg_stat_activity
                          WHERE datname = current_database() AND pid <> pg_backend_pid()" | sed 's/^/# /'
-  echo "# $name: aidis functions that ran (nested calls included): $(q "
-    SELECT count(*) || '; not run: ' || COALESCE((SELECT string_agg(proname, ' ' ORDER BY proname) FROM $scope.pg_proc p
-      WHERE pronamespace = 'aidis'::regnamespace
-        AND NOT EXISTS (SELECT 1 FROM pg_stat_user_functions f WHERE f.funcid = p.oid AND f.calls > 0)), '-')
-    FROM pg_stat_user_functions WHERE schemaname = 'aidis' AND calls > 0")"
+  ran=$(executed "$name")
+  echo "# $name: $ran queries executed"
+  ok "$([[ ${ran:-0} -ge $min_queries ]] && echo 0 || echo 1)" \
+     "$name: at least $min_queries queries executed (time bound ${seconds}s)"
+  reached=$(q "SELECT count(*) FROM pg_stat_user_functions WHERE schemaname = 'aidis' AND calls > 0")
+  echo "# $name: aidis functions that ran (nested calls included): $reached; not run: $(q "
+    SELECT COALESCE(string_agg(proname, ' ' ORDER BY proname), '-') FROM $scope.pg_proc p
+    WHERE pronamespace = 'aidis'::regnamespace
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_user_functions f WHERE f.funcid = p.oid AND f.calls > 0)")"
+  ok "$([[ ${reached:-0} -ge $min_functions ]] && echo 0 || echo 1)" \
+     "$name: at least $min_functions functions of schema aidis ran"
   found=$(crashes "$start")
   ok "$([[ -z $found && $(server_state) == "$state" ]] && echo 0 || echo 1)" "$name: no backend crashed"
   [[ -z $found ]] || sed 's/^/# /' <<<"$found"
@@ -227,9 +251,9 @@ sweep_calls postgres >"$work/calls_superuser.sql" && sweep_calls aidis_writer >"
 
 # The superuser reaches every function, internal ones included; the writer
 # what the MCP server can, under row-level security.
-run "sqlsmith as superuser" fuzz_all sqlsmith --seed="$seed" --max-queries="$queries" --exclude-catalog \
+run "sqlsmith as superuser" fuzz_all sqlsmith --verbose --seed="$seed" --max-queries="$queries" --exclude-catalog \
   --target="$(conninfo postgres fuzz_all "$quiet")"
-run "sqlsmith as aidis_writer" fuzz_writer sqlsmith --seed="$seed" --max-queries="$queries" --exclude-catalog \
+run "sqlsmith as aidis_writer" fuzz_writer sqlsmith --verbose --seed="$seed" --max-queries="$queries" --exclude-catalog \
   --target="$(conninfo fuzz_writer fuzz_writer "")"
 echo "# argument sweep: $(wc -l <"$work/calls_superuser.sql") calls as superuser, $(wc -l <"$work/calls_writer.sql") as aidis_writer"
 run "argument sweep as superuser" fuzz_all \

@@ -2,7 +2,8 @@
 --   1. aidis.session_timeout is policy: a writer's SET is refused and cannot
 --      shorten the sweep (the configured value: test/integration/policy_timeout.sh).
 --   2. Nothing of a disconnected project's rows shows through a session of
---      another project (timeline, top files, brief) for readers and writers.
+--      another project (timeline, top files, brief, exports) for readers and
+--      writers.
 --   3. A session of a disconnected project answers exactly like a session that
 --      does not exist, in every function, by uuid, prefix and display id.
 --   4. Writers change only their own role's sessions; admins any.
@@ -15,7 +16,7 @@ SET client_min_messages = warning;
 SET search_path = public, pg_catalog;
 
 BEGIN;
-SELECT plan(156);
+SELECT plan(176);
 
 -- ---------------------------------------------------------------- fixture (superuser)
 -- No session of an earlier test may be the current one.
@@ -58,6 +59,14 @@ UPDATE fx SET hid = 'abcdef01-1111-4000-8000-000000000001', vis = 'abcdef01-2222
 SELECT aidis.disconnect_project('tap-pol-d') \g /dev/null
 
 -- ---------------------------------------------------------------- 2. no leak through other projects' sessions
+-- What would show project D's rows in an export: their text, their ids, D's id.
+CREATE TEMP TABLE d_marks (what text, mark text);
+GRANT SELECT ON d_marks TO PUBLIC;
+INSERT INTO d_marks VALUES ('text', 'secret');
+INSERT INTO d_marks SELECT 'project', d::text FROM fx;
+INSERT INTO d_marks SELECT 'row', r.id::text FROM fx, aidis.contexts r WHERE r.project_id = fx.d
+  UNION ALL SELECT 'row', r.id::text FROM fx, aidis.tasks r WHERE r.project_id = fx.d
+  UNION ALL SELECT 'row', r.id::text FROM fx, aidis.decisions r WHERE r.project_id = fx.d;
 CREATE TEMP TABLE leaks (who text, what text, n int);
 GRANT SELECT, INSERT ON leaks TO PUBLIC;
 CREATE FUNCTION pg_temp.count_leaks(who text) RETURNS void LANGUAGE sql AS $$
@@ -75,7 +84,13 @@ CREATE FUNCTION pg_temp.count_leaks(who text) RETURNS void LANGUAGE sql AS $$
   WHERE a.session_id = (SELECT sa FROM fx) AND a.summary LIKE '%secret%'
   UNION ALL
   SELECT who, 'files', count(*)::int FROM aidis.session_files f
-  WHERE f.session_id = (SELECT sa FROM fx) AND f.path LIKE '%secret%';
+  WHERE f.session_id = (SELECT sa FROM fx) AND f.path LIKE '%secret%'
+  UNION ALL
+  SELECT who, 'session_export', count(*)::int
+  FROM pg_temp.d_marks m WHERE aidis.session_export((SELECT sa::text FROM fx))::text LIKE '%' || m.mark || '%'
+  UNION ALL
+  SELECT who, 'export_sessions', count(*)::int
+  FROM aidis.export_sessions(project => 'tap-pol-a') e, pg_temp.d_marks m WHERE e::text LIKE '%' || m.mark || '%';
 $$;
 GRANT EXECUTE ON FUNCTION pg_temp.count_leaks(text) TO PUBLIC;
 SET LOCAL ROLE aidis_reader;
@@ -92,6 +107,12 @@ FROM leaks WHERE who IN ('reader', 'writer') ORDER BY who, what;
 SELECT cmp_ok((SELECT n FROM leaks WHERE who = 'admin' AND what = 'timeline'), '>=', 5,
               'admin: the timeline still shows what the session wrote for the disconnected project');
 SELECT is((SELECT n FROM leaks WHERE who = 'admin' AND what = 'brief'), 1, 'admin: and so does the brief');
+-- (Not session_export's: within one transaction, a PL/pgSQL function keeps
+-- the plan of the SQL function it calls, made under the first role that
+-- called it, here the reader. export_sessions plans anew at each call.)
+SELECT is((SELECT n FROM leaks WHERE who = 'admin' AND what = 'export_sessions'),
+          (SELECT count(*)::int FROM d_marks WHERE what <> 'project'),
+          'admin: export_sessions has the text and the id of every row the session wrote for the disconnected project');
 -- Mentions in a row of another project are not the session's files; its own are.
 SELECT is((SELECT n FROM leaks WHERE who = 'admin' AND what = 'files'), 0,
           'a path mentioned in a row of another project is not one of the session''s files');
@@ -133,14 +154,16 @@ INSERT INTO fns VALUES
   ('session_timeline',  $$SELECT * FROM aidis.session_timeline(%L)$$, false),
   ('session_score',     $$SELECT aidis.session_score(%L)$$, false),
   ('session_brief',     $$SELECT aidis.session_brief(%L)$$, false),
-  ('compare_sessions',  $$SELECT aidis.compare_sessions(%L, 'SES-1998-0002')$$, false);
+  ('compare_sessions',  $$SELECT aidis.compare_sessions(%L, 'SES-1998-0002')$$, false),
+  ('session_export',    $$SELECT aidis.session_export(%L)$$, false);
 SET LOCAL ROLE aidis_writer;
 SELECT throws_ok(format(f.call, r.hidden), '42704', format('session "%s" does not exist', r.hidden),
                  format('writer: %s of a hidden session by %s is "does not exist"', f.name, r.form))
 FROM fns f CROSS JOIN refs r ORDER BY f.name, r.form;
 SELECT throws_ok(format(f.call, r.missing), '42704', format('session "%s" does not exist', r.missing),
                  format('writer: %s of a missing session by %s is the same', f.name, r.form))
-FROM fns f CROSS JOIN refs r WHERE f.name IN ('end_session', 'session_details') ORDER BY f.name, r.form;
+FROM fns f CROSS JOIN refs r WHERE f.name IN ('end_session', 'session_details', 'session_export')
+ORDER BY f.name, r.form;
 SELECT is(aidis.session_details('abcdef01') ->> 'title', 'visible',
           'writer: a prefix shared with a hidden session finds the visible one (not ambiguous)');
 SELECT is((aidis.use_session('abcdef01')).title, 'visible', 'writer: also in a SECURITY DEFINER function');
@@ -254,6 +277,16 @@ INSERT INTO bounds VALUES
    format('invalid status "%s..."', repeat('s', 64))),
   ('a period of 1 MB', $$SELECT aidis.session_stats(repeat('w', 1048576))$$,
    format('invalid period "%s..."', repeat('w', 64))),
+  ('start_session agent of 201', $$SELECT aidis.start_session(agent => repeat('a', 201))$$,
+   'agent is 201 characters long; at most 200 are allowed'),
+  ('start_session agent of 1 MB', $$SELECT aidis.start_session(agent => repeat('a', 1048576))$$,
+   'agent is 1048576 characters long; at most 200 are allowed'),
+  ('update_session agent of 201', $$SELECT aidis.update_session(agent => ' ' || repeat('a', 201))$$,
+   'agent is 201 characters long; at most 200 are allowed'),
+  ('start_session bind of 1 MB', $$SELECT aidis.start_session(agent => 'tap-pol-bind', bind => repeat('b', 1048576))$$,
+   format('invalid bind "%s..."', repeat('b', 64))),
+  ('use_session scope of 1 MB', $$SELECT aidis.use_session('SES-1998-0002', repeat('c', 1048576))$$,
+   format('invalid scope "%s..."', repeat('c', 64))),
   ('enable_cron schedule of 101', $$SELECT aidis.enable_cron(repeat('*', 101))$$,
    'schedule must be a cron expression such as ''* * * * *'' (at most 100 characters)');
 SET LOCAL ROLE tap_pol_page;
@@ -264,6 +297,9 @@ SELECT lives_ok($$SELECT * FROM aidis.list_sessions(q => repeat('a', 255))$$, 'q
 SELECT lives_ok($$SELECT aidis.start_session(agent => 'tap-pol-bounds', client_key => repeat('k', 200),
                                              ai_model => repeat('m', 200), project => 'tap-pol-a')$$,
                 'client_key and ai_model of 200 characters are taken');
+SELECT is(char_length((aidis.start_session(agent => ' ' || repeat('a', 200) || ' ', client_key => 'tap-pol-200',
+                                           project => 'tap-pol-a')).agent), 100,
+          'an agent of 200 characters after trimming is taken, cut to 100');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- 6. an ended session keeps its last activity
