@@ -62,8 +62,41 @@ export function seed() {
        FROM aidis.session_base b, (SELECT min(x.id) AS first FROM aidis.session_activities x
                                    JOIN aidis.session_base y ON y.id = x.session_id AND y.title = 'Cart fixes') m
        WHERE b.id = a.session_id AND b.title = 'Cart fixes'`);
+  // A third project: a session ended by disconnecting it, one with more
+  // contexts than a page of the side pane, and enough old sessions for the
+  // list to need "Load more". All older than the sessions above.
+  sql(`SELECT aidis.create_project('archive')`);
+  sql(start('k20', 'archive', 'Old prototype', 'a first sketch'));
+  sql(`SELECT aidis.disconnect_project('archive'); SELECT aidis.reconnect_project('archive')`);
+  sql(start('k21', 'archive', 'Research notes', 'collect the options') +
+      `INSERT INTO aidis.contexts (content) SELECT 'Research note ' || n FROM generate_series(1, ${RESEARCH_NOTES}) n;
+       SELECT aidis.end_session()`);
+  sql(`DO $$ DECLARE s uuid;
+         topics text[] := ARRAY['Tidy the logging', 'Speed up the search index', 'Retry failed webhooks',
+           'Update the README', 'Fix the date picker', 'Migrate the settings page', 'Review the error budget',
+           'Trim the Docker image', 'Upgrade the ORM', 'Clean up feature flags', 'Profile the nightly job'];
+         agents text[] := ARRAY['codex', 'claude-code', 'cursor-vscode'];
+       BEGIN
+         FOR n IN 1..${ARCHIVED} LOOP
+           SELECT id INTO s FROM aidis.start_session(agent => agents[1 + n % 3], client_key => 'bulk' || n,
+             project => 'archive', title => topics[1 + n % 11] || ', part ' || (1 + n / 11), force_new => true);
+           PERFORM aidis.end_session(s::text);
+         END LOOP; END $$`);
+  sql(`UPDATE aidis.session_base b SET started_at = b.started_at - x.back, created_at = b.created_at - x.back,
+         ended_at = b.ended_at - x.back + interval '30 minutes'
+       FROM (SELECT id, CASE client_key WHEN 'k20' THEN interval '10 days' WHEN 'k21' THEN interval '5 days'
+                      ELSE interval '40 days' + substr(client_key, 5)::int * interval '1 hour' END AS back
+             FROM aidis.session_base WHERE client_key IN ('k20', 'k21') OR client_key LIKE 'bulk%') x
+       WHERE b.id = x.id;
+       UPDATE aidis.session_activities a SET occurred_at = b.started_at
+       FROM aidis.session_base b WHERE b.id = a.session_id AND (b.client_key = 'k20' OR b.client_key LIKE 'bulk%');
+       UPDATE aidis.session_activities a SET occurred_at = b.started_at + a.id % 1000 * interval '1 second'
+       FROM aidis.session_base b WHERE b.id = a.session_id AND b.client_key = 'k21'`);
   return sql(`SELECT display_id FROM aidis.session_base WHERE title = 'Cart fixes'`);
 }
+
+export const RESEARCH_NOTES = 25;  // more than a page (20) of the side pane
+export const ARCHIVED = 55;        // with the others, more than a page (50) of the list
 
 function freePort() {
   return new Promise((resolve) => {
@@ -94,6 +127,13 @@ export async function launch() {
   const bundled = browsers.find((b) => b.name === 'chromium').browserVersion;
   const debian = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
   console.log(`# playwright-core ${pw} (bundled Chromium ${bundled}); ${debian}`);
+  // Playwright speaks the DevTools protocol of its own Chromium; another major
+  // version may drop or change what it relies on, with confusing failures later.
+  const major = (v) => (v.match(/(\d+)\.\d+\.\d+/) || [])[1];
+  if (major(debian) !== major(bundled))
+    throw new Error(`Debian's chromium is major ${major(debian)} (${debian}) but playwright-core ${pw} expects ` +
+      `Chromium ${major(bundled)} (${bundled}, browsers.json): install the playwright-core release made for ` +
+      `Chromium ${major(debian)} in test/browser/package.json and package-lock.json`);
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # aidis serve against the real binary and cluster: the safety rules (Host,
-# Origin, body size, access token, loopback), each endpoint's error mapping
-# (and no SQL text in any answer), live events, and surviving a database
+# Origin, body size, access token from the environment or a file, loopback),
+# each endpoint's error mapping (the documented HTTP status and SQLSTATE, no
+# SQL text or stack trace in any answer), live events, and surviving a database
 # restart. Restarts the test cluster: scripts/test.sh runs suites one at a time.
 source "$(dirname "$0")/worker_lib.bash"
-plan 35
+plan 79
 
 setup_db aidis_serve_test 1h || { echo "Bail out! could not create the test database"; exit 1; }
 q -c "SELECT aidis.create_project('shop'), aidis.create_project('blog')" >/dev/null
@@ -55,6 +56,18 @@ grep -q "default-src 'none'" <(curl -s -D - -o /dev/null "$URL/")
 ok $? "the page is served with a restrictive Content-Security-Policy"
 
 # --- error mapping: the server's message for the user's errors, nothing else ---
+# refused DESC STATUS CODE CURL_ARGS...: the answer has that HTTP status, is
+# exactly {"error": message[, "code": CODE]} (CODE "" = no code: refused before
+# any SQL) and carries no SQL text or stack trace.
+refused() {
+  local desc=$1 want=$2 sqlstate=$3 got shape
+  shift 3
+  got=$(code "$@")
+  shape=$(jq -c '[type, (keys - ["code", "error"] | length), (.error | type), (.code // "")]' "$WORK/body" 2>&1)
+  [[ $got == "$want" && $shape == "[\"object\",0,\"string\",\"$sqlstate\"]" ]] &&
+    ! grep -qiE 'select |from aidis|\$[0-9]|line [0-9]|context:|pl/pgsql|\.cpp|std::|terminate|exception' "$WORK/body"
+  ok $? "$desc → $want${sqlstate:+ ($sqlstate)}" "HTTP $got: $(body)"
+}
 is "$(code "$URL/api/sessions/SES-1999-0001")" 404 "unknown session → 404"
 grep -q '"code":"42704"' "$WORK/body"; ok $? "… with its SQLSTATE" "$(body)"
 is "$(code "$URL/api/sessions?status=bogus")" 400 "bad status → 400 (22023)"
@@ -69,6 +82,42 @@ is "$(code -X POST "${ORIGIN[@]}" -d '{}' "$URL/api/sessions/$SID/end")" 200 "en
 is "$(code -X POST "${ORIGIN[@]}" -d '{}' "$URL/api/sessions/$SID/end")" 409 "end it again → 409 (55000)"
 grep -qiE 'select|from aidis|line [0-9]|context:' "$WORK/body"
 ok $((!$?)) "no SQL text in an error answer" "$(body)"
+
+# Each read endpoint and the rating with a bad argument, against the real database.
+S=$URL/api/sessions/$SID
+for what in contexts tasks decisions; do
+  refused "$what: limit 0" 400 22023 "$S/$what?limit=0"
+  refused "$what: a negative offset" 400 22023 "$S/$what?offset=-1"
+  refused "$what: a non-number limit" 400 "" "$S/$what?limit=x"
+  refused "$what of an unknown session" 404 42704 "$URL/api/sessions/SES-1999-0001/$what"
+  refused "$what: POST" 405 "" -X POST "${ORIGIN[@]}" -d '{}' "$S/$what"
+done
+refused "timeline: limit 0" 400 22023 "$S/timeline?limit=0"
+refused "timeline: a negative after" 400 22023 "$S/timeline?after=-1"
+refused "timeline: a non-number after" 400 "" "$S/timeline?after=abc"
+refused "timeline of an unknown session" 404 42704 "$URL/api/sessions/SES-1999-0001/timeline"
+refused "rating: 9 stars" 400 22023 -X POST "${ORIGIN[@]}" -d '{"stars":9}' "$S/rating"
+refused "rating: stars as a string" 400 "" -X POST "${ORIGIN[@]}" -d '{"stars":"4"}' "$S/rating"
+refused "rating: a note that is not a string" 400 "" -X POST "${ORIGIN[@]}" -d '{"stars":3,"note":5}' "$S/rating"
+refused "rating: a body that is not an object" 400 "" -X POST "${ORIGIN[@]}" -d '[1]' "$S/rating"
+refused "rating: malformed JSON" 400 "" -X POST "${ORIGIN[@]}" -d '{"stars":' "$S/rating"
+refused "rating of an unknown session" 404 42704 -X POST "${ORIGIN[@]}" -d '{"stars":3}' \
+  "$URL/api/sessions/SES-1999-0001/rating"
+refused "rating: GET" 405 "" "$S/rating"
+is "$(q -c "SELECT rating FROM aidis.sessions WHERE display_id = '$SID'")" 4 "… and the rating stays 4"
+refused "stats: an unknown period" 400 22023 "$URL/api/stats?period=year"
+refused "stats: an unknown project" 404 42704 "$URL/api/stats?project=nope"
+refused "stats/daily: an unknown period" 400 22023 "$URL/api/stats/daily?period=fortnight"
+refused "stats/daily: an unknown project" 404 42704 "$URL/api/stats/daily?project=nope"
+refused "compare without b" 400 "" "$URL/api/compare?a=$SID"
+refused "compare: not a session reference" 400 22023 "$URL/api/compare?a=x&b=$SID"
+refused "compare with an unknown session" 404 42704 "$URL/api/compare?a=$SID&b=SES-1999-0001"
+refused "export: since is not a time" 400 22007 "$URL/api/export?since=yesterdayish"
+refused "export: an unknown status" 400 22023 "$URL/api/export?status=bogus"
+refused "export: an unknown project" 404 42704 "$URL/api/export?project=nope"
+refused "export of an unknown session" 404 42704 "$URL/api/sessions/SES-1999-0001/export"
+refused "projects: POST" 405 "" -X POST "${ORIGIN[@]}" -d '{}' "$URL/api/projects"
+refused "projects/NAME: no such endpoint" 404 "" "$URL/api/projects/shop"
 
 RPORT=$(free_port)
 serve reader -d "dbname=$DB user=aidis_serve_reader" --listen "127.0.0.1:$RPORT"
@@ -95,6 +144,17 @@ cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$TPORT/?token=$TOKEN" | tr 
 [[ $cookie == "aidis_token=$TOKEN; "*HttpOnly*SameSite=Strict* ]]
 ok $? "the start-up link trades the token for an HttpOnly SameSite cookie" "$cookie"
 is "$(code -H "Cookie: aidis_token=$TOKEN" "http://127.0.0.1:$TPORT/api/sessions")" 200 "the cookie → 200"
+# A valid token file (its first line) on a non-loopback address, where a token is required.
+FPORT=$(free_port)
+FTOKEN=file-token-0123456789
+printf '%s\nnot part of the token\n' "$FTOKEN" >"$WORK/token"
+chmod 600 "$WORK/token"
+serve tokenfile -d "dbname=$DB" --listen "0.0.0.0:$FPORT" --token-file "$WORK/token"
+check "a non-loopback --listen starts with a valid --token-file" wait_up "http://127.0.0.1:$FPORT/"
+is "$(code "http://127.0.0.1:$FPORT/api/projects")" 401 "… without the token → 401"
+is "$(code -H "Authorization: Bearer $FTOKEN" "http://127.0.0.1:$FPORT/api/projects")" 200 \
+  "… the first line of the file as bearer token → 200"
+grep -q '"name": *"shop"' "$WORK/body"; ok $? "… with the projects" "$(body)"
 
 # --- live events and a database restart -----------------------------------------
 curl -s -N --max-time 60 "$URL/api/events" >"$WORK/events" &

@@ -1,8 +1,10 @@
 // `aidis mcp` with the official MCP TypeScript SDK client: the real binary
 // (AIDIS_BIN) against the real cluster of the suite (PGHOST/PGPORT/PGUSER).
 // Agent from clientInfo.name, project from roots or --project, one session per
-// client, every tool with good and bad arguments, activity on every call, exit 0
-// on stdin close with the session left active, and JSON-RPC errors on the wire.
+// client (by AIDIS_CLIENT_KEY or by parent process), every tool with good and
+// bad arguments, activity on every call of each tool, what session_brief tells,
+// the project filter of sessions_list, the cache tokens of session_record_usage,
+// exit 0 on stdin close with the session left active, and JSON-RPC errors on the wire.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -47,13 +49,17 @@ after(async () => {
   psql('postgres', `DROP ROLE IF EXISTS ${ROLE}`);
 });
 
-// An SDK client on a freshly spawned `aidis mcp`.
-async function connect(name, { roots, project, key } = {}) {
+// An SDK client on a freshly spawned `aidis mcp`. ownParent: the server is
+// started by a shell of its own (which waits for it), as two editor windows
+// each start their own: a parent of its own, so a client_key of its own.
+async function connect(name, { roots, project, key, ownParent } = {}) {
   const env = { ...process.env };
   delete env.AIDIS_CLIENT_KEY;
   if (key) env.AIDIS_CLIENT_KEY = key;
   const args = ['mcp', '-d', CONN, ...(project ? ['--project', project] : [])];
-  const transport = new StdioClientTransport({ command: BIN, args, env, stderr: 'pipe' });
+  const transport = ownParent
+    ? new StdioClientTransport({ command: '/bin/sh', args: ['-c', '"$0" "$@"; exit $?', BIN, ...args], env, stderr: 'pipe' })
+    : new StdioClientTransport({ command: BIN, args, env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (d) => { stderr += d; });
   const client = new Client({ name, version: '1.0.0' }, { capabilities: roots ? { roots: { listChanged: true } } : {} });
@@ -169,17 +175,125 @@ test('two clients at once get two sessions', async () => {
   await b.client.close();
 });
 
+test('two clients without AIDIS_CLIENT_KEY, each with its own parent, get two sessions', async () => {
+  const a = await connect('Claude Code', { ownParent: true });
+  const b = await connect('Claude Code', { ownParent: true });
+  const [sa, sb] = [await status(a.client), await status(b.client)];
+  assert.notEqual(sa.id, sb.id);
+  const [da, db] = [session(sa.id), session(sb.id)];
+  assert.deepEqual([da.status, db.status, da.agent, db.agent], ['active', 'active', 'claude-code', 'claude-code']);
+  assert.match(da.clientKey, /^pid:\d+@\d+$/);
+  assert.match(db.clientKey, /^pid:\d+@\d+$/);
+  assert.notEqual(da.clientKey, db.clientKey, 'the parents differ');
+  // Each keeps its own: a call on one does not touch the other.
+  const other = lastActivity(sb.id);
+  await call(a.client, 'session_add_note', { note: 'only a' });
+  assert.equal(lastActivity(sb.id), other);
+  assert.equal(sql(`SELECT COALESCE(notes, '') FROM aidis.sessions WHERE id = ${lit(sb.id)}`), '');
+  await a.client.close();
+  await b.client.close();
+});
+
+// Each of the 13 tools, called with good arguments, moves the activity of
+// the session it acts on (session_start: the new session starts after the
+// old one's last activity; session_end: the ended session's last activity).
 test('every tool call moves the session activity', async () => {
-  const { client } = await connect('activity-client');
-  const id = (await status(client)).id;
+  const { client } = await connect('activity-client', { project: 'shop' });
+  let id = (await status(client)).id;
   let before = lastActivity(id);
-  for (const [name, args] of [['sessions_list', {}], ['session_brief', {}], ['session_rate', { stars: 99 }],
-                              ['session_timeline', { limit: 1 }]]) {
-    await call(client, name, args);
+  const tools = [
+    ['session_status', {}], ['sessions_list', {}], ['session_brief', {}], ['session_details', { session: id }],
+    ['session_timeline', { limit: 1 }], ['session_set_goal', { goal: 'move the clock' }],
+    ['session_add_note', { note: 'a note' }], ['session_tag', { tags: ['touch'] }],
+    ['session_rate', { stars: 3 }], ['session_record_usage', { input_tokens: 1, output_tokens: 1 }],
+    ['session_record_file', { path: 'src/touch.ts' }], ['session_start', { title: 'Touched again' }],
+    ['session_rate', { stars: 99 }], ['session_end', {}]];
+  const { tools: listed } = await client.listTools();
+  assert.deepEqual(new Set(tools.map(([n]) => n)), new Set(listed.map((t) => t.name)), 'all 13 tools');
+  for (const [name, args] of tools) {
+    const r = await call(client, name, args);
+    assert.equal(r.isError, name === 'session_rate' && args.stars === 99, `${name}: ${JSON.stringify(r)}`);
+    if (name === 'session_start') {
+      assert.notEqual(r.structuredContent.id, id);
+      id = r.structuredContent.id;
+    }
     const now = lastActivity(id);
     assert.ok(later(now, before), `${name}: last_activity_at ${now} after ${before}`);
     before = now;
   }
+  assert.equal(session(id).status, 'inactive', 'the last call ended it');
+  await client.close();
+});
+
+test('session_brief: the previous session, open tasks and recent decisions of the project', async () => {
+  sql(`SELECT aidis.create_project('brief')`);
+  // The earlier session, written as an agent would (one connection: its session).
+  sql(`SELECT aidis.start_session(agent => 'codex', client_key => 'brief-earlier', project => 'brief',
+         title => 'Import speed-up', goal => 'imports under a minute', force_new => true);
+       INSERT INTO aidis.tasks (title, priority) VALUES ('Batch the inserts', 'medium'),
+         ('Document the import flags', 'low'), ('Drop the old importer', 'urgent');
+       UPDATE aidis.tasks SET status = 'completed' WHERE title = 'Batch the inserts';
+       INSERT INTO aidis.decisions (title) VALUES ('COPY instead of INSERT');
+       INSERT INTO aidis.contexts (content) VALUES ('The importer commits per row');
+       SELECT aidis.end_session()`);
+  const earlier = sql(`SELECT id FROM aidis.sessions WHERE title = 'Import speed-up'`);
+  const { client } = await connect('brief-client', { project: 'brief' });
+  const r = await call(client, 'session_brief', {});
+  assert.equal(r.isError, false, JSON.stringify(r));
+  const b = r.structuredContent;
+  assert.equal(b.session.project_name, 'brief');
+  assert.notEqual(b.session.id, earlier);
+  assert.equal(b.previous_session.id, earlier);
+  assert.deepEqual([b.previous_session.title, b.previous_session.goal, b.previous_session.agent,
+    b.previous_session.tasks_created, b.previous_session.tasks_completed, b.previous_session.decisions_created],
+  ['Import speed-up', 'imports under a minute', 'codex', 3, 1, 1]);
+  assert.equal(b.previous_session.completed_tasks.length, 1);
+  assert.match(b.previous_session.completed_tasks[0], /Batch the inserts/);
+  assert.match(b.previous_session.last_contexts.join('\n'), /commits per row/);
+  assert.deepEqual(b.open_tasks.map((t) => [t.title, t.priority]),
+    [['Drop the old importer', 'urgent'], ['Document the import flags', 'low']], 'open tasks, most urgent first');
+  assert.deepEqual(b.recent_decisions.map((d) => d.title), ['COPY instead of INSERT']);
+  const text = r.content.map((c) => c.text).join('\n');
+  for (const want of ['Import speed-up', 'Drop the old importer', 'Document the import flags', 'COPY instead of INSERT'])
+    assert.ok(text.includes(want), `the text content names ${want}: ${text}`);
+  await client.close();
+});
+
+test('sessions_list filters by project', async () => {
+  const { client } = await connect('list-client', { project: 'web' });
+  await status(client);
+  for (const project of ['shop', 'web']) {
+    const r = await call(client, 'sessions_list', { project, limit: 100 });
+    assert.equal(r.isError, false, JSON.stringify(r));
+    const got = r.structuredContent.sessions;
+    assert.ok(got.length > 0, project);
+    assert.ok(got.every((x) => x.project_name === project), `${project}: ${got.map((x) => x.project_name)}`);
+    assert.deepEqual(got.map((x) => x.id).sort(),
+      sql(`SELECT s.id FROM aidis.sessions s JOIN aidis.projects p ON p.id = s.project_id WHERE p.name = ${lit(project)}`)
+        .split('\n').sort(), `${project}: every session of it`);
+  }
+  await refused(client, 'sessions_list', { project: 'no-such-project' }, '42704');
+  await client.close();
+});
+
+test('session_record_usage: the cache tokens are counted apart', async () => {
+  const { client } = await connect('usage-client', { project: 'shop' });
+  const id = (await status(client)).id;
+  const tokens = () => sql(`SELECT input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens
+                            FROM aidis.sessions WHERE id = ${lit(id)}`);
+  assert.equal(tokens(), '0|0|0|0');
+  let r = await call(client, 'session_record_usage', { input_tokens: 100, output_tokens: 20, cache_read_tokens: 5000,
+    cache_creation_tokens: 700 });
+  assert.equal(r.isError, false, JSON.stringify(r));
+  r = await call(client, 'session_record_usage', { input_tokens: 1, output_tokens: 2, cache_read_tokens: 30 });
+  assert.equal(r.isError, false, JSON.stringify(r));
+  assert.equal(tokens(), '101|22|5030|700', 'summed, cache_creation_tokens defaulting to 0');
+  const d = await call(client, 'session_details', { session: id });
+  assert.deepEqual([d.structuredContent.cache_read_tokens, d.structuredContent.cache_creation_tokens], [5030, 700]);
+  await refused(client, 'session_record_usage', { input_tokens: 0, output_tokens: 0, cache_read_tokens: -1 }, '22023');
+  await refused(client, 'session_record_usage', { input_tokens: 0, output_tokens: 0, cache_creation_tokens: -5 }, '22023');
+  await rejectsInvalidParams(client, 'session_record_usage', { input_tokens: 0, output_tokens: 0, cache_read_tokens: 'many' });
+  assert.equal(tokens(), '101|22|5030|700', 'the refused calls counted nothing');
   await client.close();
 });
 

@@ -123,7 +123,7 @@ function render(d) {
       h('div', {}, h('h3', {}, 'Tokens'), facts([
         ['Input', num(d.input_tokens)], ['Output', num(d.output_tokens)], ['Cache read', num(d.cache_read_tokens)],
         ['Cache write', num(d.cache_creation_tokens)], ['Estimated', num(d.estimated_tokens)]]))),
-    (d.top_files || []).length ? [h('h3', {}, 'Top files'), h('ul', { class: 'items' }, d.top_files.map((f) =>
+    (d.top_files || []).length ? [h('h3', {}, 'Top files'), h('ul', { class: 'items', 'aria-label': 'Top files' }, d.top_files.map((f) =>
       h('li', {}, h('span', { class: 'mono' }, f.path), ' ', h('span', { class: 'meta' },
         `${plural(f.modifications, 'change')}, ${plural(f.mentions, 'mention')}, +${f.loc_added}/−${f.loc_removed}`))))] : null,
     scoreBlock(d),

@@ -25,7 +25,8 @@ export function editForm(d, region, done) {
   desc.addEventListener('input', count);
   count();
   const msg = h('div');
-  const form = h('form', { class: 'edit card', 'aria-label': 'Edit session' },
+  // novalidate: the server checks the lengths, and its message is what the page shows.
+  const form = h('form', { class: 'edit card', 'aria-label': 'Edit session', novalidate: true },
     h('h3', {}, 'Edit'),
     h('label', {}, 'Title', title),
     h('label', {}, 'Description', desc), counter,

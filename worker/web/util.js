@@ -39,9 +39,14 @@ export function span(start, end) {
   return ((end ? new Date(end) : new Date()) - new Date(start)) / 1000;
 }
 
-// A refusal of the API: HTTP status, the server's message and SQLSTATE.
+// A refusal of the API: HTTP status, the server's message and SQLSTATE. The
+// text shown says both, e.g. "permission denied for function update_session (42501)".
 export class ApiError extends Error {
-  constructor(status, message, code) { super(message); this.status = status; this.code = code; }
+  constructor(status, message, code) {
+    super(code ? `${message} (${code})` : message);
+    this.status = status;
+    this.code = code;
+  }
 }
 
 const listeners = new Set();
