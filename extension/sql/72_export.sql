@@ -91,7 +91,11 @@ DECLARE
   sid uuid := aidis._find_session(s);
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  RETURN aidis._export_doc(sid);
+  -- A query, not a simple expression: the SQL function is planned at each
+  -- call, under the role calling now (a simple expression would keep the plan
+  -- made under the first role that called it in this transaction, with that
+  -- role's row-level security).
+  RETURN (SELECT aidis._export_doc(sid));
 END
 $$;
 
