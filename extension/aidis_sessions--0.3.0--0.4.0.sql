@@ -74,7 +74,7 @@ END
 $$;
 
 -- BEFORE TRUNCATE: refuse if a disconnected project has rows here; otherwise
--- take the rows out of the counters. Without arguments it guards a session
+-- take the rows out of the counters. Without arguments it checks a session
 -- table of the extension; with one (the kind) a tracked table, read as its owner.
 CREATE OR REPLACE FUNCTION aidis._track_truncate() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
@@ -1599,7 +1599,7 @@ BEGIN
             HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
   END IF;
 
-  -- Apply. The session tables keep their guard triggers (both projects are
+  -- Apply. The session tables keep their writable triggers (both projects are
   -- connected and locked).
   UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
   UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;
@@ -1844,7 +1844,7 @@ $$;
 -- project refuses the host's writes; an id cannot change under its sessions;
 -- a project with sessions or tracked rows cannot be deleted, because the
 -- host's ON DELETE CASCADE would delete them with it.
-CREATE FUNCTION aidis._host_project_guard() RETURNS trigger
+CREATE FUNCTION aidis._host_project_check() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1898,7 +1898,7 @@ DECLARE
   r record;
   changed integer;
 BEGIN
-  IF TG_OP = 'DELETE' THEN  -- the guard let it through: nothing uses it
+  IF TG_OP = 'DELETE' THEN  -- the check let it through: nothing uses it
     DELETE FROM aidis.projects p WHERE p.id = (aidis._host_project_fields(TG_RELID, OLD)).id;
     RETURN NULL;
   END IF;
@@ -2225,7 +2225,7 @@ $$;
 -- The bulk of adopt(apply => true): the sessions with their counters and
 -- stored active seconds, and their timelines, each one set-based INSERT.
 -- aidis.importing (superuser only, restored when this returns or fails) lets
--- the rows past the per-row disconnected-project guard of the session tables:
+-- the rows past the per-row disconnected-project check of the session tables:
 -- _adopt_apply checked their projects as a whole before calling this.
 CREATE FUNCTION aidis._adopt_write() RETURNS void
   LANGUAGE plpgsql VOLATILE
@@ -2357,7 +2357,7 @@ BEGIN
   FROM aidis.projects p
   WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
 
-  -- 2. Sessions and their timelines, written with the guard of the session
+  -- 2. Sessions and their timelines, written with the check of the session
   -- tables off (_adopt_write): one check of their projects here instead.
   SELECT p.name INTO disconnected
   FROM aidis.projects p
@@ -2394,8 +2394,8 @@ BEGIN
   END LOOP;
 
   -- 7. One concept of projects from now on.
-  EXECUTE format('CREATE TRIGGER zz_aidis_project_guard BEFORE UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_guard()', projects);
+  EXECUTE format('CREATE TRIGGER zz_aidis_project_check BEFORE UPDATE OR DELETE ON %s
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_mirror AFTER INSERT OR UPDATE OR DELETE ON %s
                   FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_truncate BEFORE TRUNCATE ON %s
@@ -2463,7 +2463,7 @@ $$;
 REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._estimate_tokens(text),
   aidis._adopt_column(regclass, text, text, boolean), aidis._host_project_status(text),
   aidis._host_insert_project(regclass, uuid, text, text), aidis._host_project_fields(regclass, anyelement),
-  aidis._host_project_guard(),
+  aidis._host_project_check(),
   aidis._host_project_mirror(), aidis._host_project_truncate(),
   aidis._adopt_stage(regclass, regclass, regclass, regclass, regclass, boolean),
   aidis._adopt_session_fkeys(regclass[]), aidis._adopt_set(bigint, text[]),
@@ -3674,3 +3674,20 @@ BEGIN
   RETURN aidis._format_display_id(y, n);
 END
 $$;
+
+-- "guard" is the C++ boundary; the disconnected-project check of the session
+-- tables is named for what it checks.
+ALTER FUNCTION aidis._guard_row() RENAME TO _writable_row;
+CREATE OR REPLACE FUNCTION aidis._writable_row() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_writable_row';
+DO $writable$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['aidis.session_base', 'aidis.session_deltas',
+                           'aidis.session_activities', 'aidis.session_files'] LOOP
+    EXECUTE format('ALTER TRIGGER zz_aidis_guard ON %s RENAME TO zz_aidis_writable', t);
+    EXECUTE format('ALTER TRIGGER zz_aidis_guard_truncate ON %s RENAME TO zz_aidis_writable_truncate', t);
+  END LOOP;
+END
+$writable$;

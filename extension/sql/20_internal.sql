@@ -89,8 +89,9 @@ CREATE FUNCTION aidis._track_before() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_track_before';
 CREATE FUNCTION aidis._track_after() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_track_after';
-CREATE FUNCTION aidis._guard_row() RETURNS trigger
-  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_guard_row';
+-- The disconnected-project check of the session tables (rule 8), row by row.
+CREATE FUNCTION aidis._writable_row() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_writable_row';
 
 -- Last activity including deltas not folded yet.
 CREATE FUNCTION aidis._effective_last_activity(session_id uuid, base_last_activity timestamptz)

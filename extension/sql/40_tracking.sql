@@ -75,7 +75,7 @@ END
 $$;
 
 -- BEFORE TRUNCATE: refuse if a disconnected project has rows here; otherwise
--- take the rows out of the counters. Without arguments it guards a session
+-- take the rows out of the counters. Without arguments it checks a session
 -- table of the extension; with one (the kind) a tracked table, read as its owner.
 CREATE FUNCTION aidis._track_truncate() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
@@ -202,17 +202,17 @@ SELECT aidis.track('aidis.tasks', 'task');
 SELECT aidis.track('aidis.decisions', 'decision');
 UPDATE aidis.tracked_tables SET shipped = true;
 
--- The session tables get the disconnected-project guard only.
-DO $guard$
+-- The session tables get the disconnected-project check only.
+DO $writable$
 DECLARE
   t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['aidis.session_base', 'aidis.session_deltas',
                            'aidis.session_activities', 'aidis.session_files'] LOOP
-    EXECUTE format('CREATE TRIGGER zz_aidis_guard BEFORE INSERT OR UPDATE OR DELETE ON %s
-                    FOR EACH ROW EXECUTE FUNCTION aidis._guard_row()', t);
-    EXECUTE format('CREATE TRIGGER zz_aidis_guard_truncate BEFORE TRUNCATE ON %s
+    EXECUTE format('CREATE TRIGGER zz_aidis_writable BEFORE INSERT OR UPDATE OR DELETE ON %s
+                    FOR EACH ROW EXECUTE FUNCTION aidis._writable_row()', t);
+    EXECUTE format('CREATE TRIGGER zz_aidis_writable_truncate BEFORE TRUNCATE ON %s
                     FOR EACH STATEMENT EXECUTE FUNCTION aidis._track_truncate()', t);
   END LOOP;
 END
-$guard$;
+$writable$;

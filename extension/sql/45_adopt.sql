@@ -105,7 +105,7 @@ $$;
 -- project refuses the host's writes; an id cannot change under its sessions;
 -- a project with sessions or tracked rows cannot be deleted, because the
 -- host's ON DELETE CASCADE would delete them with it.
-CREATE FUNCTION aidis._host_project_guard() RETURNS trigger
+CREATE FUNCTION aidis._host_project_check() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -159,7 +159,7 @@ DECLARE
   r record;
   changed integer;
 BEGIN
-  IF TG_OP = 'DELETE' THEN  -- the guard let it through: nothing uses it
+  IF TG_OP = 'DELETE' THEN  -- the check let it through: nothing uses it
     DELETE FROM aidis.projects p WHERE p.id = (aidis._host_project_fields(TG_RELID, OLD)).id;
     RETURN NULL;
   END IF;

@@ -16,7 +16,7 @@ $$;
 -- The bulk of adopt(apply => true): the sessions with their counters and
 -- stored active seconds, and their timelines, each one set-based INSERT.
 -- aidis.importing (superuser only, restored when this returns or fails) lets
--- the rows past the per-row disconnected-project guard of the session tables:
+-- the rows past the per-row disconnected-project check of the session tables:
 -- _adopt_apply checked their projects as a whole before calling this.
 CREATE FUNCTION aidis._adopt_write() RETURNS void
   LANGUAGE plpgsql VOLATILE
@@ -148,7 +148,7 @@ BEGIN
   FROM aidis.projects p
   WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
 
-  -- 2. Sessions and their timelines, written with the guard of the session
+  -- 2. Sessions and their timelines, written with the check of the session
   -- tables off (_adopt_write): one check of their projects here instead.
   SELECT p.name INTO disconnected
   FROM aidis.projects p
@@ -185,8 +185,8 @@ BEGIN
   END LOOP;
 
   -- 7. One concept of projects from now on.
-  EXECUTE format('CREATE TRIGGER zz_aidis_project_guard BEFORE UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_guard()', projects);
+  EXECUTE format('CREATE TRIGGER zz_aidis_project_check BEFORE UPDATE OR DELETE ON %s
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_mirror AFTER INSERT OR UPDATE OR DELETE ON %s
                   FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_truncate BEFORE TRUNCATE ON %s

@@ -110,7 +110,7 @@ BEGIN
             HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
   END IF;
 
-  -- Apply. The session tables keep their guard triggers (both projects are
+  -- Apply. The session tables keep their writable triggers (both projects are
   -- connected and locked).
   UPDATE aidis.session_base b SET project_id = dst.id, updated_at = clock_timestamp() WHERE b.id = sid;
   UPDATE aidis.session_deltas d SET project_id = dst.id WHERE d.session_id = sid;

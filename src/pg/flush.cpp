@@ -7,7 +7,7 @@
 // replication's apply worker writes them: no plan cache, no executor start-up,
 // no ON CONFLICT machinery (docs/performance.md has what that bought). What
 // SQL would have checked holds here by construction: the buffered writes
-// passed the project guard when they happened, the columns are ours and
+// passed the disconnected-project check when they happened, the columns are ours and
 // NOT NULL is checked below, and the unique keys are checked by the index
 // insert. File touches, rare (an @mention, record_file), keep a prepared SQL
 // upsert.

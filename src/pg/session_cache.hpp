@@ -1,4 +1,4 @@
-// Which session a write belongs to, and the facts the guard needs, resolved
+// Which session a write belongs to, and the facts the disconnected-project check needs, resolved
 // through the SQL functions of extension/sql/20_internal.sql and cached for
 // the transaction.
 #pragma once

@@ -98,7 +98,7 @@ void define_settings() {
   // restored when that function returns or fails.
   DefineCustomBoolVariable(
       "aidis.importing", "Internal: aidis.adopt() is writing rows it has checked as a whole.",
-      "The disconnected-project guard of the session tables lets those rows through.", &importing, false,
+      "The disconnected-project check of the session tables lets those rows through.", &importing, false,
       PGC_SUSET, GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE, nullptr, nullptr, nullptr);
   MarkGUCPrefixReserved("aidis");
 }

@@ -1,5 +1,5 @@
 // BEFORE ROW trigger of tracked tables: stamping (rule 4) and the
-// disconnected-project guard (rule 8) for rows being written.
+// disconnected-project check (rule 8) for rows being written.
 #include "pg/guard.hpp"
 #include "pg/host.hpp"
 #include "pg/writable.hpp"

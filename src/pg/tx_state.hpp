@@ -13,7 +13,7 @@ struct TxState {
   // changed" invalidation (PostgreSQL may merge repeats: count one echo).
   bool signalled_latest = false;
   bool buffer_lost = false;  // a subtransaction callback ran out of memory
-  // True while the buffer is written: those writes passed the guard when they
+  // True while the buffer is written: those writes passed the disconnected-project check when they
   // happened (a project disconnected later in the same transaction must not
   // make its earlier writes fail at commit).
   bool flushing = false;

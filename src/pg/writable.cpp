@@ -50,7 +50,7 @@ void check_row_writable(HeapTuple row, TupleDesc desc, int project_col, int sess
 
 namespace {
 
-Datum guard_row(FunctionCallInfo fcinfo) {
+Datum writable_row(FunctionCallInfo fcinfo) {
   TriggerData* data = trigger_data(fcinfo, true);
   HeapTuple result = TRIGGER_FIRED_BY_UPDATE(data->tg_event) ? data->tg_newtuple : data->tg_trigtuple;
   if (tx_state().flushing) return PointerGetDatum(result);  // checked when buffered
@@ -72,4 +72,6 @@ Datum guard_row(FunctionCallInfo fcinfo) {
 }  // namespace
 }  // namespace aidis::pg
 
-AIDIS_PG_FUNCTION(aidis_guard_row) { return aidis::pg::guard_row(fcinfo); }
+AIDIS_PG_FUNCTION(aidis_writable_row) { return aidis::pg::writable_row(fcinfo); }
+// The name the release scripts of 0.1.0 to 0.3.0 bind aidis._guard_row to.
+AIDIS_PG_FUNCTION(aidis_guard_row) { return aidis::pg::writable_row(fcinfo); }

@@ -50,7 +50,7 @@ next=$(q $dst "SELECT count(*) FROM aidis.sessions s, aidis.start_session(agent 
                WHERE n.display_id > s.display_id AND s.id <> n.id")
 total=$(q $dst "SELECT count(*) - 1 FROM aidis.sessions")
 ok "$([[ $next == "$total" ]] && echo 0 || echo 1)" "display ids continue after the restored ones"
-# The DDL event triggers come back with the extension and guard the restored host table.
+# The DDL event triggers come back with the extension and check the restored host table.
 ok "$([[ $(q $dst "SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
                    WHERE e.extname = 'aidis_sessions' AND d.deptype = 'e'
                      AND d.classid = 'pg_event_trigger'::regclass") == 2 ]] && echo 0 || echo 1)" \

@@ -407,8 +407,8 @@ FROM unnest(ARRAY['contexts', 'tasks', 'decisions']) AS t;
 SELECT trigger_is('aidis', t, 'zz_aidis_track_after', 'aidis', '_track_after',
                   'aidis.' || t || ': the counting trigger runs aidis._track_after')
 FROM unnest(ARRAY['contexts', 'tasks', 'decisions']) AS t;
-SELECT trigger_is('aidis', t, 'zz_aidis_guard', 'aidis', '_guard_row',
-                  'aidis.' || t || ': the guard trigger runs aidis._guard_row')
+SELECT trigger_is('aidis', t, 'zz_aidis_writable', 'aidis', '_writable_row',
+                  'aidis.' || t || ': the writable trigger runs aidis._writable_row')
 FROM unnest(ARRAY['session_base', 'session_activities', 'session_files', 'session_deltas']) AS t;
 SELECT results_eq(
   $$SELECT tbl::text, kind FROM aidis.tracked_tables WHERE shipped ORDER BY 1$$,

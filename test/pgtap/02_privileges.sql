@@ -230,7 +230,7 @@ SELECT is_empty(
 SET LOCAL ROLE aidis_admin;
 SELECT lives_ok($$SELECT aidis.disconnect_project('tap-priv-p')$$, 'admin disconnects tap-priv-p');
 RESET ROLE;
-SET LOCAL session_replication_role = replica;  -- fixture only: bypass the guard to seed a delta row
+SET LOCAL session_replication_role = replica;  -- fixture only: bypass the disconnected-project check to seed a delta row
 INSERT INTO aidis.session_deltas (session_id, slot, project_id, input_tokens) SELECT ps, 9999, p, 7 FROM fx;
 INSERT INTO aidis.session_deltas (session_id, slot, project_id, input_tokens) SELECT qs, 9999, q, 7 FROM fx;
 SET LOCAL session_replication_role = origin;

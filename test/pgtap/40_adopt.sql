@@ -167,9 +167,9 @@ SELECT is_empty($$SELECT 1 FROM aidis.session_base
                 'ended sessions store the active seconds of their timeline, as when a session ends');
 SELECT is((SELECT active_seconds FROM aidis.session_base WHERE display_id = 'SES-2024-0001'), 5700::bigint,
           'a historic session''s active seconds');
-SELECT is(current_setting('aidis.importing'), 'off', 'the guard of the session tables is back on after the import');
+SELECT is(current_setting('aidis.importing'), 'off', 'the check of the session tables is back on after the import');
 SET LOCAL ROLE aidis_admin;
-SELECT throws_ok($$SET aidis.importing = on$$, '42501', NULL, 'only a superuser can turn that guard off');
+SELECT throws_ok($$SET aidis.importing = on$$, '42501', NULL, 'only a superuser can turn that check off');
 RESET ROLE;
 SELECT is((SELECT array_agg(display_id || ':' || p.name ORDER BY display_id) FROM aidis.session_base s
            JOIN aidis.projects p ON p.id = s.project_id WHERE display_id IN ('SES-2024-0003', 'SES-2025-0001', 'SES-2025-0002')),

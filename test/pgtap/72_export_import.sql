@@ -70,7 +70,7 @@ RESET ROLE;
 -- ---------------------------------------------------------------- imports (as an admin)
 SELECT throws_ok($$SELECT * FROM aidis.session_import((SELECT doc FROM fx))$$, '23505', NULL,
                  'a session that exists is refused');
-SET session_replication_role = replica;  -- (the guard of disconnected projects)
+SET session_replication_role = replica;  -- (the disconnected-project check)
 DELETE FROM aidis.session_activities WHERE session_id = (SELECT gs FROM fx);
 DELETE FROM aidis.session_base WHERE id = (SELECT gs FROM fx);
 DELETE FROM aidis.decisions WHERE session_id = (SELECT gs FROM fx);

@@ -1,4 +1,4 @@
--- pgTAP: the disconnected-project guard (rule 8 of docs/design.md).
+-- pgTAP: the disconnected-project check (rule 8 of docs/design.md): writes into a disconnected project are refused.
 -- After aidis.disconnect_project(P), every INSERT, UPDATE, DELETE, MERGE, COPY
 -- and TRUNCATE touching P's rows in any tracked table (the shipped ones and a
 -- host table tracked with aidis.track) or in a session table fails with 55000,
