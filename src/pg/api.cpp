@@ -20,15 +20,12 @@ AIDIS_PG_FUNCTION(aidis_session_timeout) {
   PG_RETURN_INTERVAL_P(result);
 }
 
-// NULL for 'infinity' (PostgreSQL 15 has no infinite interval); the check
-// hook accepted the value.
+// NULL for 'infinity' (PostgreSQL 15 has no infinite interval).
 AIDIS_PG_FUNCTION(aidis_session_retention) {
-  const char* value = pg::session_retention_setting != nullptr ? pg::session_retention_setting : "1 year";
-  if (pg_strcasecmp(value, "infinity") == 0) PG_RETURN_NULL();
-  return pg::call([&]() -> Datum {
-    return DirectFunctionCall3(interval_in, CStringGetDatum(value), ObjectIdGetDatum(InvalidOid),
-                               Int32GetDatum(-1));
-  });
+  if (pg::session_retention.infinite) PG_RETURN_NULL();
+  auto* result = static_cast<Interval*>(pg::call([]() -> void* { return palloc(sizeof(Interval)); }));
+  *result = pg::session_retention.interval;
+  PG_RETURN_INTERVAL_P(result);
 }
 
 namespace {

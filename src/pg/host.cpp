@@ -10,7 +10,9 @@
 // as the extension owner, from the uuids and counts returned.
 #include "pg/host.hpp"
 
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "pg/guard.hpp"
 
@@ -121,51 +123,59 @@ class AsTableOwner {
   int nest_level_ = 0;
 };
 
-// aidis._host_rows(tbl, sid, pid): (session_id, project_id, n) for the rows
-// of tbl, grouped, optionally only those of session sid and project pid.
-Datum host_rows(FunctionCallInfo fcinfo) {
-  if (PG_ARGISNULL(0)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table must not be NULL");
-  call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+// Runs `sql` (a SELECT with uuid parameters `values`) on a host table as its
+// owner and returns its rows, of the column types `columns`, as the result set
+// of the calling set-returning function.
+Datum owner_query_rows(FunctionCallInfo fcinfo, const HostTable& table, const std::string& sql,
+                       std::vector<Datum> values, const std::vector<Oid>& columns) {
+  std::vector<Oid> types(values.size(), UUIDOID);
+  // Owned here, not in the guarded lambda: an error longjmps out of that frame.
+  std::vector<Datum> out(columns.size());
+  std::unique_ptr<bool[]> nulls(new bool[columns.size()]);
   auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-
-  std::optional<HostTable> found = open_host_table(PG_GETARG_OID(0), AccessShareLock, true);
-  if (!found) return Datum(0);
-  const HostTable& table = *found;
-  std::string sql = "SELECT t.session_id, t.project_id, pg_catalog.count(*) FROM " + table.name + " t";
-  Datum values[2];
-  Oid types[2] = {UUIDOID, UUIDOID};
-  int nargs = 0;
-  for (int arg = 1; arg <= 2; ++arg) {
-    if (PG_ARGISNULL(arg)) continue;
-    values[nargs++] = PG_GETARG_DATUM(arg);
-    sql += (nargs == 1 ? " WHERE t." : " AND t.") + std::string(arg == 1 ? "session_id" : "project_id") +
-           " OPERATOR(pg_catalog.=) $" + std::to_string(nargs);
-  }
-  sql += " GROUP BY 1, 2";
-
   call([] {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
   });
   AsTableOwner as_owner(table.owner);
   call([&] {
-    if (SPI_execute_with_args(sql.c_str(), nargs, types, values, nullptr, true, 0) != SPI_OK_SELECT)
+    if (SPI_execute_with_args(sql.c_str(), static_cast<int>(values.size()), types.data(), values.data(),
+                              nullptr, true, 0) != SPI_OK_SELECT)
       elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
     TupleDesc desc = SPI_tuptable->tupdesc;
-    if (desc->natts != 3 || TupleDescAttr(desc, 0)->atttypid != UUIDOID ||
-        TupleDescAttr(desc, 1)->atttypid != UUIDOID || TupleDescAttr(desc, 2)->atttypid != INT8OID)
-      elog(ERROR, "unexpected result type of: %s", sql.c_str());
+    bool typed = desc->natts == static_cast<int>(columns.size());
+    for (int col = 0; typed && col < desc->natts; ++col)
+      typed = TupleDescAttr(desc, col)->atttypid == columns[col];
+    if (!typed) elog(ERROR, "unexpected result type of: %s", sql.c_str());
     for (uint64 row = 0; row < SPI_processed; ++row) {
       CHECK_FOR_INTERRUPTS();
-      Datum out[3];
-      bool nulls[3];
-      for (int col = 0; col < 3; ++col)
+      for (int col = 0; col < desc->natts; ++col)
         out[col] = SPI_getbinval(SPI_tuptable->vals[row], desc, col + 1, &nulls[col]);
-      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, nulls);
+      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out.data(), nulls.get());
     }
   });
   as_owner.finish();
   call([] { SPI_finish(); });
   return Datum(0);
+}
+
+// aidis._host_rows(tbl, sid, pid): (session_id, project_id, n) for the rows
+// of tbl, grouped, optionally only those of session sid and project pid.
+Datum host_rows(FunctionCallInfo fcinfo) {
+  if (PG_ARGISNULL(0)) throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table must not be NULL");
+  call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
+  std::optional<HostTable> found = open_host_table(PG_GETARG_OID(0), AccessShareLock, true);
+  if (!found) return Datum(0);
+  std::string sql = "SELECT t.session_id, t.project_id, pg_catalog.count(*) FROM " + found->name + " t";
+  std::vector<Datum> values;
+  for (int arg = 1; arg <= 2; ++arg) {
+    if (PG_ARGISNULL(arg)) continue;
+    values.push_back(PG_GETARG_DATUM(arg));
+    sql += (values.size() == 1 ? " WHERE t." : " AND t.") +
+           std::string(arg == 1 ? "session_id" : "project_id") + " OPERATOR(pg_catalog.=) $" +
+           std::to_string(values.size());
+  }
+  sql += " GROUP BY 1, 2";
+  return owner_query_rows(fcinfo, *found, sql, std::move(values), {UUIDOID, UUIDOID, INT8OID});
 }
 
 // aidis._host_ids(tbl, sid): (id as text, project_id) of the rows of session
@@ -174,39 +184,11 @@ Datum host_ids(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
     throw Error(ERRCODE_INVALID_PARAMETER_VALUE, "table and session must not be NULL");
   call([&] { InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC); });
-  auto* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-
   std::optional<HostTable> found = open_host_table(PG_GETARG_OID(0), AccessShareLock, true);
   if (!found || !found->has_id) return Datum(0);
-  const HostTable& table = *found;
-  std::string sql = "SELECT t.id::pg_catalog.text, t.project_id FROM " + table.name +
+  std::string sql = "SELECT t.id::pg_catalog.text, t.project_id FROM " + found->name +
                     " t WHERE t.session_id OPERATOR(pg_catalog.=) $1";
-  Datum values[1] = {PG_GETARG_DATUM(1)};
-  Oid types[1] = {UUIDOID};
-
-  call([] {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  });
-  AsTableOwner as_owner(table.owner);
-  call([&] {
-    if (SPI_execute_with_args(sql.c_str(), 1, types, values, nullptr, true, 0) != SPI_OK_SELECT)
-      elog(ERROR, "SPI_execute_with_args failed for: %s", sql.c_str());
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    if (desc->natts != 2 || TupleDescAttr(desc, 0)->atttypid != TEXTOID ||
-        TupleDescAttr(desc, 1)->atttypid != UUIDOID)
-      elog(ERROR, "unexpected result type of: %s", sql.c_str());
-    for (uint64 row = 0; row < SPI_processed; ++row) {
-      CHECK_FOR_INTERRUPTS();
-      Datum out[2];
-      bool nulls[2];
-      for (int col = 0; col < 2; ++col)
-        out[col] = SPI_getbinval(SPI_tuptable->vals[row], desc, col + 1, &nulls[col]);
-      tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, out, nulls);
-    }
-  });
-  as_owner.finish();
-  call([] { SPI_finish(); });
-  return Datum(0);
+  return owner_query_rows(fcinfo, *found, sql, {PG_GETARG_DATUM(1)}, {TEXTOID, UUIDOID});
 }
 
 // Runs `sql` (an UPDATE with `nargs` uuid parameters) on a host table as its

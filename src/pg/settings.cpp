@@ -1,6 +1,7 @@
 #include "pg/settings.hpp"
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/uuid.hpp"
@@ -14,12 +15,13 @@ extern "C" {
 namespace aidis::pg {
 
 int session_timeout_seconds = 2 * 60 * 60;
-char* session_retention_setting = nullptr;
+Retention session_retention;
 bool importing = false;
 
 namespace {
 
 char* bound_session_setting = nullptr;
+char* session_retention_setting = nullptr;
 struct config_generic* bound_session_guc = nullptr;
 
 // aidis.session_id is a session uuid or empty: a typo must not silently
@@ -38,28 +40,47 @@ bool check_bound_session(char** value, void**, GucSource) {
   return valid;
 }
 
-// aidis.session_retention: a positive interval, or 'infinity' (keep everything).
-bool check_retention(char** value, void**, GucSource) {
-  if (*value != nullptr && pg_strcasecmp(*value, "infinity") == 0) return true;
+// aidis.session_retention: a positive interval, or 'infinity' (keep
+// everything). Read once, here: the value goes to the assign hook as GUC
+// "extra" (malloc'd, as PostgreSQL frees it), and from there to the readers.
+bool check_retention(char** value, void** extra, GucSource) {
+  Retention parsed;
   std::string problem = "it is not positive";
-  try {
-    const char* text = *value != nullptr ? *value : "";
-    if (call([&]() -> bool {
-          Datum parsed = DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+  bool valid = false;
+  if (*value != nullptr && pg_strcasecmp(*value, "infinity") == 0) {
+    parsed.infinite = true;
+    valid = true;
+  } else {
+    try {
+      const char* text = *value != nullptr ? *value : "";
+      valid = call([&]() -> bool {
+        Datum interval = DirectFunctionCall3(interval_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
                                              Int32GetDatum(-1));
-          Interval zero{};
-          return DatumGetBool(DirectFunctionCall2(interval_gt, parsed, IntervalPGetDatum(&zero)));
-        }))
-      return true;
-  } catch (const PgError& e) {
-    problem = e.what();
-  } catch (...) {
-    problem = "it could not be read";
+        parsed.interval = *DatumGetIntervalP(interval);
+        Interval zero{};
+        return DatumGetBool(DirectFunctionCall2(interval_gt, interval, IntervalPGetDatum(&zero)));
+      });
+    } catch (const PgError& e) {
+      problem = e.what();
+    } catch (...) {
+      problem = "it could not be read";
+    }
   }
-  GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
-  GUC_check_errdetail("aidis.session_retention must be a positive interval or 'infinity' (%s).",
-                      problem.c_str());
-  return false;
+  if (!valid) {
+    GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+    GUC_check_errdetail("aidis.session_retention must be a positive interval or 'infinity' (%s).",
+                        problem.c_str());
+    return false;
+  }
+  void* copy = std::malloc(sizeof(Retention));
+  if (copy == nullptr) return false;
+  std::memcpy(copy, &parsed, sizeof(Retention));
+  *extra = copy;
+  return true;
+}
+
+void assign_retention(const char*, void* extra) {
+  if (extra != nullptr) session_retention = *static_cast<const Retention*>(extra);
 }
 
 }  // namespace
@@ -85,7 +106,7 @@ void define_settings() {
       "aidis.session_retention", "Age after which the timeline of an ended session is compacted.",
       "aidis.compact_activity() folds older events of ended sessions into one summary per session, "
       "day and kind; 'infinity' keeps everything.",
-      &session_retention_setting, "1 year", PGC_SUSET, 0, check_retention, nullptr, nullptr);
+      &session_retention_setting, "1 year", PGC_SUSET, 0, check_retention, assign_retention, nullptr);
   DefineCustomStringVariable(
       "aidis.session_id", "The session bound to this connection or transaction.",
       "Set by aidis.start_session() and aidis.use_session(), or SET LOCAL by a pooled client; "

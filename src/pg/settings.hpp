@@ -3,12 +3,19 @@
 // internal importing switch.
 #pragma once
 
+#include "pg/postgres.hpp"
+
 namespace aidis::pg {
 
 // aidis.session_timeout, in seconds.
 extern int session_timeout_seconds;
-// aidis.session_retention: an interval, or 'infinity' (docs/retention.md).
-extern char* session_retention_setting;
+// aidis.session_retention: an interval, or 'infinity' (docs/retention.md),
+// as its check hook read it.
+struct Retention {
+  bool infinite = false;
+  Interval interval{};
+};
+extern Retention session_retention;
 // aidis.importing: aidis.adopt() is writing rows it has checked as a whole.
 extern bool importing;
 
