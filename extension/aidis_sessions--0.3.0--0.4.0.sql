@@ -91,12 +91,8 @@ BEGIN
     SELECT p.name INTO pname FROM aidis._host_rows(TG_RELID) h JOIN aidis.projects p ON p.id = h.project_id
     WHERE p.status = 'disconnected' LIMIT 1;
   END IF;
-  IF pname IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('%s holds rows of a disconnected project; TRUNCATE would delete them.', TG_RELID::regclass),
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(
+    pname, format('%s holds rows of a disconnected project; TRUNCATE would delete them.', TG_RELID::regclass));
   IF TG_NARGS > 0 THEN
     PERFORM aidis._adjust_created(TG_RELID::regclass, TG_ARGV[0], -1);
   END IF;
@@ -273,12 +269,7 @@ BEGIN
   SELECT p.name INTO pname
   FROM unnest(ids) AS x(id) JOIN aidis.session_base b ON b.id = x.id JOIN aidis.projects p ON p.id = b.project_id
   WHERE p.status = 'disconnected' ORDER BY p.name LIMIT 1;
-  IF pname IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = why,
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(pname, why);
   EXECUTE format('UPDATE aidis.session_base b SET %1$I = b.%1$I + x.diff
                   FROM unnest($1, $2) AS x(id, diff) WHERE b.id = x.id', counter)
   USING ids, diffs;
@@ -1855,12 +1846,7 @@ DECLARE
   used boolean;
 BEGIN
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = pid;
-  IF proj.status = 'disconnected' THEN
-    RAISE EXCEPTION 'project "%" is disconnected', proj.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Nothing reads or writes the data of a disconnected project.',
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(CASE WHEN proj.status = 'disconnected' THEN proj.name END);
   IF TG_OP = 'UPDATE' THEN
     IF (aidis._host_project_fields(TG_RELID, NEW)).id IS DISTINCT FROM pid THEN
       RAISE EXCEPTION 'the id of project "%" cannot change', proj.name
@@ -2364,12 +2350,7 @@ BEGIN
   WHERE p.status = 'disconnected'
     AND p.id IN (SELECT s.project_id FROM pg_temp.adopt_sessions s)
   ORDER BY p.name LIMIT 1;
-  IF disconnected IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', disconnected
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Host sessions of a disconnected project cannot be imported.',
-            HINT = 'An aidis_admin can run aidis.reconnect_project() first.';
-  END IF;
+  PERFORM aidis._refuse_disconnected(disconnected, 'Host sessions of a disconnected project cannot be imported.');
   PERFORM aidis._adopt_write();
   -- Rows naming sessions the extension had before count for them too.
   UPDATE aidis.session_base b
@@ -3474,8 +3455,7 @@ BEGIN
       INSERT INTO aidis.projects (id, name, root_directory) VALUES (pid, pname, doc #>> '{project,root_directory}');
     END IF;
   ELSIF pstatus = 'disconnected' THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Reconnect it with aidis.reconnect_project() first.';
+    PERFORM aidis._refuse_disconnected(pname, 'Sessions of a disconnected project cannot be imported.');
   END IF;
 
   -- The session with its counters as exported (folded: no pending deltas).
@@ -3691,3 +3671,27 @@ BEGIN
   END LOOP;
 END
 $writable$;
+
+-- One refusal of writes into a disconnected project.
+CREATE FUNCTION aidis._refuse_disconnected(pname text, why text DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF pname IS NOT NULL THEN
+    RAISE EXCEPTION 'project "%" is disconnected', pname
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = COALESCE(why, 'Nothing reads or writes the data of a disconnected project.'),
+            HINT = 'An aidis_admin can run aidis.reconnect_project().';
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION aidis._refuse_disconnected(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION aidis._refuse_if_disconnected(pid uuid) RETURNS void
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._refuse_disconnected(
+    (SELECT p.name FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected'))
+$$;

@@ -350,21 +350,29 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION aidis._refuse_if_disconnected(pid uuid) RETURNS void
-  LANGUAGE plpgsql STABLE
+-- The refusal of rule 8, the one error every path raises (55000): `pname`
+-- is the disconnected project found (NULL: nothing to refuse), `why` what
+-- would have happened to its data.
+CREATE FUNCTION aidis._refuse_disconnected(pname text, why text DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  pname text;
 BEGIN
-  SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected';
-  IF FOUND THEN
+  IF pname IS NOT NULL THEN
     RAISE EXCEPTION 'project "%" is disconnected', pname
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Nothing reads or writes the data of a disconnected project.',
+            DETAIL = COALESCE(why, 'Nothing reads or writes the data of a disconnected project.'),
             HINT = 'An aidis_admin can run aidis.reconnect_project().';
   END IF;
 END
+$$;
+
+CREATE FUNCTION aidis._refuse_if_disconnected(pid uuid) RETURNS void
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT aidis._refuse_disconnected(
+    (SELECT p.name FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected'))
 $$;
 
 -- Timeline entries written by lifecycle functions (tracked writes go through the buffer).

@@ -92,12 +92,8 @@ BEGIN
     SELECT p.name INTO pname FROM aidis._host_rows(TG_RELID) h JOIN aidis.projects p ON p.id = h.project_id
     WHERE p.status = 'disconnected' LIMIT 1;
   END IF;
-  IF pname IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = format('%s holds rows of a disconnected project; TRUNCATE would delete them.', TG_RELID::regclass),
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(
+    pname, format('%s holds rows of a disconnected project; TRUNCATE would delete them.', TG_RELID::regclass));
   IF TG_NARGS > 0 THEN
     PERFORM aidis._adjust_created(TG_RELID::regclass, TG_ARGV[0], -1);
   END IF;

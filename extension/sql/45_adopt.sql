@@ -116,12 +116,7 @@ DECLARE
   used boolean;
 BEGIN
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = pid;
-  IF proj.status = 'disconnected' THEN
-    RAISE EXCEPTION 'project "%" is disconnected', proj.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Nothing reads or writes the data of a disconnected project.',
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(CASE WHEN proj.status = 'disconnected' THEN proj.name END);
   IF TG_OP = 'UPDATE' THEN
     IF (aidis._host_project_fields(TG_RELID, NEW)).id IS DISTINCT FROM pid THEN
       RAISE EXCEPTION 'the id of project "%" cannot change', proj.name

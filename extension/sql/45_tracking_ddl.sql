@@ -73,12 +73,7 @@ BEGIN
   SELECT p.name INTO pname
   FROM unnest(ids) AS x(id) JOIN aidis.session_base b ON b.id = x.id JOIN aidis.projects p ON p.id = b.project_id
   WHERE p.status = 'disconnected' ORDER BY p.name LIMIT 1;
-  IF pname IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = why,
-            HINT = 'An aidis_admin can run aidis.reconnect_project().';
-  END IF;
+  PERFORM aidis._refuse_disconnected(pname, why);
   EXECUTE format('UPDATE aidis.session_base b SET %1$I = b.%1$I + x.diff
                   FROM unnest($1, $2) AS x(id, diff) WHERE b.id = x.id', counter)
   USING ids, diffs;

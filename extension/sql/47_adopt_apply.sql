@@ -155,12 +155,7 @@ BEGIN
   WHERE p.status = 'disconnected'
     AND p.id IN (SELECT s.project_id FROM pg_temp.adopt_sessions s)
   ORDER BY p.name LIMIT 1;
-  IF disconnected IS NOT NULL THEN
-    RAISE EXCEPTION 'project "%" is disconnected', disconnected
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Host sessions of a disconnected project cannot be imported.',
-            HINT = 'An aidis_admin can run aidis.reconnect_project() first.';
-  END IF;
+  PERFORM aidis._refuse_disconnected(disconnected, 'Host sessions of a disconnected project cannot be imported.');
   PERFORM aidis._adopt_write();
   -- Rows naming sessions the extension had before count for them too.
   UPDATE aidis.session_base b

@@ -57,8 +57,7 @@ BEGIN
       INSERT INTO aidis.projects (id, name, root_directory) VALUES (pid, pname, doc #>> '{project,root_directory}');
     END IF;
   ELSIF pstatus = 'disconnected' THEN
-    RAISE EXCEPTION 'project "%" is disconnected', pname
-      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Reconnect it with aidis.reconnect_project() first.';
+    PERFORM aidis._refuse_disconnected(pname, 'Sessions of a disconnected project cannot be imported.');
   END IF;
 
   -- The session with its counters as exported (folded: no pending deltas).
