@@ -3695,3 +3695,47 @@ AS $$
   SELECT aidis._refuse_disconnected(
     (SELECT p.name FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected'))
 $$;
+
+-- The pages of a session's rows share how the session is found.
+CREATE FUNCTION aidis._paged_session(s text, lim integer, off integer) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();
+  PERFORM aidis._check_page(lim, off, 1000);
+  RETURN aidis._find_session(s);
+END
+$$;
+REVOKE ALL ON FUNCTION aidis._paged_session(text, integer, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._paged_session(text, integer, integer) TO aidis_reader;
+
+CREATE OR REPLACE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
+BEGIN
+  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
+               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.tasks LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
+BEGIN
+  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
+               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.decisions LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
+BEGIN
+  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
+               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+END
+$$;

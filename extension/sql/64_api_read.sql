@@ -59,50 +59,45 @@ AS $$
     'resumed', s.updated_at > s.created_at)
 $$;
 
--- The session's own rows of the shipped tables, oldest first.
-CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.contexts
+-- The session a page of its rows is read for: this transaction's own work
+-- flushed first, the paging checked (22023), the session found.
+CREATE FUNCTION aidis._paged_session(s text, lim integer, off integer) RETURNS uuid
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  PERFORM aidis._flush_pending();
   PERFORM aidis._check_page(lim, off, 1000);
-  sid := aidis._find_session(s);
+  RETURN aidis._find_session(s);
+END
+$$;
+
+-- The session's own rows of the shipped tables, oldest first.
+CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
+BEGIN
   RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
                ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
 END
 $$;
 
 CREATE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.tasks
-  LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog, pg_temp
+  RETURNS SETOF aidis.tasks LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid;
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  PERFORM aidis._check_page(lim, off, 1000);
-  sid := aidis._find_session(s);
   RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
                ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
 END
 $$;
 
 CREATE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.decisions
-  LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog, pg_temp
+  RETURNS SETOF aidis.decisions LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid;
+DECLARE sid uuid := aidis._paged_session(s, lim, off);
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  PERFORM aidis._check_page(lim, off, 1000);
-  sid := aidis._find_session(s);
   RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
                ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
 END

@@ -36,6 +36,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._substring_pattern(text),
   aidis._list_connected_session_ids(text, uuid, text, integer, integer),
   aidis._check_page(integer, bigint, integer),
+  aidis._paged_session(text, integer, integer),
   aidis._wanted_status(text),
   aidis._period_span(text),
   aidis._wall_seconds(timestamptz, timestamptz),
