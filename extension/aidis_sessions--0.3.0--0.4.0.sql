@@ -1573,22 +1573,11 @@ BEGIN
       'moves', moves);
   END IF;
 
-  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
-    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
-  END IF;
-  issued := split_part(token, '.', 1)::bigint;
-  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
-    RAISE EXCEPTION 'confirmation token does not match this reassignment'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
-            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
-  END IF;
-  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
-    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
-  END IF;
+  issued := aidis._token_issued(token, 'aidis.reassign_project(s, project)');
+  PERFORM aidis._check_confirmation(
+    token, aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued), issued, 'this reassignment',
+    'It was issued for another session or project, or the session changed since (or the token was already used).',
+    'aidis.reassign_project(s, project)');
 
   -- Apply. The session tables keep their writable triggers (both projects are
   -- connected and locked).
@@ -3009,6 +2998,39 @@ AS $$
                                                      'UTF8')), 'hex'), 32)
   FROM aidis.api_secret k
 $$;
+
+
+CREATE FUNCTION aidis._token_issued(token text, call text) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = format('Call %s without a token to get one.', call);
+  END IF;
+  RETURN split_part(token, '.', 1)::bigint;
+END
+$$;
+
+CREATE FUNCTION aidis._check_confirmation(token text, expected text, issued bigint, what text, why text,
+                                          call text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF token <> expected THEN
+    RAISE EXCEPTION 'confirmation token does not match %', what
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = why,
+            HINT = format('Call %s without a token to get a new one.', call);
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value', HINT = format('Call %s without a token to get a new one.', call);
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION aidis._token_issued(text, text), aidis._check_confirmation(text, text, bigint, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aidis._confirm_token(text, bigint, text[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION aidis._reassign_token(sid uuid, source uuid, target uuid, state timestamptz, issued bigint)
@@ -3105,22 +3127,11 @@ BEGIN
       'moves', moves);
   END IF;
 
-  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
-    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Call aidis.delete_session(s) without a token to get one.';
-  END IF;
-  issued := split_part(token, '.', 1)::bigint;
-  IF token <> aidis._delete_token(sid, target, aidis._deletion_state(sid), issued) THEN
-    RAISE EXCEPTION 'confirmation token does not match this deletion'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'It was issued for another session, the session or the session receiving its work changed since (or the token was already used).',
-            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
-  END IF;
-  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
-    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
-  END IF;
+  issued := aidis._token_issued(token, 'aidis.delete_session(s)');
+  PERFORM aidis._check_confirmation(
+    token, aidis._delete_token(sid, target, aidis._deletion_state(sid), issued), issued, 'this deletion',
+    'It was issued for another session, the session or the session receiving its work changed since (or the token was already used).',
+    'aidis.delete_session(s)');
 
   -- Apply.
   target := COALESCE(target, aidis._holder_session(cur.project_id));

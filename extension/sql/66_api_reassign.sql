@@ -27,6 +27,41 @@ AS $$
   FROM aidis.api_secret k
 $$;
 
+-- The time a confirmation token was issued; a token of another form is 22023
+-- (`call`: how to get one).
+CREATE FUNCTION aidis._token_issued(token text, call text) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
+    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
+      HINT = format('Call %s without a token to get one.', call);
+  END IF;
+  RETURN split_part(token, '.', 1)::bigint;
+END
+$$;
+
+-- A token that is not the one this change would issue now (`expected`), or
+-- older than 10 minutes, is 22023: `what` the change, `why` what differs.
+CREATE FUNCTION aidis._check_confirmation(token text, expected text, issued bigint, what text, why text,
+                                          call text) RETURNS void
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF token <> expected THEN
+    RAISE EXCEPTION 'confirmation token does not match %', what
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = why,
+            HINT = format('Call %s without a token to get a new one.', call);
+  END IF;
+  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
+    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
+      USING ERRCODE = 'invalid_parameter_value', HINT = format('Call %s without a token to get a new one.', call);
+  END IF;
+END
+$$;
+
 CREATE FUNCTION aidis._reassign_token(sid uuid, source uuid, target uuid, state timestamptz, issued bigint)
   RETURNS text
   LANGUAGE sql STABLE
@@ -93,22 +128,11 @@ BEGIN
       'moves', moves);
   END IF;
 
-  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
-    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Call aidis.reassign_project(s, project) without a token to get one.';
-  END IF;
-  issued := split_part(token, '.', 1)::bigint;
-  IF token <> aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued) THEN
-    RAISE EXCEPTION 'confirmation token does not match this reassignment'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'It was issued for another session or project, or the session changed since (or the token was already used).',
-            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
-  END IF;
-  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
-    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Call aidis.reassign_project(s, project) without a token to get a new one.';
-  END IF;
+  issued := aidis._token_issued(token, 'aidis.reassign_project(s, project)');
+  PERFORM aidis._check_confirmation(
+    token, aidis._reassign_token(sid, src.id, dst.id, cur.updated_at, issued), issued, 'this reassignment',
+    'It was issued for another session or project, or the session changed since (or the token was already used).',
+    'aidis.reassign_project(s, project)');
 
   -- Apply. The session tables keep their writable triggers (both projects are
   -- connected and locked).

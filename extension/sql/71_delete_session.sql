@@ -134,22 +134,11 @@ BEGIN
       'moves', moves);
   END IF;
 
-  IF token !~ '^[0-9]{1,12}\.[0-9a-f]{32}$' THEN
-    RAISE EXCEPTION 'malformed confirmation token' USING ERRCODE = 'invalid_parameter_value',
-      HINT = 'Call aidis.delete_session(s) without a token to get one.';
-  END IF;
-  issued := split_part(token, '.', 1)::bigint;
-  IF token <> aidis._delete_token(sid, target, aidis._deletion_state(sid), issued) THEN
-    RAISE EXCEPTION 'confirmation token does not match this deletion'
-      USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'It was issued for another session, the session or the session receiving its work changed since (or the token was already used).',
-            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
-  END IF;
-  IF issued + 600 < extract(epoch FROM clock_timestamp()) THEN
-    RAISE EXCEPTION 'confirmation token expired at %', to_timestamp(issued + 600)
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Call aidis.delete_session(s) without a token to get a new one.';
-  END IF;
+  issued := aidis._token_issued(token, 'aidis.delete_session(s)');
+  PERFORM aidis._check_confirmation(
+    token, aidis._delete_token(sid, target, aidis._deletion_state(sid), issued), issued, 'this deletion',
+    'It was issued for another session, the session or the session receiving its work changed since (or the token was already used).',
+    'aidis.delete_session(s)');
 
   -- Apply.
   target := COALESCE(target, aidis._holder_session(cur.project_id));
