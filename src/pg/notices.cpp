@@ -7,6 +7,7 @@
 
 extern "C" {
 #include "commands/async.h"
+#include "utils/fmgrprotos.h"
 #include "utils/json.h"
 }
 
@@ -31,6 +32,15 @@ std::string payload(const core::ActivityNotices::Notice& n, const char* at) {
   return out;
 }
 
+// The share of the notification queue in use (pg_notification_queue_usage()).
+double queue_usage() {
+  return call([] {
+    LOCAL_FCINFO(fcinfo, 0);
+    InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
+    return DatumGetFloat8(pg_notification_queue_usage(fcinfo));
+  });
+}
+
 }  // namespace
 
 void note_activity(const std::vector<core::SessionDelta>& deltas) {
@@ -43,6 +53,12 @@ void announce_activity() {
   TimestampTz now = GetCurrentTimestamp();
   auto due = notices().due(now);
   if (due.empty()) return;
+  // Best effort: a queue filling up (a listener stopped reading) makes
+  // committing notifications fail; tracked writes must not.
+  if (queue_usage() > 0.5) {
+    notices().aborted();
+    return;
+  }
   char at[MAXDATELEN + 1];
   call([&] { JsonEncodeDateTime(at, TimestampTzGetDatum(now), TIMESTAMPTZOID, nullptr); });
   for (const auto& n : due) {
