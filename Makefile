@@ -5,11 +5,11 @@ MODULE_big  = aidis_sessions
 
 # Pure C++ logic (no postgres.h) and the PostgreSQL-facing layer.
 CORE_OBJS = src/core/tx_buffer.o src/core/agent.o src/core/uuid.o src/core/event_data.o \
-            src/core/text_signals.o src/core/scoring.o src/core/search_text.o
+            src/core/text_signals.o src/core/scoring.o src/core/search_text.o src/core/activity_notices.o
 PG_OBJS   = src/pg/module.o src/pg/settings.o src/pg/transaction.o src/pg/backend_cache.o \
             src/pg/uuid_datum.o src/pg/guard.o src/pg/spi.o src/pg/session_cache.o src/pg/tuple.o \
             src/pg/stamping.o src/pg/counters.o src/pg/flush.o src/pg/writable.o src/pg/api.o \
-            src/pg/scoring.o src/pg/search.o src/pg/args.o src/pg/host.o
+            src/pg/scoring.o src/pg/search.o src/pg/args.o src/pg/host.o src/pg/notices.o
 OBJS      = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is assembled from one file per concept, in order. Earlier

@@ -165,6 +165,9 @@ fi
 if [[ -f bench/compact.sh ]]; then
   run_suite "bench compact smoke" bash bench/compact.sh --smoke --reuse || true
 fi
+if [[ -f bench/serve.sh ]]; then
+  run_suite "bench serve smoke" bash bench/serve.sh --smoke || true
+fi
 
 # The suites that print dates, once per weekday in zones around the date line
 # (each in its own cluster with a moved clock); not when this run is one of them.

@@ -19,6 +19,7 @@
 
 #include "core/event_data.hpp"
 #include "pg/guard.hpp"
+#include "pg/notices.hpp"
 #include "pg/tx_state.hpp"
 #include "pg/session_cache.hpp"
 #include "pg/spi.hpp"
@@ -445,6 +446,7 @@ void write_drained(core::Drained out) {
   if (!out.files.empty()) upsert_files(out.files);
   call([] { CommandCounterIncrement(); });  // the rest of the transaction sees them
   state.flushing = false;
+  note_activity(out.deltas);  // announced at pre-commit (src/pg/notices.cpp)
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "pg/backend_cache.hpp"
 #include "pg/flush.hpp"
 #include "pg/guard.hpp"
+#include "pg/notices.hpp"
 
 namespace aidis::pg {
 
@@ -23,6 +24,14 @@ void reset_transaction_state(bool aborted) noexcept {
   state.flushing = false;
   state.signalled_latest = false;
   if (aborted) backend_cache().clear();
+  try {
+    if (aborted)
+      activity_aborted();
+    else
+      activity_committed();
+  } catch (...) {
+    activity_aborted();  // out of memory: at worst one more notification later
+  }
 }
 
 void on_xact(XactEvent event, void*) {
@@ -31,12 +40,17 @@ void on_xact(XactEvent event, void*) {
     case XACT_EVENT_PRE_PREPARE:
       if (!tx_state().buffer.empty() || tx_state().buffer_lost)
         shim("aidis_sessions pre-commit flush", [] { flush_buffer(); });
+      // After every write of the transaction; a prepared transaction may not
+      // NOTIFY (its activity shows at the next one).
+      if (event == XACT_EVENT_PRE_COMMIT && activity_to_announce())
+        shim("aidis_sessions activity notice", [] { announce_activity(); });
       break;
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
       reset_transaction_state(false);
       break;
     case XACT_EVENT_PREPARE:  // its invalidations are sent by COMMIT PREPARED, maybe elsewhere
+                              // (and it sent no activity notice)
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
       reset_transaction_state(true);

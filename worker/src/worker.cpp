@@ -262,12 +262,23 @@ class Worker {
                       format_duration(timeout_ms / 1000.0)));
   }
 
+  // Activity only moves deadlines later (docs/timeout.md): waking at the
+  // old one costs a sweep that finds nothing, re-reading on every activity
+  // notice would cost a query each.
+  static bool is_activity(const char* payload) {
+    auto note = nlohmann::json::parse(payload, nullptr, false);
+    if (!note.is_object()) return false;
+    auto event = note.find("event");
+    return event != note.end() && event->is_string() && *event == "activity";
+  }
+
   // Delivers what libpq has already read; our own NOTIFYs (the sweep's
-  // "timeout" events) cannot change the deadline we just read.
+  // "timeout" events) cannot change the deadline we just read, nor can
+  // activity.
   bool drain_notifications(Connection& conn) {
     bool any = false;
     while (PGnotify* n = PQnotifies(conn.raw())) {
-      if (n->be_pid != conn.backend_pid()) {
+      if (n->be_pid != conn.backend_pid() && !is_activity(n->extra)) {
         any = true;
         if (opts_.verbose) log(fmt::format("notification: {}", n->extra));
       }

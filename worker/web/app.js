@@ -1,6 +1,6 @@
 // The sessions page: the list with its filters, live updates (SSE), and the
 // Compare and Stats dialogs. Details: details.js.
-import { h, api, query, duration, when, num, stars, span, onAvailability, download } from './util.js';
+import { h, api, query, duration, when, whenExact, num, stars, span, onAvailability, download } from './util.js';
 import { openDetails, setProjects, setOnChanged, shownId, refreshShown } from './details.js';
 
 const PAGE = 50;
@@ -20,7 +20,8 @@ function row(s) {
     h('td', {}, s.agent || '–'),
     h('td', {}, h('span', { class: `badge ${s.status}` }, s.status)),
     h('td', {}, when(s.started_at)),
-    h('td', { class: 'num' }, duration(span(s.started_at, s.ended_at || (s.status === 'active' ? null : s.last_activity_at)))),
+    h('td', { class: 'num', title: `Last activity ${whenExact(s.last_activity_at)}` },
+      duration(span(s.started_at, s.ended_at || (s.status === 'active' ? null : s.last_activity_at)))),
     h('td', { class: 'num' }, num(s.contexts_created)),
     h('td', { class: 'num' }, `${num(s.tasks_completed)}/${num(s.tasks_created)}`),
     h('td', { class: 'num' }, s.score === null ? '–' : Number(s.score).toFixed(0)),
@@ -74,21 +75,58 @@ async function loadProjects() {
   } catch { /* the banner says it; retried with the list */ }
 }
 
+// Live updates (docs/serve.md, "Live"). Each notification names a session:
+// the list reloads, and the open details when it is about that session (or
+// about a change that is not plain activity). Reloads are coalesced: at most
+// one every 500 ms, never more than 250 ms behind the first event of a burst.
+// A backend announces a session's activity at most once a second, so one
+// more look 1.2 s after the last activity event shows what it held back.
 function live() {
   const events = new EventSource('/api/events');
-  let timer = null;
-  const soon = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => { load({ refresh: true }); refreshShown(); }, 250);
+  const list = coalesce(() => load({ refresh: true }), 250, 500);
+  const details = coalesce(() => refreshShown(), 250, 500);
+  let followUp = null, followDetails = false;
+  const later = (sessionId) => {
+    followDetails ||= sessionId === shownId();
+    clearTimeout(followUp);
+    followUp = setTimeout(() => { list(); if (followDetails) details(); followDetails = false; }, 1200);
   };
-  events.addEventListener('session', soon);
+  const everything = () => { list(); details(); };
+  events.addEventListener('session', (e) => {
+    let note = {};
+    try { note = JSON.parse(e.data); } catch { /* not ours: reload everything */ }
+    list();
+    if (note.event !== 'activity' || !note.session_id || note.session_id === shownId()) details();
+    if (note.event === 'activity') later(note.session_id);
+  });
   events.addEventListener('database', (e) => {
     const up = JSON.parse(e.data).available;
     banner(up);
-    if (up) { loadProjects(); soon(); }
+    if (up) { loadProjects(); everything(); }
   });
   events.addEventListener('error', () => banner(false));
-  events.addEventListener('open', () => soon());
+  events.addEventListener('open', everything);
+}
+
+// f() for a stream of calls: the first runs `delay` ms after it is asked for,
+// the next at least `gap` ms after the previous one started; calls while one
+// is pending or running are served by one more run.
+function coalesce(f, delay, gap) {
+  let timer = null, running = false, again = false, last = -Infinity;
+  const schedule = () => {
+    if (running) { again = true; return; }
+    if (timer) return;
+    timer = setTimeout(run, Math.max(delay, last + gap - Date.now()));
+  };
+  const run = async () => {
+    timer = null;
+    running = true;
+    last = Date.now();
+    try { await f(); } catch { /* each reload shows its own errors */ }
+    running = false;
+    if (again) { again = false; schedule(); }
+  };
+  return schedule;
 }
 
 let down = false;

@@ -1,6 +1,6 @@
 // The details region of one session and the pane beside it (contexts,
 // tasks, decisions), with the edit, project, rating and end controls.
-import { h, api, duration, when, num, query, download, ApiError } from './util.js';
+import { h, api, duration, when, whenExact, num, query, download, ApiError } from './util.js';
 import { timelineSvg } from './timeline.js';
 import { editForm, projectControl, ratingControl, endControl } from './forms.js';
 
@@ -106,7 +106,8 @@ function render(d) {
     facts([
       ['Status', h('span', { class: `badge ${d.status}` }, d.status + (d.end_reason ? ` (${d.end_reason})` : ''))],
       ['Project', d.project_name], ['Agent', d.agent || '–'], ['Model', d.ai_model || '–'],
-      ['Created', when(d.created_at || d.started_at)], ['Ended', when(d.ended_at)],
+      ['Created', when(d.created_at || d.started_at)], ['Last activity', whenExact(d.last_activity_at)],
+      ['Ended', when(d.ended_at)],
       ['Wall time', duration(d.wall_seconds)], ['Active time', duration(d.active_seconds)],
       ['Goal', d.goal || '–'], ['Tags', (d.tags || []).join(', ') || '–'],
     ]),

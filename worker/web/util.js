@@ -31,6 +31,9 @@ export function duration(seconds) {
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 export function when(ts) { return ts ? dateFmt.format(new Date(ts)) : '–'; }
+const exactFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+// With the seconds: a session's last activity moves by seconds.
+export function whenExact(ts) { return ts ? exactFmt.format(new Date(ts)) : '–'; }
 export function num(v) { return v === null || v === undefined ? '–' : Number(v).toLocaleString(); }
 export function stars(r) { return r ? '★'.repeat(r) + '☆'.repeat(5 - r) : '–'; }
 
