@@ -90,20 +90,27 @@ test('a session ended elsewhere: its row shows it inactive', async () => {
   assert.ok(ms < LIMIT_MS, `${ms} ms`);
 });
 
-test('a session touched elsewhere: its row and its open details show the new last activity', async () => {
+test('a session touched elsewhere: its row, then its open details, show the new last activity', async () => {
   const title = 'Touched elsewhere';
+  const touch = `SELECT aidis.touch('${ids[title].id}')`;
+  // The row, while the list shows every column (the Duration cell's tooltip).
+  const rowShown = async () => (await cell(title, 'Duration')).getAttribute('title');
+  const rowBefore = await rowShown();
+  assert.match(rowBefore, /^Last activity /);
+  const msRow = await timed(touch, rowShown, (r) => r !== rowBefore);
+  assert.equal(sql(`SELECT last_activity_at > now() - interval '1 minute' FROM aidis.sessions WHERE id = '${ids[title].id}'`),
+    't', 'the touch was recorded');
+  console.log(`# touched (row): the page showed it ${msRow} ms after the statement`);
+  assert.ok(msRow < LIMIT_MS, `${msRow} ms`);
+  // The open details (the list beside them hides Duration). Shown to the
+  // second: the next touch must fall in another second.
   await row(title).click();
   await fact(title, 'Last activity').waitFor({ timeout: 5000 });
-  const shown = async () => [await (await cell(title, 'Duration')).getAttribute('title'),
-    await fact(title, 'Last activity').innerText()];
-  const [rowBefore, detailsBefore] = await shown();
-  assert.match(rowBefore, /^Last activity /);
-  const ms = await timed(`SELECT aidis.touch('${ids[title].id}')`, shown,
-    ([r, d]) => r !== rowBefore && d !== detailsBefore);
-  const last = sql(`SELECT last_activity_at > now() - interval '1 minute' FROM aidis.sessions WHERE id = '${ids[title].id}'`);
-  assert.equal(last, 't', 'the touch was recorded');
-  console.log(`# touched: the page showed it ${ms} ms after the statement`);
-  assert.ok(ms < LIMIT_MS, `${ms} ms`);
+  const detailsBefore = await fact(title, 'Last activity').innerText();
+  await new Promise((r) => setTimeout(r, 1100));
+  const msDetails = await timed(touch, () => fact(title, 'Last activity').innerText(), (d) => d !== detailsBefore);
+  console.log(`# touched (details): the page showed it ${msDetails} ms after the statement`);
+  assert.ok(msDetails < LIMIT_MS, `${msDetails} ms`);
 });
 
 test('a session timed out elsewhere: its row and its open details show it', async () => {
