@@ -1,99 +1,58 @@
 #!/usr/bin/env bash
-# Before and after in one run: the tracking cost of two builds of the
-# extension, measured side by side so that both see the same machine.
+# Before and after in one run: every write path of bench/run.sh, for two
+# builds of the extension, in interleaved rounds so that both see the same
+# machine.
 #
-#   bench/ab.sh PG_CONFIG_BEFORE PG_CONFIG_AFTER [--rounds N] [--seconds S] [--clients C]
+#   bench/ab.sh PG_CONFIG_BEFORE PG_CONFIG_AFTER [--rounds N] [--seconds S]
 #
 # Each PG_CONFIG names a PostgreSQL 15 installation with its build of
 # aidis_sessions installed (`make install PG_CONFIG=...`, e.g. in a copy of
-# the server made for it). One throwaway cluster runs from each; every round
-# measures, on both, a bare insert and the same insert tracked with explicit
-# ids, then a NULL id on a bound connection, alternating which build goes
-# first. Prints each round's ratios (tracked / bare tps) and the medians.
+# the server made for it). Every round runs `bench/run.sh --smoke` (the paths
+# explicit ids, bound, unbound, unbound with a project id, unbound with 10
+# active sessions, PgBouncer in transaction mode; 1 and 4 clients) on a
+# throwaway cluster of each build, alternating which goes first, with S
+# seconds per measurement. Prints each path's median ratio (tracked / bare
+# tps of the same run) over the rounds, before and after.
 set -euo pipefail
 
-before=${1:?usage: bench/ab.sh PG_CONFIG_BEFORE PG_CONFIG_AFTER [--rounds N] [--seconds S] [--clients C]}
-after=${2:?usage: bench/ab.sh PG_CONFIG_BEFORE PG_CONFIG_AFTER [--rounds N] [--seconds S] [--clients C]}
+usage='usage: bench/ab.sh PG_CONFIG_BEFORE PG_CONFIG_AFTER [--rounds N] [--seconds S]'
+before=${1:?$usage} after=${2:?$usage}
 shift 2
-rounds=4 seconds=5 clients=1
+rounds=3 seconds=3
 while (($#)); do
   case $1 in
     --rounds) rounds=$2; shift ;;
     --seconds) seconds=$2; shift ;;
-    --clients) clients=$2; shift ;;
-    *) echo "bench/ab.sh: unknown argument $1" >&2; exit 2 ;;
+    *) echo "bench/ab.sh: unknown argument $1 ($usage)" >&2; exit 2 ;;
   esac
   shift
 done
 
-BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
-dirs=()
-cleanup() {
-  local d
-  for d in "${dirs[@]}"; do (PG_CONFIG=${d%%|*} && source "$REPO_ROOT/scripts/cluster.sh" && cluster_stop "${d#*|}"); done
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp -d /tmp/aidis-ab.XXXXXX)
+trap 'rm -rf "$out"' EXIT
 
-# start SIDE PG_CONFIG: a cluster from that installation, with the fixtures
-# of bench/run.sh; sets port_SIDE, sid_SIDE, pid_SIDE, bin_SIDE.
-start() {
-  local side=$1 config=$2 dir env
-  dir=$(mktemp -d /tmp/aidis-ab.XXXXXX) && rmdir "$dir"
-  dirs+=("$config|$dir")
-  (PG_CONFIG=$config && source "$REPO_ROOT/scripts/cluster.sh" && cluster_start "$dir" >/dev/null)
-  env=$(cat "$dir/env")
-  eval "$env"
-  local bin
-  bin=$("$config" --bindir)
-  "$bin/psql" -qX -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -c 'CREATE DATABASE ab' >/dev/null
-  "$bin/psql" -qX -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d ab \
-    -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION aidis_sessions CASCADE' \
-    -f "$BENCH_DIR/naive.sql" -f "$BENCH_DIR/setup.sql" >/dev/null
-  local ids
-  ids=$("$bin/psql" -qXAt -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d ab -c 'SELECT session_id || $$ $$ || project_id FROM bench.fixture')
-  printf -v "host_$side" '%s' "$PGHOST"
-  printf -v "port_$side" '%s' "$PGPORT"
-  printf -v "user_$side" '%s' "$PGUSER"
-  printf -v "bin_$side" '%s' "$bin"
-  printf -v "sid_$side" '%s' "${ids% *}"
-  printf -v "pid_$side" '%s' "${ids#* }"
-  echo "$side: $("$bin/psql" -qXAt -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d ab -c \
-    "SELECT 'aidis_sessions ' || extversion FROM pg_extension WHERE extname = 'aidis_sessions'") from $config"
-}
-
-# tps SIDE SCRIPT [PGOPTIONS]
-tps() {
-  local side=$1 script=$2 opts=${3:-} h p u b s i
-  h=host_$side p=port_$side u=user_$side b=bin_$side s=sid_$side i=pid_$side
-  PGOPTIONS=$opts "${!b}/pgbench" -h "${!h}" -p "${!p}" -U "${!u}" -n -M prepared -T "$seconds" -c "$clients" \
-    -j "$(((clients > 1) ? 2 : 1))" -D s="${!s}" -D p="${!i}" -f "$BENCH_DIR/pgbench/$script.sql" ab 2>&1 |
-    grep -m1 -oP '^tps = \K[0-9.]+'
-}
-
-start before "$before"
-start after "$after"
-echo "rounds $rounds, $seconds s each, $clients client(s)"
-declare -A ratios
 for ((r = 1; r <= rounds; r++)); do
   order=(before after)
   ((r % 2)) || order=(after before)
   for side in "${order[@]}"; do
-    sid=sid_$side
-    bare=$(tps "$side" bare)
-    explicit=$(tps "$side" tracked)
-    bound=$(tps "$side" tracked_null "-c aidis.session_id=${!sid}")
-    e=$(awk -v a="$explicit" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
-    n=$(awk -v a="$bound" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
-    ratios[$side,explicit]+="$e " ratios[$side,bound]+="$n "
-    printf 'round %d %-6s bare %8.0f tps  explicit ids %8.0f (%.2fx)  bound %8.0f (%.2fx)\n' \
-      "$r" "$side" "$bare" "$explicit" "$e" "$bound" "$n"
+    config=$before
+    [[ $side == before ]] || config=$after
+    echo "round $r: $side ($config)"
+    # A throwaway cluster of that build (not one exported in PGHOST/PGPORT).
+    env -u PGHOST -u PGPORT PG_CONFIG="$config" \
+      bash "$bench/run.sh" --smoke --rounds 1 --seconds "$seconds" >"$out/$side.$r" 2>&1 ||
+      { cat "$out/$side.$r" >&2; exit 1; }
   done
 done
-median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-for path in explicit bound; do
-  printf 'median %-8s before %.2fx  after %.2fx\n' "$path" \
-    "$(median <<<"${ratios[before,$path]}")" "$(median <<<"${ratios[after,$path]}")"
-done
+
+# The ratio lines of bench/run.sh: "1 client (tps) | tracked | 0.71x [..] | target ...".
+echo
+printf '%-22s %-16s %8s %8s\n' clients path before after
+for side in before after; do
+  cat "$out/$side".* | awk -F'|' -v side="$side" '/ client/ && /x \[/ {
+    gsub(/^ +| +$/, "", $1); gsub(/^ +| +$/, "", $2); split($3, v, "x"); print side "\t" $1 "\t" $2 "\t" v[1] + 0 }'
+done | sort -t$'\t' -k2,2 -k3,3 -k1,1 -k4,4n | awk -F'\t' '
+  { key = $2 "\t" $3; n[key, $1]++; v[key, $1, n[key, $1]] = $4; if (!(key in seen)) { seen[key] = 1; keys[++k] = key } }
+  function med(key, side,   c) { c = n[key, side]; return c % 2 ? v[key, side, (c + 1) / 2] : (v[key, side, c / 2] + v[key, side, c / 2 + 1]) / 2 }
+  END { for (i = 1; i <= k; i++) { split(keys[i], p, "\t"); printf "%-22s %-16s %7.2fx %7.2fx\n", p[1], p[2], med(keys[i], "before"), med(keys[i], "after") } }'

@@ -13,10 +13,9 @@ namespace {
 using Param = std::optional<std::string>;
 
 // The `sessions` row a function returns, as aidis.session_card() shows it
-// (with its project's name, wall seconds, score label and `resumed`); the
-// renderers take it as both the row and its extra facts.
+// (with its project's name, wall seconds, score label and `resumed`).
 std::string row_call(std::string_view call) {
-  return fmt::format("SELECT c::text, c::text FROM (SELECT aidis.session_card(s) AS c FROM {} s) x", call);
+  return fmt::format("SELECT aidis.session_card(s)::text FROM {} s", call);
 }
 
 // A set-returning function as a JSON array, in the order it returns rows.

@@ -262,7 +262,7 @@ int session_end_measured(Connection& conn, const Options& opts, const Style& st)
   for (const auto& f : files) m.added += f.added, m.removed += f.removed;
 
   Row row = call_row(conn, end_measured_call(id, files));
-  print_result(opts, row, [&](const Json& r, const Json& extra) { return render_ended(r, extra, m, st); });
+  print_result(opts, row, [&](const Json& r, const Json&) { return render_ended(r, m, st); });
   return kExitOk;
 }
 
@@ -289,9 +289,9 @@ int dispatch(Connection& conn, const Options& opts, const Style& st) {
       case Command::SessionShow:
         return opts.session.session ? render_details(r, st) : render_status(r, st);
       case Command::SessionStart:
-        return render_started(r, extra, st);
+        return render_started(r, st);
       case Command::SessionEnd:
-        return render_ended(r, extra, std::nullopt, st);
+        return render_ended(r, std::nullopt, st);
       case Command::SessionGoal:
       case Command::SessionTag:
       case Command::SessionNote:

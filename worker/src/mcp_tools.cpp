@@ -259,10 +259,8 @@ SqlCall start_call(const ToolContext& ctx, const std::optional<std::string>& tit
   o.session.goal = goal;
   o.session.client_key = ctx.client_key;
   o.session.force_new = force_new;
-  SqlCall c = build_call(o);
-  // One column: the session card (with "resumed": whether an active session was taken up).
-  c.sql = "SELECT r.a FROM (" + c.sql + ") r(a, b)";
-  return c;
+  // The session card, with "resumed": whether an active session was taken up.
+  return build_call(o);
 }
 
 SqlCall touch_call(const std::string& session_id) { return {"SELECT aidis.touch($1::text)", {session_id}}; }

@@ -103,8 +103,8 @@ std::string sparkline(const std::vector<int>& counts, int peak);
 std::string render_status(const Json& details, const Style& st);
 // `aidis session <id>`: the details report, from session_details.
 std::string render_details(const Json& details, const Style& st);
-// `aidis session start`: the row of start_session; extra: project_name, resumed.
-std::string render_started(const Json& row, const Json& extra, const Style& st);
+// `aidis session start`: start_session's row as session_card() shows it.
+std::string render_started(const Json& card, const Style& st);
 
 // What `session end --measure-loc` measured with git.
 struct Measured {
@@ -112,9 +112,8 @@ struct Measured {
   int files = 0;
   long long added = 0, removed = 0;
 };
-// `aidis session end`: the summary box from end_session's row.
-std::string render_ended(const Json& row, const Json& extra, const std::optional<Measured>& measured,
-                         const Style& st);
+// `aidis session end`: the summary box from end_session's row (its session_card()).
+std::string render_ended(const Json& card, const std::optional<Measured>& measured, const Style& st);
 // goal / tag / note / rename / edit: the fields that command changes.
 std::string render_updated(Command cmd, const Json& row, const Style& st);
 // `aidis session rate`.

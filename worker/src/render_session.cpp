@@ -98,11 +98,11 @@ std::string render_details(const Json& d, const Style& st) {
   return b.str() + st.dim(fmt::format("Timeline: aidis session {} timeline", str(d, "display_id"))) + "\n";
 }
 
-std::string render_started(const Json& row, const Json& extra, const Style& st) {
-  bool resumed = extra.is_object() && extra.value("resumed", false);
+std::string render_started(const Json& row, const Style& st) {
+  bool resumed = row.is_object() && row.value("resumed", false);
   std::string out =
       fmt::format("{} session {} on project {} (agent {})\n", resumed ? "Resumed" : "Started",
-                  st.bold(str(row, "display_id")), st.bold(str(extra, "project_name")), str(row, "agent"));
+                  st.bold(str(row, "display_id")), st.bold(str(row, "project_name")), str(row, "agent"));
   if (str(row, "title") != str(row, "display_id")) out += fmt::format("  Title: {}\n", str(row, "title"));
   std::string goal = str(row, "goal");
   out += goal.empty() ? st.dim("  Goal:  not set - use: aidis session goal \"<text>\"") + "\n"
@@ -112,15 +112,14 @@ std::string render_started(const Json& row, const Json& extra, const Style& st) 
   return out;
 }
 
-std::string render_ended(const Json& row, const Json& extra, const std::optional<Measured>& measured,
-                         const Style& st) {
+std::string render_ended(const Json& row, const std::optional<Measured>& measured, const Style& st) {
   Box b(st);
   b.top();
   b.line(st.bold("SESSION SUMMARY") + " · " + st.bold(str(row, "display_id")));
   std::string title = str(row, "title");
   if (!title.empty() && title != str(row, "display_id")) b.line(truncate_text(title, kTextWidth));
   b.sep();
-  b.field("Project", str(extra, "project_name"));
+  b.field("Project", str(row, "project_name"));
   b.field("Agent", str(row, "agent"));
   b.field("AI model", model_text(row, st));
   b.field("Status", status_word(row));

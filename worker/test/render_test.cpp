@@ -273,24 +273,25 @@ TEST(Reports, DetailsOfAnEndedSession) {
 
 TEST(Reports, StartedAndEnded) {
   Json row = details();
-  Json extra = {{"project_name", "shop"}, {"resumed", true}};
-  std::string s = render_started(row, extra, Style{false});
+  row["project_name"] = "shop";
+  row["resumed"] = true;
+  std::string s = render_started(row, Style{false});
   EXPECT_TRUE(contains(s, "Resumed session SES-2026-0042 on project shop (agent claude-code)"));
   EXPECT_TRUE(contains(s, "Title: Cart rounding"));
-  extra["resumed"] = false;
-  EXPECT_TRUE(contains(render_started(row, extra, Style{false}), "Started session"));
+  row["resumed"] = false;
+  EXPECT_TRUE(contains(render_started(row, Style{false}), "Started session"));
 
   row["status"] = "inactive";
   row["end_reason"] = "ended";
   row["ended_at"] = "2026-03-02T15:30:04+00:00";
   row["wall_seconds"] = 5401;
-  std::string e = render_ended(row, extra, Measured{"0123456789abcdef", 3, 10, 2}, Style{false});
+  std::string e = render_ended(row, Measured{"0123456789abcdef", 3, 10, 2}, Style{false});
   expect_box(e);
   EXPECT_TRUE(contains(e, "SESSION SUMMARY · SES-2026-0042"));
   EXPECT_TRUE(contains(e, "Duration:  1h 30m (2026-03-02 14:00:03 UTC to 2026-03-02 15:30:04 UTC)"));
   EXPECT_TRUE(contains(e, "git diff 0123456789ab: 3 files, +10 / -2 lines, recorded"));
   EXPECT_TRUE(contains(e, "Score:      72.5/100 Good session (live)"));
-  EXPECT_FALSE(contains(render_ended(row, extra, std::nullopt, Style{false}), "git diff"));
+  EXPECT_FALSE(contains(render_ended(row, std::nullopt, Style{false}), "git diff"));
 }
 
 TEST(Reports, Updated) {
