@@ -56,13 +56,22 @@ $$;
 -- created counters: used by track, untrack and TRUNCATE, which fire no row
 -- triggers. The rows are counted as the table's owner (_host_rows), the
 -- counters updated as the extension owner.
+-- The session_base counter of a kind's created rows.
+CREATE FUNCTION aidis._created_counter(kind text) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._created_counter(text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION aidis._adjust_created(tbl regclass, kind text, sign integer) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
-                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+  counter text := aidis._created_counter(kind);
 BEGIN
   EXECUTE format(
     'UPDATE aidis.session_base b SET %1$I = b.%1$I + $1 * c.n
@@ -236,8 +245,7 @@ CREATE FUNCTION aidis._recount_created(kind text, why text) RETURNS void
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
-                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+  counter text := aidis._created_counter(kind);
   ids uuid[];
   diffs bigint[];
   pname text;
@@ -501,6 +509,21 @@ BEGIN
 END
 $$;
 
+-- Session and project references are recognized in one place.
+CREATE FUNCTION aidis._is_display_id(t text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT t ~ '^SES-[0-9]{4}-[0-9]{4,}$' $$;
+
+-- A uuid in its canonical text form (any case), as session and project arguments give it.
+CREATE FUNCTION aidis._is_uuid(t text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' $$;
+
+REVOKE ALL ON FUNCTION aidis._is_display_id(text), aidis._is_uuid(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._is_display_id(text), aidis._is_uuid(text) TO aidis_reader;
+
 CREATE OR REPLACE FUNCTION aidis._find_session(s text) RETURNS uuid
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -523,11 +546,11 @@ BEGIN
     ref := NULL;  -- longer than any reference: malformed
   END IF;
   hide := NOT aidis._connection_sees_hidden();
-  IF ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+  IF aidis._is_uuid(ref) THEN
     SELECT array_agg(b.id) INTO found FROM aidis.session_base b
     WHERE b.id = ref::uuid
       AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
-  ELSIF ref ~* '^SES-[0-9]{4}-[0-9]+$' THEN
+  ELSIF aidis._is_display_id(upper(ref)) THEN
     SELECT array_agg(b.id) INTO found FROM aidis.session_base b
     WHERE b.display_id = upper(ref)
       AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
@@ -568,7 +591,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT x.id INTO pid FROM aidis.projects x WHERE x.name = p;
-  IF pid IS NULL AND p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+  IF pid IS NULL AND aidis._is_uuid(p) THEN
     SELECT x.id INTO pid FROM aidis.projects x WHERE x.id = p::uuid;
   END IF;
   IF pid IS NULL THEN
@@ -578,6 +601,70 @@ BEGIN
   RETURN pid;
 END
 $$;
+
+-- A project argument's row, locked for a change of its status.
+CREATE FUNCTION aidis._lock_project(p text) RETURNS aidis.projects
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pid uuid := aidis._find_project(p);
+  proj aidis.projects;
+BEGIN
+  SELECT * INTO proj FROM aidis.projects x WHERE x.id = pid FOR UPDATE;
+  RETURN proj;
+END
+$$;
+
+-- Rule 8.
+CREATE OR REPLACE FUNCTION aidis.disconnect_project(p text) RETURNS aidis.projects
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  proj aidis.projects := aidis._lock_project(p);
+  sid uuid;
+BEGIN
+  IF proj.id = '00000000-0000-0000-0000-000000000000' THEN
+    RAISE EXCEPTION 'the __unassigned__ project cannot be disconnected'
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  IF proj.status = 'disconnected' THEN
+    RAISE EXCEPTION 'project "%" is already disconnected', proj.name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  PERFORM aidis._fold_deltas();
+  FOR sid IN SELECT b.id FROM aidis.session_base b
+             WHERE b.project_id = proj.id AND b.status = 'active' ORDER BY b.id FOR UPDATE
+  LOOP
+    PERFORM aidis._close_session(sid, 'disconnected', 'project_disconnected', clock_timestamp());
+  END LOOP;
+  UPDATE aidis.projects x SET status = 'disconnected', is_default = false, updated_at = clock_timestamp()
+  WHERE x.id = proj.id RETURNING * INTO proj;
+  PERFORM aidis._invalidate_caches();
+  RETURN proj;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.reconnect_project(p text) RETURNS aidis.projects
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  proj aidis.projects := aidis._lock_project(p);
+BEGIN
+  IF proj.status <> 'disconnected' THEN
+    RAISE EXCEPTION 'project "%" is not disconnected', proj.name
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE aidis.projects x SET status = 'active', updated_at = clock_timestamp()
+  WHERE x.id = proj.id RETURNING * INTO proj;
+  PERFORM aidis._invalidate_caches();
+  RETURN proj;
+END
+$$;
+REVOKE ALL ON FUNCTION aidis._lock_project(text) FROM PUBLIC;
+
 
 CREATE OR REPLACE FUNCTION aidis._close_session(sid uuid, new_status text, reason text, at timestamptz)
   RETURNS void
@@ -1898,56 +1985,58 @@ $$;
 -- (docs/adopting.md). Everything is set-based: the host tables are read once
 -- into temporary tables, and every step below is one statement over them.
 
+-- The row tables an adoption names, with their kind (the order of track()'s kinds).
+CREATE FUNCTION aidis._adopt_row_tables(host aidis.adoption) RETURNS TABLE (kind text, tbl regclass)
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT x.kind, x.tbl
+  FROM unnest(ARRAY['context', 'task', 'decision'], ARRAY[host.contexts, host.tasks, host.decisions]) AS x(kind, tbl)
+  WHERE x.tbl IS NOT NULL
+$$;
+
 -- Reads the host tables into pg_temp.adopt_* (checking their columns), and
 -- works out the sessions as they will be imported.
-CREATE FUNCTION aidis._adopt_stage(projects regclass, sessions regclass, contexts regclass,
-                                   tasks regclass, decisions regclass, with_text boolean)
-  RETURNS void
+CREATE FUNCTION aidis._adopt_stage(host aidis.adoption, with_text boolean) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  tbls regclass[] := ARRAY[contexts, tasks, decisions];
-  kinds text[] := ARRAY['context', 'task', 'decision'];
-  summary_cols text[] := ARRAY['content', 'title', 'title'];
-  detail_cols text[] := ARRAY[NULL, 'description', 'rationale'];
-  i integer;
-  tbl regclass;
+  src record;
   summary text;
   detail text;
 BEGIN
   EXECUTE format('CREATE TEMP TABLE adopt_projects ON COMMIT DROP AS
                   SELECT %s AS id, %s AS name, %s AS status, %s AS root_directory, %s AS created_at FROM %s t',
-                 aidis._adopt_column(projects, 'id', 'uuid'), aidis._adopt_column(projects, 'name', 'text'),
-                 aidis._adopt_column(projects, 'status', 'text', false),
-                 aidis._adopt_column(projects, 'root_directory', 'text', false),
-                 aidis._adopt_column(projects, 'created_at', 'timestamptz', false), projects);
+                 aidis._adopt_column(host.projects, 'id', 'uuid'), aidis._adopt_column(host.projects, 'name', 'text'),
+                 aidis._adopt_column(host.projects, 'status', 'text', false),
+                 aidis._adopt_column(host.projects, 'root_directory', 'text', false),
+                 aidis._adopt_column(host.projects, 'created_at', 'timestamptz', false), host.projects);
 
   CREATE TEMP TABLE adopt_rows (kind text, tbl text, id text, session_id uuid, project_id uuid,
                                 created_at timestamptz, status text, completed_at timestamptz,
                                 context_type text, summary text, tokens bigint) ON COMMIT DROP;
-  FOR i IN 1..3 LOOP
-    tbl := tbls[i];
-    CONTINUE WHEN tbl IS NULL;
-    summary := aidis._adopt_column(tbl, summary_cols[i], 'text', false);
-    detail := CASE WHEN detail_cols[i] IS NULL THEN 'NULL::text'
-                   ELSE aidis._adopt_column(tbl, detail_cols[i], 'text', false) END;
+  FOR src IN SELECT * FROM aidis._adopt_row_tables(host) LOOP
+    summary := aidis._adopt_column(src.tbl, CASE src.kind WHEN 'context' THEN 'content' ELSE 'title' END, 'text', false);
+    detail := CASE src.kind WHEN 'context' THEN 'NULL::text'
+                            ELSE aidis._adopt_column(src.tbl, CASE src.kind WHEN 'task' THEN 'description'
+                                                                            ELSE 'rationale' END, 'text', false) END;
     EXECUTE format(
       'INSERT INTO pg_temp.adopt_rows
        SELECT %L, %L, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s t',
-      kinds[i], tbl::text,  -- schema-qualified (search_path), as the trigger names it
-      aidis._adopt_column(tbl, 'id', 'any'),
-      aidis._adopt_column(tbl, 'session_id', 'uuid'), aidis._adopt_column(tbl, 'project_id', 'uuid'),
-      aidis._adopt_column(tbl, 'created_at', 'timestamptz'),
-      CASE WHEN kinds[i] = 'task' THEN aidis._adopt_column(tbl, 'status', 'text') ELSE 'NULL::text' END,
-      CASE WHEN kinds[i] = 'task' THEN aidis._adopt_column(tbl, 'completed_at', 'timestamptz', false)
+      src.kind, src.tbl::text,  -- schema-qualified (search_path), as the trigger names it
+      aidis._adopt_column(src.tbl, 'id', 'any'),
+      aidis._adopt_column(src.tbl, 'session_id', 'uuid'), aidis._adopt_column(src.tbl, 'project_id', 'uuid'),
+      aidis._adopt_column(src.tbl, 'created_at', 'timestamptz'),
+      CASE WHEN src.kind = 'task' THEN aidis._adopt_column(src.tbl, 'status', 'text') ELSE 'NULL::text' END,
+      CASE WHEN src.kind = 'task' THEN aidis._adopt_column(src.tbl, 'completed_at', 'timestamptz', false)
            ELSE 'NULL::timestamptz' END,
-      CASE WHEN kinds[i] = 'context' THEN aidis._adopt_column(tbl, 'context_type', 'text', false)
+      CASE WHEN src.kind = 'context' THEN aidis._adopt_column(src.tbl, 'context_type', 'text', false)
            ELSE 'NULL::text' END,
       CASE WHEN with_text THEN format('aidis._row_summary(COALESCE(%s, %L))', summary, '') ELSE 'NULL' END,
       CASE WHEN with_text THEN format('COALESCE(aidis._estimate_tokens(%s), 0) + COALESCE(aidis._estimate_tokens(%s), 0)',
                                       summary, detail) ELSE 'NULL' END,
-      tbl);
+      src.tbl);
   END LOOP;
 
   CREATE TEMP TABLE adopt_host_sessions (id uuid, display_id text, project_id uuid, agent_type text,
@@ -1955,9 +2044,9 @@ BEGIN
     title text, description text, goal text, tags text[], ai_model text, input_tokens bigint,
     output_tokens bigint, contexts_created bigint, tasks_created bigint, tasks_completed bigint,
     decisions_created bigint, connection_id text) ON COMMIT DROP;
-  IF sessions IS NOT NULL THEN
+  IF host.sessions IS NOT NULL THEN
     EXECUTE format('INSERT INTO pg_temp.adopt_host_sessions SELECT %s FROM %s t',
-      (SELECT string_agg(aidis._adopt_column(sessions, c.col, c.typ, c.required), ', ' ORDER BY c.n)
+      (SELECT string_agg(aidis._adopt_column(host.sessions, c.col, c.typ, c.required), ', ' ORDER BY c.n)
        FROM (VALUES (1, 'id', 'uuid', true), (2, 'display_id', 'text', true), (3, 'project_id', 'uuid', true),
                     (4, 'agent_type', 'text', false), (5, 'status', 'text', false),
                     (6, 'started_at', 'timestamptz', true), (7, 'ended_at', 'timestamptz', true),
@@ -1968,7 +2057,7 @@ BEGIN
                     (16, 'contexts_created', 'bigint', false), (17, 'tasks_created', 'bigint', false),
                     (18, 'tasks_completed', 'bigint', false), (19, 'decisions_created', 'bigint', false),
                     (20, 'connection_id', 'text', false)) AS c(n, col, typ, required)),
-      sessions);
+      host.sessions);
   END IF;
 
   -- What the rows say about each session.
@@ -1989,7 +2078,7 @@ BEGIN
   -- ended_at (open ones judged by the timeout), display ids kept when valid.
   CREATE TEMP TABLE adopt_sessions ON COMMIT DROP AS
   SELECT h.id,
-         CASE WHEN h.display_id ~ '^SES-[0-9]{4}-[0-9]{4,}$' THEN h.display_id END AS display_id,
+         CASE WHEN aidis._is_display_id(h.display_id) THEN h.display_id END AS display_id,
          h.display_id AS host_display_id,
          COALESCE(h.project_id, CASE WHEN c.projects = 1 THEN c.one_project END,
                   '00000000-0000-0000-0000-000000000000') AS project_id,
@@ -2058,7 +2147,7 @@ $$;
 
 -- The foreign keys of the row tables on their session_id column: they name
 -- the host's sessions, and tracked rows name aidis sessions from now on.
-CREATE FUNCTION aidis._adopt_session_fkeys(tbls regclass[])
+CREATE FUNCTION aidis._adopt_session_fkeys(host aidis.adoption)
   RETURNS TABLE (tbl regclass, name text, definition text)
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -2066,7 +2155,7 @@ AS $$
   SELECT k.conrelid::regclass, k.conname::text, pg_get_constraintdef(k.oid)
   FROM pg_constraint k
   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attname = 'session_id' AND a.attnum = ANY (k.conkey)
-  WHERE k.contype = 'f' AND k.conrelid = ANY (tbls)
+  WHERE k.contype = 'f' AND k.conrelid IN (SELECT r.tbl FROM aidis._adopt_row_tables(host) r)
   ORDER BY 1::oid, 2
 $$;
 
@@ -2076,9 +2165,7 @@ CREATE FUNCTION aidis._adopt_set(n bigint, ids text[]) RETURNS jsonb
 AS $$ SELECT jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb)) $$;
 
 -- The report, from what _adopt_stage read.
-CREATE FUNCTION aidis._adopt_report(projects regclass, sessions regclass, contexts regclass,
-                                    tasks regclass, decisions regclass)
-  RETURNS jsonb
+CREATE FUNCTION aidis._adopt_report(host aidis.adoption) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -2107,7 +2194,7 @@ BEGIN
                         FROM pg_temp.adopt_sessions s),
     'foreign_keys_replaced', (SELECT COALESCE(jsonb_agg(jsonb_build_object('table', f.tbl::text, 'name', f.name,
                                                                           'definition', f.definition)), '[]')
-                              FROM aidis._adopt_session_fkeys(ARRAY[contexts, tasks, decisions]) f))
+                              FROM aidis._adopt_session_fkeys(host) f))
   INTO import;
 
   SELECT jsonb_build_object(
@@ -2174,9 +2261,9 @@ BEGIN
   INTO conflicts;
 
   RETURN jsonb_build_object(
-    'tables', jsonb_strip_nulls(jsonb_build_object('projects', projects::text, 'sessions', sessions::text,
-                                                   'contexts', contexts::text, 'tasks', tasks::text,
-                                                   'decisions', decisions::text)),
+    'tables', jsonb_strip_nulls(jsonb_build_object('projects', host.projects::text, 'sessions', host.sessions::text,
+                                                   'contexts', host.contexts::text, 'tasks', host.tasks::text,
+                                                   'decisions', host.decisions::text)),
     'import', import, 'anomalies', anomalies, 'conflicts', conflicts,
     'can_apply', NOT EXISTS (SELECT 1 FROM jsonb_each(conflicts) c WHERE (c.value ->> 'count')::bigint > 0));
 END
@@ -2294,22 +2381,17 @@ END
 $$;
 
 -- The writes of adopt(apply => true), from what _adopt_stage read.
-CREATE FUNCTION aidis._adopt_apply(projects regclass, sessions regclass, contexts regclass,
-                                   tasks regclass, decisions regclass, report jsonb)
-  RETURNS void
+CREATE FUNCTION aidis._adopt_apply(host aidis.adoption) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  tbls regclass[] := ARRAY[contexts, tasks, decisions];
-  kinds text[] := ARRAY['context', 'task', 'decision'];
   conflict record;
   disconnected text;
   fkey record;
   fkeys jsonb;
-  i integer;
 BEGIN
-  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(report -> 'conflicts') c
+  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(host.report -> 'conflicts') c
                   WHERE (c.value ->> 'count')::bigint > 0 ORDER BY c.key LOOP
     RAISE EXCEPTION 'cannot adopt: % (%)', replace(conflict.key, '_', ' '), conflict.value ->> 'count'
       USING ERRCODE = CASE conflict.key WHEN 'rows_of_unknown_sessions' THEN 'foreign_key_violation'
@@ -2328,7 +2410,7 @@ BEGIN
     SET name = excluded.name, root_directory = COALESCE(excluded.root_directory, p.root_directory),
         status = CASE WHEN p.status = 'disconnected' THEN p.status ELSE excluded.status END,
         updated_at = excluded.updated_at;
-  PERFORM aidis._host_insert_project(projects, p.id, p.name, p.root_directory)
+  PERFORM aidis._host_insert_project(host.projects, p.id, p.name, p.root_directory)
   FROM aidis.projects p
   WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
 
@@ -2351,28 +2433,25 @@ BEGIN
   -- 5. The row tables' foreign keys to the host's sessions give way to the
   -- tracking trigger's check (same 23503); their definitions are kept.
   SELECT COALESCE(jsonb_agg(jsonb_build_object('table', f.tbl::text, 'name', f.name, 'definition', f.definition)), '[]')
-  INTO fkeys FROM aidis._adopt_session_fkeys(tbls) f;
-  FOR fkey IN SELECT * FROM aidis._adopt_session_fkeys(tbls) LOOP
+  INTO fkeys FROM aidis._adopt_session_fkeys(host) f;
+  FOR fkey IN SELECT * FROM aidis._adopt_session_fkeys(host) LOOP
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fkey.tbl, fkey.name);
   END LOOP;
 
   -- 6. The host tables, tracked in place. Their rows are counted already
   -- (the sessions were written with their counters).
-  FOR i IN 1..3 LOOP
-    CONTINUE WHEN tbls[i] IS NULL;
-    PERFORM aidis._track_install(tbls[i], kinds[i]);
-  END LOOP;
+  PERFORM aidis._track_install(r.tbl, r.kind) FROM aidis._adopt_row_tables(host) r;
 
   -- 7. One concept of projects from now on.
   EXECUTE format('CREATE TRIGGER zz_aidis_project_check BEFORE UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', projects);
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', host.projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_mirror AFTER INSERT OR UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', projects);
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', host.projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_truncate BEFORE TRUNCATE ON %s
-                  FOR EACH STATEMENT EXECUTE FUNCTION aidis._host_project_truncate()', projects);
+                  FOR EACH STATEMENT EXECUTE FUNCTION aidis._host_project_truncate()', host.projects);
 
   INSERT INTO aidis.adoption (projects, sessions, contexts, tasks, decisions, foreign_keys, report)
-  VALUES (projects, sessions, contexts, tasks, decisions, fkeys, report);
+  VALUES (host.projects, host.sessions, host.contexts, host.tasks, host.decisions, fkeys, host.report);
   PERFORM aidis._invalidate_caches();
 END
 $$;
@@ -2388,8 +2467,8 @@ AS $$
 DECLARE
   given regclass[] := ARRAY[projects, sessions, contexts, tasks, decisions];
   one regclass;
+  host aidis.adoption;
   earlier aidis.adoption;
-  report jsonb;
 BEGIN
   IF projects IS NULL OR apply IS NULL THEN
     RAISE EXCEPTION 'adopt needs the host''s projects table, and apply true or false'
@@ -2419,14 +2498,19 @@ BEGIN
     END IF;
   END LOOP;
 
-  PERFORM aidis._adopt_stage(projects, sessions, contexts, tasks, decisions, apply);
-  report := aidis._adopt_report(projects, sessions, contexts, tasks, decisions);
+  host.projects := projects;
+  host.sessions := sessions;
+  host.contexts := contexts;
+  host.tasks := tasks;
+  host.decisions := decisions;
+  PERFORM aidis._adopt_stage(host, apply);
+  host.report := aidis._adopt_report(host);
   IF apply THEN
-    PERFORM aidis._adopt_apply(projects, sessions, contexts, tasks, decisions, report);
+    PERFORM aidis._adopt_apply(host);
   END IF;
   DROP TABLE pg_temp.adopt_projects, pg_temp.adopt_rows, pg_temp.adopt_host_sessions,
              pg_temp.adopt_counts, pg_temp.adopt_sessions;
-  RETURN report || jsonb_build_object('applied', apply);
+  RETURN host.report || jsonb_build_object('applied', apply);
 END
 $$;
 
@@ -2435,10 +2519,9 @@ REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._e
   aidis._host_insert_project(regclass, uuid, text, text), aidis._host_project_fields(regclass, anyelement),
   aidis._host_project_check(),
   aidis._host_project_mirror(), aidis._host_project_truncate(),
-  aidis._adopt_stage(regclass, regclass, regclass, regclass, regclass, boolean),
-  aidis._adopt_session_fkeys(regclass[]), aidis._adopt_set(bigint, text[]),
-  aidis._adopt_report(regclass, regclass, regclass, regclass, regclass),
-  aidis._adopt_apply(regclass, regclass, regclass, regclass, regclass, jsonb), aidis._adopt_write(),
+  aidis._adopt_row_tables(aidis.adoption), aidis._adopt_stage(aidis.adoption, boolean),
+  aidis._adopt_session_fkeys(aidis.adoption), aidis._adopt_set(bigint, text[]),
+  aidis._adopt_report(aidis.adoption), aidis._adopt_apply(aidis.adoption), aidis._adopt_write(),
   aidis._track_install(regclass, text),
   aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean)
   FROM PUBLIC;
@@ -3436,9 +3519,10 @@ BEGIN
      OR jsonb_typeof(doc -> 'timeline') IS DISTINCT FROM 'array'
      OR jsonb_typeof(doc -> 'files') IS DISTINCT FROM 'array'
      OR jsonb_typeof(doc -> 'rows') IS DISTINCT FROM 'array'
-     OR s ->> 'id' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     OR doc #>> '{project,id}' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     OR s ->> 'display_id' !~ '^SES-[0-9]{4}-[0-9]{4,9}$' OR COALESCE(pname, '') = '' THEN
+     OR NOT aidis._is_uuid(s ->> 'id') OR NOT aidis._is_uuid(doc #>> '{project,id}')
+     -- At most 9 digits: the number must fit the year's counter (an integer).
+     OR NOT aidis._is_display_id(s ->> 'display_id') OR char_length(s ->> 'display_id') > 18
+     OR COALESCE(pname, '') = '' THEN
     RAISE EXCEPTION 'malformed session export'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'It needs objects session (id, display_id) and project (id, name), arrays timeline, files and rows.';

@@ -266,11 +266,11 @@ BEGIN
     ref := NULL;  -- longer than any reference: malformed
   END IF;
   hide := NOT aidis._connection_sees_hidden();
-  IF ref ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+  IF aidis._is_uuid(ref) THEN
     SELECT array_agg(b.id) INTO found FROM aidis.session_base b
     WHERE b.id = ref::uuid
       AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
-  ELSIF ref ~* '^SES-[0-9]{4}-[0-9]+$' THEN
+  ELSIF aidis._is_display_id(upper(ref)) THEN
     SELECT array_agg(b.id) INTO found FROM aidis.session_base b
     WHERE b.display_id = upper(ref)
       AND (NOT hide OR b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected'));
@@ -312,7 +312,7 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT x.id INTO pid FROM aidis.projects x WHERE x.name = p;
-  IF pid IS NULL AND p ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+  IF pid IS NULL AND aidis._is_uuid(p) THEN
     SELECT x.id INTO pid FROM aidis.projects x WHERE x.id = p::uuid;
   END IF;
   IF pid IS NULL THEN
@@ -398,14 +398,26 @@ AS $$
 $$;
 
 -- The display id of a session: SES-<year>-<number of that year>, the number
--- zero-padded to at least four digits (the format sessions_display_id_format
--- checks). Every id the extension makes comes from here.
+-- zero-padded to at least four digits. Every id the extension makes comes
+-- from here; _is_display_id (and the table's sessions_display_id_format,
+-- which spells the same pattern) recognizes them.
 CREATE FUNCTION aidis._format_display_id(y integer, n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'))
 $$;
+
+CREATE FUNCTION aidis._is_display_id(t text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT t ~ '^SES-[0-9]{4}-[0-9]{4,}$' $$;
+
+-- A uuid in its canonical text form (any case), as session and project arguments give it.
+CREATE FUNCTION aidis._is_uuid(t text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' $$;
 
 CREATE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text
   LANGUAGE plpgsql VOLATILE

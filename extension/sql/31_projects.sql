@@ -112,18 +112,30 @@ BEGIN
 END
 $$;
 
+-- A project argument's row, locked for a change of its status.
+CREATE FUNCTION aidis._lock_project(p text) RETURNS aidis.projects
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pid uuid := aidis._find_project(p);
+  proj aidis.projects;
+BEGIN
+  SELECT * INTO proj FROM aidis.projects x WHERE x.id = pid FOR UPDATE;
+  RETURN proj;
+END
+$$;
+
 -- Rule 8.
 CREATE FUNCTION aidis.disconnect_project(p text) RETURNS aidis.projects
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pid uuid := aidis._find_project(p);
-  proj aidis.projects;
+  proj aidis.projects := aidis._lock_project(p);
   sid uuid;
 BEGIN
-  SELECT * INTO proj FROM aidis.projects x WHERE x.id = pid FOR UPDATE;
-  IF pid = '00000000-0000-0000-0000-000000000000' THEN
+  IF proj.id = '00000000-0000-0000-0000-000000000000' THEN
     RAISE EXCEPTION 'the __unassigned__ project cannot be disconnected'
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -133,12 +145,12 @@ BEGIN
   END IF;
   PERFORM aidis._fold_deltas();
   FOR sid IN SELECT b.id FROM aidis.session_base b
-             WHERE b.project_id = pid AND b.status = 'active' ORDER BY b.id FOR UPDATE
+             WHERE b.project_id = proj.id AND b.status = 'active' ORDER BY b.id FOR UPDATE
   LOOP
     PERFORM aidis._close_session(sid, 'disconnected', 'project_disconnected', clock_timestamp());
   END LOOP;
   UPDATE aidis.projects x SET status = 'disconnected', is_default = false, updated_at = clock_timestamp()
-  WHERE x.id = pid RETURNING * INTO proj;
+  WHERE x.id = proj.id RETURNING * INTO proj;
   PERFORM aidis._invalidate_caches();
   RETURN proj;
 END
@@ -149,16 +161,14 @@ CREATE FUNCTION aidis.reconnect_project(p text) RETURNS aidis.projects
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  pid uuid := aidis._find_project(p);
-  proj aidis.projects;
+  proj aidis.projects := aidis._lock_project(p);
 BEGIN
-  SELECT * INTO proj FROM aidis.projects x WHERE x.id = pid FOR UPDATE;
   IF proj.status <> 'disconnected' THEN
     RAISE EXCEPTION 'project "%" is not disconnected', proj.name
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
   UPDATE aidis.projects x SET status = 'active', updated_at = clock_timestamp()
-  WHERE x.id = pid RETURNING * INTO proj;
+  WHERE x.id = proj.id RETURNING * INTO proj;
   PERFORM aidis._invalidate_caches();
   RETURN proj;
 END

@@ -53,6 +53,14 @@ AS $$
   ORDER BY need.col
 $$;
 
+-- The session_base counter of a kind's created rows.
+CREATE FUNCTION aidis._created_counter(kind text) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END
+$$;
+
 -- Adds (sign = 1) or removes (sign = -1) the rows of one table from the
 -- created counters: used by track, untrack and TRUNCATE, which fire no row
 -- triggers. The rows are counted as the table's owner (_host_rows), the
@@ -62,8 +70,7 @@ CREATE FUNCTION aidis._adjust_created(tbl regclass, kind text, sign integer) RET
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
-                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+  counter text := aidis._created_counter(kind);
 BEGIN
   EXECUTE format(
     'UPDATE aidis.session_base b SET %1$I = b.%1$I + $1 * c.n

@@ -40,8 +40,7 @@ CREATE FUNCTION aidis._recount_created(kind text, why text) RETURNS void
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  counter text := CASE kind WHEN 'context' THEN 'contexts_created'
-                            WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
+  counter text := aidis._created_counter(kind);
   ids uuid[];
   diffs bigint[];
   pname text;

@@ -2,56 +2,58 @@
 -- (docs/adopting.md). Everything is set-based: the host tables are read once
 -- into temporary tables, and every step below is one statement over them.
 
+-- The row tables an adoption names, with their kind (the order of track()'s kinds).
+CREATE FUNCTION aidis._adopt_row_tables(host aidis.adoption) RETURNS TABLE (kind text, tbl regclass)
+  LANGUAGE sql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT x.kind, x.tbl
+  FROM unnest(ARRAY['context', 'task', 'decision'], ARRAY[host.contexts, host.tasks, host.decisions]) AS x(kind, tbl)
+  WHERE x.tbl IS NOT NULL
+$$;
+
 -- Reads the host tables into pg_temp.adopt_* (checking their columns), and
 -- works out the sessions as they will be imported.
-CREATE FUNCTION aidis._adopt_stage(projects regclass, sessions regclass, contexts regclass,
-                                   tasks regclass, decisions regclass, with_text boolean)
-  RETURNS void
+CREATE FUNCTION aidis._adopt_stage(host aidis.adoption, with_text boolean) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  tbls regclass[] := ARRAY[contexts, tasks, decisions];
-  kinds text[] := ARRAY['context', 'task', 'decision'];
-  summary_cols text[] := ARRAY['content', 'title', 'title'];
-  detail_cols text[] := ARRAY[NULL, 'description', 'rationale'];
-  i integer;
-  tbl regclass;
+  src record;
   summary text;
   detail text;
 BEGIN
   EXECUTE format('CREATE TEMP TABLE adopt_projects ON COMMIT DROP AS
                   SELECT %s AS id, %s AS name, %s AS status, %s AS root_directory, %s AS created_at FROM %s t',
-                 aidis._adopt_column(projects, 'id', 'uuid'), aidis._adopt_column(projects, 'name', 'text'),
-                 aidis._adopt_column(projects, 'status', 'text', false),
-                 aidis._adopt_column(projects, 'root_directory', 'text', false),
-                 aidis._adopt_column(projects, 'created_at', 'timestamptz', false), projects);
+                 aidis._adopt_column(host.projects, 'id', 'uuid'), aidis._adopt_column(host.projects, 'name', 'text'),
+                 aidis._adopt_column(host.projects, 'status', 'text', false),
+                 aidis._adopt_column(host.projects, 'root_directory', 'text', false),
+                 aidis._adopt_column(host.projects, 'created_at', 'timestamptz', false), host.projects);
 
   CREATE TEMP TABLE adopt_rows (kind text, tbl text, id text, session_id uuid, project_id uuid,
                                 created_at timestamptz, status text, completed_at timestamptz,
                                 context_type text, summary text, tokens bigint) ON COMMIT DROP;
-  FOR i IN 1..3 LOOP
-    tbl := tbls[i];
-    CONTINUE WHEN tbl IS NULL;
-    summary := aidis._adopt_column(tbl, summary_cols[i], 'text', false);
-    detail := CASE WHEN detail_cols[i] IS NULL THEN 'NULL::text'
-                   ELSE aidis._adopt_column(tbl, detail_cols[i], 'text', false) END;
+  FOR src IN SELECT * FROM aidis._adopt_row_tables(host) LOOP
+    summary := aidis._adopt_column(src.tbl, CASE src.kind WHEN 'context' THEN 'content' ELSE 'title' END, 'text', false);
+    detail := CASE src.kind WHEN 'context' THEN 'NULL::text'
+                            ELSE aidis._adopt_column(src.tbl, CASE src.kind WHEN 'task' THEN 'description'
+                                                                            ELSE 'rationale' END, 'text', false) END;
     EXECUTE format(
       'INSERT INTO pg_temp.adopt_rows
        SELECT %L, %L, %s, %s, %s, %s, %s, %s, %s, %s, %s FROM %s t',
-      kinds[i], tbl::text,  -- schema-qualified (search_path), as the trigger names it
-      aidis._adopt_column(tbl, 'id', 'any'),
-      aidis._adopt_column(tbl, 'session_id', 'uuid'), aidis._adopt_column(tbl, 'project_id', 'uuid'),
-      aidis._adopt_column(tbl, 'created_at', 'timestamptz'),
-      CASE WHEN kinds[i] = 'task' THEN aidis._adopt_column(tbl, 'status', 'text') ELSE 'NULL::text' END,
-      CASE WHEN kinds[i] = 'task' THEN aidis._adopt_column(tbl, 'completed_at', 'timestamptz', false)
+      src.kind, src.tbl::text,  -- schema-qualified (search_path), as the trigger names it
+      aidis._adopt_column(src.tbl, 'id', 'any'),
+      aidis._adopt_column(src.tbl, 'session_id', 'uuid'), aidis._adopt_column(src.tbl, 'project_id', 'uuid'),
+      aidis._adopt_column(src.tbl, 'created_at', 'timestamptz'),
+      CASE WHEN src.kind = 'task' THEN aidis._adopt_column(src.tbl, 'status', 'text') ELSE 'NULL::text' END,
+      CASE WHEN src.kind = 'task' THEN aidis._adopt_column(src.tbl, 'completed_at', 'timestamptz', false)
            ELSE 'NULL::timestamptz' END,
-      CASE WHEN kinds[i] = 'context' THEN aidis._adopt_column(tbl, 'context_type', 'text', false)
+      CASE WHEN src.kind = 'context' THEN aidis._adopt_column(src.tbl, 'context_type', 'text', false)
            ELSE 'NULL::text' END,
       CASE WHEN with_text THEN format('aidis._row_summary(COALESCE(%s, %L))', summary, '') ELSE 'NULL' END,
       CASE WHEN with_text THEN format('COALESCE(aidis._estimate_tokens(%s), 0) + COALESCE(aidis._estimate_tokens(%s), 0)',
                                       summary, detail) ELSE 'NULL' END,
-      tbl);
+      src.tbl);
   END LOOP;
 
   CREATE TEMP TABLE adopt_host_sessions (id uuid, display_id text, project_id uuid, agent_type text,
@@ -59,9 +61,9 @@ BEGIN
     title text, description text, goal text, tags text[], ai_model text, input_tokens bigint,
     output_tokens bigint, contexts_created bigint, tasks_created bigint, tasks_completed bigint,
     decisions_created bigint, connection_id text) ON COMMIT DROP;
-  IF sessions IS NOT NULL THEN
+  IF host.sessions IS NOT NULL THEN
     EXECUTE format('INSERT INTO pg_temp.adopt_host_sessions SELECT %s FROM %s t',
-      (SELECT string_agg(aidis._adopt_column(sessions, c.col, c.typ, c.required), ', ' ORDER BY c.n)
+      (SELECT string_agg(aidis._adopt_column(host.sessions, c.col, c.typ, c.required), ', ' ORDER BY c.n)
        FROM (VALUES (1, 'id', 'uuid', true), (2, 'display_id', 'text', true), (3, 'project_id', 'uuid', true),
                     (4, 'agent_type', 'text', false), (5, 'status', 'text', false),
                     (6, 'started_at', 'timestamptz', true), (7, 'ended_at', 'timestamptz', true),
@@ -72,7 +74,7 @@ BEGIN
                     (16, 'contexts_created', 'bigint', false), (17, 'tasks_created', 'bigint', false),
                     (18, 'tasks_completed', 'bigint', false), (19, 'decisions_created', 'bigint', false),
                     (20, 'connection_id', 'text', false)) AS c(n, col, typ, required)),
-      sessions);
+      host.sessions);
   END IF;
 
   -- What the rows say about each session.
@@ -93,7 +95,7 @@ BEGIN
   -- ended_at (open ones judged by the timeout), display ids kept when valid.
   CREATE TEMP TABLE adopt_sessions ON COMMIT DROP AS
   SELECT h.id,
-         CASE WHEN h.display_id ~ '^SES-[0-9]{4}-[0-9]{4,}$' THEN h.display_id END AS display_id,
+         CASE WHEN aidis._is_display_id(h.display_id) THEN h.display_id END AS display_id,
          h.display_id AS host_display_id,
          COALESCE(h.project_id, CASE WHEN c.projects = 1 THEN c.one_project END,
                   '00000000-0000-0000-0000-000000000000') AS project_id,
@@ -162,7 +164,7 @@ $$;
 
 -- The foreign keys of the row tables on their session_id column: they name
 -- the host's sessions, and tracked rows name aidis sessions from now on.
-CREATE FUNCTION aidis._adopt_session_fkeys(tbls regclass[])
+CREATE FUNCTION aidis._adopt_session_fkeys(host aidis.adoption)
   RETURNS TABLE (tbl regclass, name text, definition text)
   LANGUAGE sql STABLE
   SET search_path = pg_catalog, pg_temp
@@ -170,7 +172,7 @@ AS $$
   SELECT k.conrelid::regclass, k.conname::text, pg_get_constraintdef(k.oid)
   FROM pg_constraint k
   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attname = 'session_id' AND a.attnum = ANY (k.conkey)
-  WHERE k.contype = 'f' AND k.conrelid = ANY (tbls)
+  WHERE k.contype = 'f' AND k.conrelid IN (SELECT r.tbl FROM aidis._adopt_row_tables(host) r)
   ORDER BY 1::oid, 2
 $$;
 
@@ -180,9 +182,7 @@ CREATE FUNCTION aidis._adopt_set(n bigint, ids text[]) RETURNS jsonb
 AS $$ SELECT jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb)) $$;
 
 -- The report, from what _adopt_stage read.
-CREATE FUNCTION aidis._adopt_report(projects regclass, sessions regclass, contexts regclass,
-                                    tasks regclass, decisions regclass)
-  RETURNS jsonb
+CREATE FUNCTION aidis._adopt_report(host aidis.adoption) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -211,7 +211,7 @@ BEGIN
                         FROM pg_temp.adopt_sessions s),
     'foreign_keys_replaced', (SELECT COALESCE(jsonb_agg(jsonb_build_object('table', f.tbl::text, 'name', f.name,
                                                                           'definition', f.definition)), '[]')
-                              FROM aidis._adopt_session_fkeys(ARRAY[contexts, tasks, decisions]) f))
+                              FROM aidis._adopt_session_fkeys(host) f))
   INTO import;
 
   SELECT jsonb_build_object(
@@ -278,9 +278,9 @@ BEGIN
   INTO conflicts;
 
   RETURN jsonb_build_object(
-    'tables', jsonb_strip_nulls(jsonb_build_object('projects', projects::text, 'sessions', sessions::text,
-                                                   'contexts', contexts::text, 'tasks', tasks::text,
-                                                   'decisions', decisions::text)),
+    'tables', jsonb_strip_nulls(jsonb_build_object('projects', host.projects::text, 'sessions', host.sessions::text,
+                                                   'contexts', host.contexts::text, 'tasks', host.tasks::text,
+                                                   'decisions', host.decisions::text)),
     'import', import, 'anomalies', anomalies, 'conflicts', conflicts,
     'can_apply', NOT EXISTS (SELECT 1 FROM jsonb_each(conflicts) c WHERE (c.value ->> 'count')::bigint > 0));
 END

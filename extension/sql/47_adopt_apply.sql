@@ -110,22 +110,17 @@ END
 $$;
 
 -- The writes of adopt(apply => true), from what _adopt_stage read.
-CREATE FUNCTION aidis._adopt_apply(projects regclass, sessions regclass, contexts regclass,
-                                   tasks regclass, decisions regclass, report jsonb)
-  RETURNS void
+CREATE FUNCTION aidis._adopt_apply(host aidis.adoption) RETURNS void
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  tbls regclass[] := ARRAY[contexts, tasks, decisions];
-  kinds text[] := ARRAY['context', 'task', 'decision'];
   conflict record;
   disconnected text;
   fkey record;
   fkeys jsonb;
-  i integer;
 BEGIN
-  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(report -> 'conflicts') c
+  FOR conflict IN SELECT c.key, c.value FROM jsonb_each(host.report -> 'conflicts') c
                   WHERE (c.value ->> 'count')::bigint > 0 ORDER BY c.key LOOP
     RAISE EXCEPTION 'cannot adopt: % (%)', replace(conflict.key, '_', ' '), conflict.value ->> 'count'
       USING ERRCODE = CASE conflict.key WHEN 'rows_of_unknown_sessions' THEN 'foreign_key_violation'
@@ -144,7 +139,7 @@ BEGIN
     SET name = excluded.name, root_directory = COALESCE(excluded.root_directory, p.root_directory),
         status = CASE WHEN p.status = 'disconnected' THEN p.status ELSE excluded.status END,
         updated_at = excluded.updated_at;
-  PERFORM aidis._host_insert_project(projects, p.id, p.name, p.root_directory)
+  PERFORM aidis._host_insert_project(host.projects, p.id, p.name, p.root_directory)
   FROM aidis.projects p
   WHERE NOT EXISTS (SELECT 1 FROM pg_temp.adopt_projects h WHERE h.id = p.id);
 
@@ -167,28 +162,25 @@ BEGIN
   -- 5. The row tables' foreign keys to the host's sessions give way to the
   -- tracking trigger's check (same 23503); their definitions are kept.
   SELECT COALESCE(jsonb_agg(jsonb_build_object('table', f.tbl::text, 'name', f.name, 'definition', f.definition)), '[]')
-  INTO fkeys FROM aidis._adopt_session_fkeys(tbls) f;
-  FOR fkey IN SELECT * FROM aidis._adopt_session_fkeys(tbls) LOOP
+  INTO fkeys FROM aidis._adopt_session_fkeys(host) f;
+  FOR fkey IN SELECT * FROM aidis._adopt_session_fkeys(host) LOOP
     EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fkey.tbl, fkey.name);
   END LOOP;
 
   -- 6. The host tables, tracked in place. Their rows are counted already
   -- (the sessions were written with their counters).
-  FOR i IN 1..3 LOOP
-    CONTINUE WHEN tbls[i] IS NULL;
-    PERFORM aidis._track_install(tbls[i], kinds[i]);
-  END LOOP;
+  PERFORM aidis._track_install(r.tbl, r.kind) FROM aidis._adopt_row_tables(host) r;
 
   -- 7. One concept of projects from now on.
   EXECUTE format('CREATE TRIGGER zz_aidis_project_check BEFORE UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', projects);
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_check()', host.projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_mirror AFTER INSERT OR UPDATE OR DELETE ON %s
-                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', projects);
+                  FOR EACH ROW EXECUTE FUNCTION aidis._host_project_mirror()', host.projects);
   EXECUTE format('CREATE TRIGGER zz_aidis_project_truncate BEFORE TRUNCATE ON %s
-                  FOR EACH STATEMENT EXECUTE FUNCTION aidis._host_project_truncate()', projects);
+                  FOR EACH STATEMENT EXECUTE FUNCTION aidis._host_project_truncate()', host.projects);
 
   INSERT INTO aidis.adoption (projects, sessions, contexts, tasks, decisions, foreign_keys, report)
-  VALUES (projects, sessions, contexts, tasks, decisions, fkeys, report);
+  VALUES (host.projects, host.sessions, host.contexts, host.tasks, host.decisions, fkeys, host.report);
   PERFORM aidis._invalidate_caches();
 END
 $$;
@@ -204,8 +196,8 @@ AS $$
 DECLARE
   given regclass[] := ARRAY[projects, sessions, contexts, tasks, decisions];
   one regclass;
+  host aidis.adoption;
   earlier aidis.adoption;
-  report jsonb;
 BEGIN
   IF projects IS NULL OR apply IS NULL THEN
     RAISE EXCEPTION 'adopt needs the host''s projects table, and apply true or false'
@@ -235,13 +227,18 @@ BEGIN
     END IF;
   END LOOP;
 
-  PERFORM aidis._adopt_stage(projects, sessions, contexts, tasks, decisions, apply);
-  report := aidis._adopt_report(projects, sessions, contexts, tasks, decisions);
+  host.projects := projects;
+  host.sessions := sessions;
+  host.contexts := contexts;
+  host.tasks := tasks;
+  host.decisions := decisions;
+  PERFORM aidis._adopt_stage(host, apply);
+  host.report := aidis._adopt_report(host);
   IF apply THEN
-    PERFORM aidis._adopt_apply(projects, sessions, contexts, tasks, decisions, report);
+    PERFORM aidis._adopt_apply(host);
   END IF;
   DROP TABLE pg_temp.adopt_projects, pg_temp.adopt_rows, pg_temp.adopt_host_sessions,
              pg_temp.adopt_counts, pg_temp.adopt_sessions;
-  RETURN report || jsonb_build_object('applied', apply);
+  RETURN host.report || jsonb_build_object('applied', apply);
 END
 $$;

@@ -27,9 +27,10 @@ BEGIN
      OR jsonb_typeof(doc -> 'timeline') IS DISTINCT FROM 'array'
      OR jsonb_typeof(doc -> 'files') IS DISTINCT FROM 'array'
      OR jsonb_typeof(doc -> 'rows') IS DISTINCT FROM 'array'
-     OR s ->> 'id' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     OR doc #>> '{project,id}' !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     OR s ->> 'display_id' !~ '^SES-[0-9]{4}-[0-9]{4,9}$' OR COALESCE(pname, '') = '' THEN
+     OR NOT aidis._is_uuid(s ->> 'id') OR NOT aidis._is_uuid(doc #>> '{project,id}')
+     -- At most 9 digits: the number must fit the year's counter (an integer).
+     OR NOT aidis._is_display_id(s ->> 'display_id') OR char_length(s ->> 'display_id') > 18
+     OR COALESCE(pname, '') = '' THEN
     RAISE EXCEPTION 'malformed session export'
       USING ERRCODE = 'invalid_parameter_value',
             DETAIL = 'It needs objects session (id, display_id) and project (id, name), arrays timeline, files and rows.';

@@ -16,6 +16,7 @@ GRANT EXECUTE ON FUNCTION
   aidis.normalize_agent(text), aidis.current_session(), aidis.next_timeout_at(),
   aidis._current_session_id(), aidis._flush_pending(), aidis._session_timeout(), aidis._effective_last_activity(uuid, timestamptz),
   aidis._find_session(text), aidis._find_project(text), aidis._clip(text),
+  aidis._is_uuid(text), aidis._is_display_id(text),
   aidis._connection_role(), aidis._connection_sees_hidden(), aidis.project_for_path(text)
   TO aidis_reader;
 -- What the MCP server needs.
