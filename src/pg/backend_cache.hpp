@@ -71,9 +71,9 @@ struct BackendCache {
   std::unordered_map<core::Uuid, core::Uuid, core::UuidHash> session_project;
   std::unordered_map<core::Uuid, ProjectFacts, core::UuidHash> projects;
 
-  // The most recently active session, for unbound connections (rule 3), and
-  // per project (the project rule). Learnt by the ranking query or by this
-  // backend's own write, at `noted_at`.
+  // The most recently active session, for unbound connections, and per
+  // project, for a row naming its project_id (both rule 3). Learnt by the
+  // ranking query or by this backend's own write, at `noted_at`.
   struct Latest {
     SessionRef ref;
     TimestampTz noted_at;

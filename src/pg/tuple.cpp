@@ -99,10 +99,9 @@ Columns Columns::of(Relation rel, core::Kind kind) {
     c.completed_at = typed_column(desc, "completed_at", ColumnType::TimestampTz);
   }
   c.updated_at = typed_column(desc, "updated_at", ColumnType::TimestampTz);
-  c.summary = column(desc, core::summary_column(kind));
-  c.detail = kind == core::Kind::Task       ? column(desc, "description")
-             : kind == core::Kind::Decision ? column(desc, "rationale")
-                                            : 0;
+  const core::KindFacts& facts = core::facts(kind);
+  c.summary = column(desc, facts.summary_column);
+  c.detail = facts.detail_column != nullptr ? column(desc, facts.detail_column) : 0;
   c.context_type = kind == core::Kind::Context ? column(desc, "context_type") : 0;
   return c;
 }

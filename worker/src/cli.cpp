@@ -50,6 +50,16 @@ void add_session_option(CLI::App* sub, SessionOptions& s) {
                   "SES-2026-0001); default: the current session");
 }
 
+// `session <name> <value> [-s id]`: one required positional, then the session option.
+template <typename T>
+void add_session_edit(CLI::App* session, Options& opts, const char* name, const char* about,
+                      const char* value, T& target, const char* value_about, Command command) {
+  auto* sub = session->add_subcommand(name, about);
+  sub->add_option(value, target, value_about)->required();
+  add_session_option(sub, opts.session);
+  sub->callback([&opts, command] { opts.command = command; });
+}
+
 void define_session(CLI::App& app, Options& opts) {
   auto& s = opts.session;
   auto* session = app.add_subcommand(
@@ -98,25 +108,13 @@ void define_session(CLI::App& app, Options& opts) {
   del->add_flag("-y,--yes", s.yes, "apply without asking");
   del->callback([&opts] { opts.command = Command::SessionDelete; });
 
-  auto* goal = session->add_subcommand("goal", "set the goal ('' clears it)");
-  goal->add_option("text", s.text, "the goal")->required();
-  add_session_option(goal, s);
-  goal->callback([&opts] { opts.command = Command::SessionGoal; });
-
-  auto* tag = session->add_subcommand("tag", "add tags");
-  tag->add_option("tags", s.tags, "tags to add")->required();
-  add_session_option(tag, s);
-  tag->callback([&opts] { opts.command = Command::SessionTag; });
-
-  auto* note = session->add_subcommand("note", "append a line to the notes");
-  note->add_option("text", s.text, "the note")->required();
-  add_session_option(note, s);
-  note->callback([&opts] { opts.command = Command::SessionNote; });
-
-  auto* rename = session->add_subcommand("rename", "change the title");
-  rename->add_option("title", s.text, "the new title")->required();
-  add_session_option(rename, s);
-  rename->callback([&opts] { opts.command = Command::SessionRename; });
+  add_session_edit(session, opts, "goal", "set the goal ('' clears it)", "text", s.text, "the goal",
+                   Command::SessionGoal);
+  add_session_edit(session, opts, "tag", "add tags", "tags", s.tags, "tags to add", Command::SessionTag);
+  add_session_edit(session, opts, "note", "append a line to the notes", "text", s.text, "the note",
+                   Command::SessionNote);
+  add_session_edit(session, opts, "rename", "change the title", "title", s.text, "the new title",
+                   Command::SessionRename);
 
   auto* edit = session->add_subcommand(
       "edit", "change several fields at once ('' clears a field, except the title and agent)");

@@ -201,26 +201,28 @@ std::string render_reassign_warning(const Json& answer, const Style& st) {
   return out;
 }
 
-std::string render_reassigned(const Json& r, const Style& st) {
+namespace {
+
+// "N contexts, N tasks, N decisions, N timeline events, N files" of an answer's `moved`.
+std::string moved_counts(const Json& r) {
   const Json moved = r.contains("moved") ? r["moved"] : Json::object();
-  return fmt::format("Moved {} from project {} to {}: {}, {}, {}, {}, {}\n", st.bold(str(r, "display_id")),
-                     str(r, "from_project"), st.bold(str(r, "to_project")),
-                     plural(count(moved, "contexts"), "context", "contexts"),
+  return fmt::format("{}, {}, {}, {}, {}", plural(count(moved, "contexts"), "context", "contexts"),
                      plural(count(moved, "tasks"), "task", "tasks"),
                      plural(count(moved, "decisions"), "decision", "decisions"),
                      plural(count(moved, "timeline_events"), "timeline event", "timeline events"),
                      plural(count(moved, "files"), "file", "files"));
 }
 
+}  // namespace
+
+std::string render_reassigned(const Json& r, const Style& st) {
+  return fmt::format("Moved {} from project {} to {}: {}\n", st.bold(str(r, "display_id")),
+                     str(r, "from_project"), st.bold(str(r, "to_project")), moved_counts(r));
+}
+
 std::string render_deleted(const Json& r, const Style& st) {
-  const Json moved = r.contains("moved") ? r["moved"] : Json::object();
-  return fmt::format("Deleted {}; its work moved to {}: {}, {}, {}, {}, {}\n", st.bold(str(r, "display_id")),
-                     st.bold(str(r, "to_display_id")),
-                     plural(count(moved, "contexts"), "context", "contexts"),
-                     plural(count(moved, "tasks"), "task", "tasks"),
-                     plural(count(moved, "decisions"), "decision", "decisions"),
-                     plural(count(moved, "timeline_events"), "timeline event", "timeline events"),
-                     plural(count(moved, "files"), "file", "files"));
+  return fmt::format("Deleted {}; its work moved to {}: {}\n", st.bold(str(r, "display_id")),
+                     st.bold(str(r, "to_display_id")), moved_counts(r));
 }
 
 std::string render_compacted(const Json& r, const Style& st) {

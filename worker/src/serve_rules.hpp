@@ -1,6 +1,6 @@
 // The pure rules of `aidis serve` (docs/serve.md): where it may listen, which
 // Host and Origin headers it accepts, how SQLSTATEs become HTTP statuses.
-// No sockets, no libpq: unit-tested in worker/test/serve_rules_test.cpp.
+// No sockets, no libpq: unit-tested in worker/test/serve_test.cpp.
 #pragma once
 
 #include <optional>
