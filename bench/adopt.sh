@@ -12,23 +12,10 @@
 set -euo pipefail
 full_sessions=100000 full_rows=2000000 limit_seconds=120
 sessions=$full_sessions rows=$full_rows reuse=0 keep=0
-while (($#)); do
-  case $1 in
-    --smoke) sessions=1000 rows=20000 ;;
-    --sessions) sessions=$2; shift ;;
-    --rows) rows=$2; shift ;;
-    --reuse) reuse=1 ;;
-    --keep) keep=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
 source "$(dirname "$0")/lib.sh"
-bench_cluster "$reuse"
-bench_db aidis_adopt
-bench_machine
-bench_version
+bench_args '--smoke=sessions=1000 rows=20000' --sessions:sessions --rows:rows \
+  --reuse=reuse=1 --keep=keep=1 -- "$@"
+bench_start "$reuse" aidis_adopt
 
 start=$(date +%s.%N)
 q -f "$REPO_ROOT/test/fixtures/adopt_host.sql" >/dev/null

@@ -12,23 +12,11 @@
 #            --reuse (the cluster in PGHOST/PGPORT)
 set -euo pipefail
 sessions=100000 events=10000000 projects=50 older='1 day' reuse=0
-while (($#)); do
-  case $1 in
-    --scale-small) sessions=10000 events=1000000 ;;
-    --smoke) sessions=1000 events=100000 ;;
-    --older-than) older=$2; shift ;;
-    --reuse) reuse=1 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "bench/compact.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
 source "$(dirname "$0")/lib.sh"
+bench_args '--scale-small=sessions=10000 events=1000000' '--smoke=sessions=1000 events=100000' \
+  --older-than:older --reuse=reuse=1 -- "$@"
 echo "=== compaction: $sessions sessions, ~$events events, older than $older"
-bench_cluster "$reuse"
-bench_db aidis_compact
-bench_machine
-bench_version
+bench_start "$reuse" aidis_compact
 
 t0=$SECONDS
 q -v sessions="$sessions" -v events="$events" -v projects="$projects" -f "$BENCH_DIR/scale.sql" >/dev/null

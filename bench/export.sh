@@ -11,22 +11,9 @@
 #   options: --sessions N --reuse (the cluster in PGHOST/PGPORT) --format json|jsonl|md
 set -euo pipefail
 sessions=100000 reuse=0 format=jsonl
-while (($#)); do
-  case $1 in
-    --smoke) sessions=2000 ;;
-    --sessions) sessions=$2; shift ;;
-    --reuse) reuse=1 ;;
-    --format) format=$2; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
 source "$(dirname "$0")/lib.sh"
-bench_cluster "$reuse"
-bench_db aidis_export
-bench_machine
-bench_version
+bench_args --smoke=sessions=2000 --sessions:sessions --reuse=reuse=1 --format:format -- "$@"
+bench_start "$reuse" aidis_export
 AIDIS_BIN=${AIDIS_BIN:-$REPO_ROOT/build/aidis}
 out=$(mktemp /tmp/aidis-export-bench.XXXXXX)
 trap 'rm -f "$out" "$out.time"' RETURN

@@ -1,5 +1,9 @@
-# Shared by bench/run.sh and bench/scale.sh (sourced, not run).
+# Shared by the bench scripts (sourced, not run).
 #
+# bench_args SPEC... -- ARG...: parses the script's command line (see below).
+# bench_make_install: make install of the extension (a script's --build).
+# bench_start REUSE PREFIX: bench_cluster, bench_db, then the report's header
+#   (bench_machine, bench_version).
 # bench_cluster REUSE: a cluster to measure on. With REUSE=1 and PGHOST/PGPORT
 #   already exported (scripts/test.sh does that), that cluster is used;
 #   otherwise a throwaway one is started (scripts/cluster.sh) and stopped on exit.
@@ -10,6 +14,54 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=${REPO_ROOT:-$(cd "$BENCH_DIR/.." && pwd)}
 source "$REPO_ROOT/scripts/cluster.sh" # sets PG_CONFIG (PostgreSQL 15)
 PATH=$(_cl_bindir):$PATH
+
+# bench_args SPEC... -- ARG...: a bench script's command line. Each SPEC is
+#   --flag=ASSIGNMENTS  a flag; given, it makes the assignments (separated by
+#                       spaces, e.g. '--smoke=sessions=1000 rows=20000'; '--flag=': none)
+#   --option:VAR        an option with a value, assigned to VAR
+#   --option@FUNCTION   the rest of the command line is FUNCTION's: it is called
+#                       with this option and every argument after it
+# -h and --help print the comment at the top of the script and exit; any other
+# argument, or an option without its value, is an error (exit 2).
+bench_args() {
+  local -A flag=() value=() hand=()
+  local spec word me="bench/${0##*/}"
+  while (($#)) && [[ $1 != -- ]]; do
+    spec=$1
+    case $spec in
+      --*=*) flag[${spec%%=*}]=${spec#*=} ;;
+      --*:*) value[${spec%%:*}]=${spec#*:} ;;
+      --*@*) hand[${spec%%@*}]=${spec#*@} ;;
+      *) echo "bench_args: bad SPEC $spec" >&2; exit 2 ;;
+    esac
+    shift
+  done
+  shift # --
+  while (($#)); do
+    if [[ $1 == -h || $1 == --help ]]; then
+      sed -n '2,/^[^#]/{/^#/p}' "$0" # the comment at the top, after the #! line
+      exit 0
+    elif [[ $1 == --* && -v flag[$1] ]]; then
+      for word in ${flag[$1]}; do declare -g "$word"; done
+    elif [[ $1 == --* && -v value[$1] ]]; then
+      (($# > 1)) || { echo "$me: $1 needs a value (see --help)" >&2; exit 2; }
+      declare -g "${value[$1]}=$2"
+      shift
+    elif [[ $1 == --* && -v hand[$1] ]]; then
+      "${hand[$1]}" "$@"
+      return
+    else
+      echo "$me: unknown argument $1 (see --help)" >&2
+      exit 2
+    fi
+    shift
+  done
+}
+
+bench_make_install() {
+  echo "=== make install"
+  make -C "$REPO_ROOT" -j2 install PG_CONFIG="$PG_CONFIG" >/dev/null
+}
 
 BENCH_CLUSTER_DIR= BENCH_DB= BENCH_CHILD=
 _bench_cleanup() {
@@ -63,6 +115,13 @@ bench_db() {
 
 q() { psql -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DB" "$@"; }
 
+bench_start() {
+  bench_cluster "$1"
+  bench_db "$2"
+  bench_machine
+  bench_version
+}
+
 # The machine and the server settings, for the report.
 bench_machine() {
   echo "machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), RAM $(free -h | awk '/^Mem:/ {print $2}')," \
@@ -80,42 +139,17 @@ bench_version() {
 }
 
 # bench_pgbouncer POOL_SIZE: PgBouncer in transaction mode in front of
-# BENCH_DB on a free port (run as the cluster's OS user when root), stopped on
-# exit; sets BOUNCER_PORT. Returns 1 when pgbouncer is not installed.
+# BENCH_DB on a free port (scripts/cluster.sh's pgbouncer_start), stopped on
+# exit; sets PGBOUNCER_PORT. Returns 1 when pgbouncer is not installed.
 BOUNCER_DIR=
 bench_pgbouncer() {
-  local size=$1 bin
-  bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-  [[ -x $bin ]] || return 1
   BOUNCER_DIR=$(mktemp -d /tmp/aidis-bouncer.XXXXXX)
   chmod 755 "$BOUNCER_DIR"
-  BOUNCER_PORT=$((RANDOM % 1000 + 57400))
-  while ! _cl_port_free "$BOUNCER_PORT"; do BOUNCER_PORT=$((BOUNCER_PORT + 1)); done
-  cat >"$BOUNCER_DIR/pgbouncer.ini" <<INI
-[databases]
-$BENCH_DB = host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$BENCH_DB
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BOUNCER_PORT
-unix_socket_dir =
-auth_type = trust
-auth_file = $BOUNCER_DIR/users.txt
-pool_mode = transaction
-default_pool_size = $size
-max_client_conn = 100
-ignore_startup_parameters = extra_float_digits
-logfile = $BOUNCER_DIR/pgbouncer.log
-pidfile = $BOUNCER_DIR/pgbouncer.pid
-INI
-  echo "\"${PGUSER:-postgres}\" \"\"" >"$BOUNCER_DIR/users.txt"
-  ((EUID != 0)) || chown -R postgres: "$BOUNCER_DIR"
-  _cl_run "$bin" -d "$BOUNCER_DIR/pgbouncer.ini" >/dev/null 2>&1 || return 1
-  for _ in $(seq 50); do _cl_port_free "$BOUNCER_PORT" || return 0; sleep 0.1; done
-  return 1
+  pgbouncer_start "$BOUNCER_DIR" "$BENCH_DB" "$1"
 }
 _bench_stop_pgbouncer() {
   [[ -z $BOUNCER_DIR ]] && return 0
-  [[ ! -f $BOUNCER_DIR/pgbouncer.pid ]] || kill "$(cat "$BOUNCER_DIR/pgbouncer.pid")" 2>/dev/null
+  pgbouncer_stop "$BOUNCER_DIR"
   rm -rf "$BOUNCER_DIR"
 }
 

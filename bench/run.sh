@@ -16,27 +16,16 @@
 set -euo pipefail
 
 mode=full build=0 async=0 fk=0 rounds= seconds= bulk_rows= bulk_rounds= naive_bulk=1
-while (($#)); do
-  case $1 in
-    --smoke) mode=smoke ;;
-    --build) build=1 ;;
-    --async) async=1 ;;
-    --fk) fk=1 ;;
-    --rounds) rounds=$2; shift ;;
-    --seconds) seconds=$2; shift ;;
-    --bulk-rows) bulk_rows=$2; shift ;;
-    --no-naive-bulk) naive_bulk=0 ;;
-    --scale|--scale-small)
-      scale_args=("$1"); shift
-      ((build == 0)) || scale_args+=(--build)
-      exec bash "$(dirname "$0")/scale.sh" "${scale_args[@]}" "$@" ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
 source "$(dirname "$0")/lib.sh"
+# --scale, --scale-small: bench/scale.sh instead, with the arguments after it.
+scale_instead() {
+  local args=("$1")
+  ((build == 0)) || args+=(--build)
+  exec bash "$BENCH_DIR/scale.sh" "${args[@]}" "${@:2}"
+}
+bench_args --smoke=mode=smoke --build=build=1 --async=async=1 --fk=fk=1 \
+  --rounds:rounds --seconds:seconds --bulk-rows:bulk_rows --no-naive-bulk=naive_bulk=0 \
+  --scale@scale_instead --scale-small@scale_instead -- "$@"
 if [[ $mode == smoke ]]; then
   rounds=${rounds:-1} seconds=${seconds:-1} bulk_rows=${bulk_rows:-2000} bulk_rounds=1
   naive_bulk_rows=$bulk_rows
@@ -45,20 +34,14 @@ else
   naive_bulk_rows=$bulk_rows
 fi
 
-if ((build)); then
-  echo "=== make install"
-  make -C "$REPO_ROOT" -j2 install PG_CONFIG="$PG_CONFIG" >/dev/null
-fi
+((build == 0)) || bench_make_install
 
 echo "=== aidis_sessions tracking benchmark ($mode: $rounds round(s) of ${seconds}s per variant, bulk $bulk_rows rows)"
-bench_cluster "$([[ $mode == smoke ]] && echo 1 || echo 0)"
-bench_db aidis_bench
+bench_start "$([[ $mode == smoke ]] && echo 1 || echo 0)" aidis_bench
 q -f "$BENCH_DIR/naive.sql" -f "$BENCH_DIR/setup.sql" >/dev/null
 ((fk == 0)) || q -f "$BENCH_DIR/fk.sql" >/dev/null
 read -r SID PID < <(q -AtF' ' -c 'SELECT session_id, project_id FROM bench.fixture')
 q -c 'CREATE TABLE bench.results (test text, variant text, clients int, round int, seq int, value float8, cpu_us float8, wal_bytes float8)'
-bench_machine
-bench_version
 
 # The variants measured with pgbench: every write path (docs/connections.md)
 # and the two references. The paths: explicit session_id; NULL
@@ -91,7 +74,7 @@ declare -A script=([bound]=tracked_null [unbound]=tracked_null [unbound_100]=tra
 targeted="'tracked', 'bound', 'unbound', 'unbound_project', 'unbound_100', 'pgbouncer'"
 
 if bench_pgbouncer 4; then
-  echo "pgbouncer: transaction mode, pool of 4, port $BOUNCER_PORT"
+  echo "pgbouncer: transaction mode, pool of 4, port $PGBOUNCER_PORT"
 else
   echo "pgbouncer: not installed (scripts/deps.sh); its variant is skipped"
   variants=("${variants[@]/pgbouncer/}")
@@ -113,7 +96,7 @@ run_pgbench() { # VARIANT CLIENTS SYNC -> prints tps, server CPU µs and WAL byt
   [[ $v != bound ]] || opts="-c aidis.session_id=$SID"  # bound like start_session binds
   [[ $sync == on ]] || opts="$opts -c synchronous_commit=off"
   if [[ $v == pgbouncer* ]]; then  # PgBouncer 1.18 keeps no prepared statements across transactions
-    mode=extended target=(-h 127.0.0.1 -p "$BOUNCER_PORT")
+    mode=extended target=(-h 127.0.0.1 -p "$PGBOUNCER_PORT")
     opts=""  # it rejects startup options
   fi
   w0=$(q -At -c 'SELECT pg_current_wal_insert_lsn()')

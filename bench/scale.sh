@@ -16,28 +16,11 @@
 set -euo pipefail
 
 sessions=100000 events=10000000 projects=50 calls=200 build=0 reuse=0 keep=0 size=full
-while (($#)); do
-  case $1 in
-    --scale) ;;
-    --scale-small) sessions=10000 events=1000000 size=small ;;
-    --sessions) sessions=$2; shift ;;
-    --events) events=$2; shift ;;
-    --projects) projects=$2; shift ;;
-    --calls) calls=$2; shift ;;
-    --build) build=1 ;;
-    --reuse) reuse=1 ;;
-    --keep) keep=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
-    *) echo "bench/scale.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
 source "$(dirname "$0")/lib.sh"
-if ((build)); then
-  echo "=== make install"
-  make -C "$REPO_ROOT" -j2 install PG_CONFIG="$PG_CONFIG" >/dev/null
-fi
+bench_args --scale= '--scale-small=sessions=10000 events=1000000 size=small' \
+  --sessions:sessions --events:events --projects:projects --calls:calls \
+  --build=build=1 --reuse=reuse=1 --keep=keep=1 -- "$@"
+((build == 0)) || bench_make_install
 
 echo "=== aidis_sessions scale set: $sessions sessions, ~$events events, $projects projects ($size)"
 bench_cluster "$reuse"

@@ -4,7 +4,8 @@
 #   scripts/cluster.sh start [DIR]   init (if needed) and start a cluster in DIR (default: mktemp -d)
 #   scripts/cluster.sh stop DIR      stop it and remove DIR
 #
-# Or `source` this file and call cluster_start DIR / cluster_stop DIR.
+# Or `source` this file and call cluster_start DIR / cluster_stop DIR
+# (and pgbouncer_start / pgbouncer_stop for a PgBouncer in front of one).
 # DIR holds data/, the unix socket, server.log and `env` (PGHOST, PGPORT, PGUSER to source).
 # As root, the server runs as the `postgres` OS user (initdb refuses root).
 # The system cluster 15/main is never touched: we only use our own data dir and ports 54320+.
@@ -123,6 +124,43 @@ cluster_stop() {
 cluster_restart() {
   local dir=${1:?usage: cluster_restart DIR [fast|immediate]} mode=${2:-fast}
   _cl_run "$(_cl_bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 restart -m "$mode" >/dev/null
+}
+
+# pgbouncer_start DIR DB POOL_SIZE [SETTING...]: PgBouncer in transaction mode on a
+# free port of 127.0.0.1, in front of database DB of the cluster in PGHOST/PGPORT
+# (trust auth, user PGUSER), with its ini, log and pid file in DIR (run as the cluster's
+# OS user when root); each SETTING is one more `name = value` line of [pgbouncer].
+# Sets PGBOUNCER_PORT. Returns 1 when pgbouncer is not installed or does not listen
+# within 5 s (what it printed is in DIR/start.log). Stop it with pgbouncer_stop DIR.
+pgbouncer_start() {
+  local dir=${1:?usage: pgbouncer_start DIR DB POOL_SIZE [SETTING...]} db=${2:?} size=${3:?} bin
+  shift 3
+  bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  [[ -x $bin ]] || return 1
+  PGBOUNCER_PORT=$((RANDOM % 2000 + 56400))
+  while ! _cl_port_free "$PGBOUNCER_PORT"; do PGBOUNCER_PORT=$((PGBOUNCER_PORT + 1)); done
+  {
+    echo "[databases]"
+    echo "$db = host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$db"
+    echo "[pgbouncer]"
+    printf '%s\n' "listen_addr = 127.0.0.1" "listen_port = $PGBOUNCER_PORT" "unix_socket_dir =" \
+      "auth_type = trust" "auth_file = $dir/users.txt" "pool_mode = transaction" \
+      "default_pool_size = $size" "max_client_conn = 100" "$@" \
+      "ignore_startup_parameters = extra_float_digits" \
+      "logfile = $dir/pgbouncer.log" "pidfile = $dir/pgbouncer.pid"
+  } >"$dir/pgbouncer.ini" || return 1
+  echo "\"${PGUSER:-postgres}\" \"\"" >"$dir/users.txt"
+  ((EUID != 0)) || chown -R postgres: "$dir"
+  _cl_run "$bin" -d "$dir/pgbouncer.ini" >"$dir/start.log" 2>&1 || return 1
+  for _ in $(seq 50); do _cl_port_free "$PGBOUNCER_PORT" || return 0; sleep 0.1; done
+  return 1
+}
+
+# pgbouncer_stop DIR: stop the PgBouncer pgbouncer_start ran in DIR (DIR stays).
+pgbouncer_stop() {
+  [[ -f ${1:?usage: pgbouncer_stop DIR}/pgbouncer.pid ]] || return 0
+  kill "$(cat "$1/pgbouncer.pid")" 2>/dev/null
+  return 0
 }
 
 # CLI mode (not when sourced).

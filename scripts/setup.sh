@@ -12,9 +12,9 @@ ROOT=$PWD
 LOCAL=$ROOT/.local
 CLUSTER=$LOCAL/cluster
 
-# stop_worker [NAME]: stop the `aidis` process whose pid is in .local/NAME.pid (default worker).
-stop_worker() {
-  local pid name=${1:-worker}
+# stop_daemon NAME: stop the `aidis` process whose pid is in .local/NAME.pid.
+stop_daemon() {
+  local pid name=$1
   pid=$(cat "$LOCAL/$name.pid" 2>/dev/null) || return 0
   # Only signal the pid if it is still our worker (pids get reused).
   if grep -qa "$ROOT/build/aidis" "/proc/$pid/cmdline" 2>/dev/null; then
@@ -26,10 +26,27 @@ stop_worker() {
   rm -f "$LOCAL/$name.pid"
 }
 
+# start_daemon NAME ARGS...: (re)start `build/aidis ARGS...` detached (setsid: it
+# outlives this script and Ctrl-C), its pid in .local/NAME.pid, its output appended
+# to .local/NAME.log; exits when it stops at once, with the end of its log.
+start_daemon() {
+  local name=$1
+  shift
+  stop_daemon "$name"
+  setsid "$ROOT/build/aidis" "$@" >>"$LOCAL/$name.log" 2>&1 </dev/null &
+  echo $! >"$LOCAL/$name.pid"
+  sleep 1
+  if ! kill -0 "$(cat "$LOCAL/$name.pid")" 2>/dev/null; then
+    echo "aidis $1 exited at once; end of $LOCAL/$name.log:" >&2
+    tail -n 30 "$LOCAL/$name.log" >&2
+    exit 1
+  fi
+}
+
 if [[ ${1:-} == stop ]]; then
   source scripts/cluster.sh
-  stop_worker serve
-  stop_worker
+  stop_daemon serve
+  stop_daemon worker
   cluster_stop "$CLUSTER"
   rm -f "$LOCAL/env"
   echo "stopped; removed $CLUSTER"
@@ -76,29 +93,10 @@ export PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=postgres PGDATABASE=aidis
 EOF
 
 if [[ -x build/aidis ]]; then
-  stop_worker
-  # setsid: detach from this terminal so the worker outlives the script and Ctrl-C.
-  setsid "$ROOT/build/aidis" worker -d "host=$PGHOST port=$PGPORT dbname=aidis user=postgres" \
-    >>"$LOCAL/worker.log" 2>&1 </dev/null &
-  echo $! >"$LOCAL/worker.pid"
-  sleep 1
-  if ! kill -0 "$(cat "$LOCAL/worker.pid")" 2>/dev/null; then
-    echo "worker exited at once; end of $LOCAL/worker.log:" >&2
-    tail -n 30 "$LOCAL/worker.log" >&2
-    exit 1
-  fi
+  conn="host=$PGHOST port=$PGPORT dbname=aidis user=postgres"
+  start_daemon worker worker -d "$conn"
   echo "worker running (pid $(cat "$LOCAL/worker.pid"), log $LOCAL/worker.log)"
-
-  stop_worker serve
-  setsid "$ROOT/build/aidis" serve -d "host=$PGHOST port=$PGPORT dbname=aidis user=postgres" \
-    >>"$LOCAL/serve.log" 2>&1 </dev/null &
-  echo $! >"$LOCAL/serve.pid"
-  sleep 1
-  if ! kill -0 "$(cat "$LOCAL/serve.pid")" 2>/dev/null; then
-    echo "aidis serve exited at once; end of $LOCAL/serve.log:" >&2
-    tail -n 30 "$LOCAL/serve.log" >&2
-    exit 1
-  fi
+  start_daemon serve serve -d "$conn"
   echo "sessions page on http://127.0.0.1:8787/ (pid $(cat "$LOCAL/serve.pid"), log $LOCAL/serve.log)"
 else
   echo "no build/aidis: worker and page not started"

@@ -7,12 +7,12 @@
 set -uo pipefail
 : "${PGHOST:?cluster env needed}"
 here=$(cd "$(dirname "$0")" && pwd)
-source "$here/../../scripts/cluster.sh"  # _cl_run, _cl_port_free
+source "$here/../../scripts/cluster.sh"  # pgbouncer_start, pgbouncer_stop
 export PGDATABASE=aidis_pools
 work=$(mktemp -d)
 chmod 755 "$work"
 cleanup() {
-  [[ ! -f $work/pgbouncer.pid ]] || kill "$(cat "$work/pgbouncer.pid")" 2>/dev/null
+  pgbouncer_stop "$work"
   rm -rf "$work"
   dropdb --if-exists "$PGDATABASE" >/dev/null 2>&1
 }
@@ -30,30 +30,8 @@ createdb "$PGDATABASE" || bail "createdb"
 psql -X -q -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning; CREATE EXTENSION aidis_sessions CASCADE" ||
   bail "CREATE EXTENSION"
 
-port=$((RANDOM % 1000 + 56400))
-while ! _cl_port_free "$port"; do port=$((port + 1)); done
 # One server connection for every client: the worst case for a binding.
-cat >"$work/pgbouncer.ini" <<INI
-[databases]
-$PGDATABASE = host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$PGDATABASE
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $port
-unix_socket_dir =
-auth_type = trust
-auth_file = $work/users.txt
-pool_mode = transaction
-default_pool_size = 1
-max_client_conn = 100
-server_reset_query = DISCARD ALL
-ignore_startup_parameters = extra_float_digits
-logfile = $work/pgbouncer.log
-pidfile = $work/pgbouncer.pid
-INI
-echo "\"${PGUSER:-postgres}\" \"\"" >"$work/users.txt"
-((EUID != 0)) || chown postgres: "$work" "$work"/*
-bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-_cl_run "$bouncer" -d "$work/pgbouncer.ini" >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; bail "pgbouncer start"; }
-for _ in $(seq 50); do ! _cl_port_free "$port" && break; sleep 0.1; done
+pgbouncer_start "$work" "$PGDATABASE" 1 'server_reset_query = DISCARD ALL' ||
+  { cat "$work/start.log" >&2; bail "pgbouncer start"; }
 
-BOUNCER_PORT=$port node "$here/pool/pools.js"
+BOUNCER_PORT=$PGBOUNCER_PORT node "$here/pool/pools.js"
