@@ -1,6 +1,59 @@
 -- aidis_sessions 0.3.0 -> 0.4.0 (see the README's upgrade table).
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.4.0'" to load this file. \quit
 
+-- === h-sqla begin ===
+-- Helpers the session API shares (extension/sql/64_api_read.sql,
+-- 68_api_analytics.sql): the session a read is for, one page of a session's
+-- rows, the window of the stats. Defined first: the SQL functions below use
+-- them.
+
+CREATE FUNCTION aidis._session_to_read(s text, lim integer DEFAULT NULL, off integer DEFAULT NULL,
+                                       max_lim integer DEFAULT NULL) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();
+  PERFORM aidis._check_page(lim, off, max_lim);
+  RETURN aidis._find_session(s);
+END
+$$;
+
+CREATE FUNCTION aidis._session_rows(row_type anyelement, s text, lim integer, off integer)
+  RETURNS SETOF anyelement
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT * FROM %s x WHERE x.session_id = $1
+                               ORDER BY x.created_at, x.id LIMIT $2 OFFSET $3', pg_typeof(row_type))
+    USING aidis._session_to_read(s, lim, off, 1000), COALESCE(lim, 50), COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis._stats_scope(period text, project text,
+                                   OUT since timestamptz, OUT pid uuid, OUT pname text)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  since := now() - aidis._period_span(period);
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
+  END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._session_to_read(text, integer, integer, integer),
+                       aidis._session_rows(anyelement, text, integer, integer),
+                       aidis._stats_scope(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._session_to_read(text, integer, integer, integer),
+                          aidis._session_rows(anyelement, text, integer, integer),
+                          aidis._stats_scope(text, text) TO aidis_reader;
+-- === h-sqla end ===
+
 -- === h-owner begin ===
 -- Host tables run as their owner; exact column types; DDL event triggers
 -- (extension/sql/40_tracking.sql, 45_tracking_ddl.sql).
@@ -1339,26 +1392,15 @@ CREATE OR REPLACE FUNCTION aidis.session_stats(period text DEFAULT 'month', proj
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  pname text;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
   result jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
-  END IF;
-  since := now() - span;
-
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
            aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id
-    WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
+    WHERE v.started_at >= scope.since AND (scope.pid IS NULL OR v.project_id = scope.pid)
   ), totals AS (
     SELECT count(*) AS sessions,
            count(*) FILTER (WHERE s.status = 'active') AS active_sessions,
@@ -1397,8 +1439,8 @@ BEGIN
     GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
   )
   SELECT jsonb_build_object(
-    'period', lower(btrim(period)), 'since', since, 'until', now(),
-    'project', pname, 'project_id', pid,
+    'period', lower(btrim(period)), 'since', scope.since, 'until', now(),
+    'project', scope.pname, 'project_id', scope.pid,
     'sessions', t.sessions, 'active_sessions', t.active_sessions,
     'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
     'total_wall_seconds', t.wall, 'total_active_seconds', t.active,
@@ -2701,16 +2743,8 @@ CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project t
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-  END IF;
-  since := now() - span;
   RETURN QUERY
     SELECT d.day::date,
            count(v.id),
@@ -2718,9 +2752,10 @@ BEGIN
            COALESCE(sum(v.tasks_created), 0)::bigint,
            COALESCE(sum(v.tasks_completed), 0)::bigint,
            COALESCE(sum(v.decisions_created), 0)::bigint
-    FROM generate_series(since::date, now()::date, interval '1 day') AS d (day)
+    FROM generate_series(scope.since::date, now()::date, interval '1 day') AS d (day)
     LEFT JOIN aidis.sessions v
-      ON v.started_at >= since AND v.started_at::date = d.day::date AND (pid IS NULL OR v.project_id = pid)
+      ON v.started_at >= scope.since AND v.started_at::date = d.day::date
+         AND (scope.pid IS NULL OR v.project_id = scope.pid)
     GROUP BY d.day
     ORDER BY d.day;
 END
@@ -3347,19 +3382,10 @@ AS $$
 $$;
 
 CREATE FUNCTION aidis.session_export(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid := aidis._find_session(s);
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  -- A query, not a simple expression: the SQL function is planned at each
-  -- call, under the role calling now (a simple expression would keep the plan
-  -- made under the first role that called it in this transaction, with that
-  -- role's row-level security).
-  RETURN (SELECT aidis._export_doc(sid));
-END
+  SELECT aidis._export_doc(aidis._session_to_read(s))
 $$;
 
 -- The filters of export_sessions, checked as list_sessions checks them.
@@ -3558,13 +3584,12 @@ CREATE OR REPLACE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS js
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
+  sid uuid := aidis._session_to_read(s);
   v aidis.sessions;
   proj aidis.projects;
   sc record;
   files jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
   sc := aidis._current_score(sid, v.status, v.score_breakdown);
@@ -3707,46 +3732,92 @@ AS $$
     (SELECT p.name FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected'))
 $$;
 
--- The pages of a session's rows share how the session is found.
-CREATE FUNCTION aidis._paged_session(s text, lim integer, off integer) RETURNS uuid
+CREATE OR REPLACE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.contexts, s, lim, off) $$;
+
+CREATE OR REPLACE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.tasks LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.tasks, s, lim, off) $$;
+
+CREATE OR REPLACE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.decisions LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.decisions, s, lim, off) $$;
+
+-- session_timeline and session_brief find their session as the other readers do.
+CREATE OR REPLACE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
+  RETURNS TABLE (id bigint, occurred_at timestamptz, kind text, summary text, entity_id text, data jsonb)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  sid uuid;
 BEGIN
-  PERFORM aidis._flush_pending();
-  PERFORM aidis._check_page(lim, off, 1000);
-  RETURN aidis._find_session(s);
-END
-$$;
-REVOKE ALL ON FUNCTION aidis._paged_session(text, integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._paged_session(text, integer, integer) TO aidis_reader;
-
-CREATE OR REPLACE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.contexts LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
-               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+  IF after_id < 0 THEN
+    RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._session_to_read(s, lim, NULL, 10000);
+  RETURN QUERY
+    SELECT a.id, a.occurred_at, a.kind, a.summary, a.entity_id, a.data
+    FROM aidis.session_activities a
+    WHERE a.session_id = sid AND a.id > COALESCE(after_id, 0)
+    ORDER BY a.id
+    LIMIT COALESCE(lim, 500);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.tasks LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+CREATE OR REPLACE FUNCTION aidis.session_brief(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
-               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.decisions LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
-               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
+  SELECT jsonb_build_object(
+    'session', jsonb_build_object(
+      'id', v.id, 'display_id', v.display_id, 'title', v.title, 'goal', v.goal, 'tags', v.tags,
+      'status', v.status, 'project_id', v.project_id,
+      'project_name', (SELECT p.name FROM aidis.projects p WHERE p.id = v.project_id),
+      'agent', v.agent, 'ai_model', v.ai_model, 'started_at', v.started_at,
+      'last_activity_at', v.last_activity_at, 'ended_at', v.ended_at,
+      'contexts_created', v.contexts_created, 'tasks_created', v.tasks_created,
+      'tasks_completed', v.tasks_completed, 'decisions_created', v.decisions_created),
+    'previous_session', (
+      SELECT jsonb_build_object(
+        'id', prev.id, 'display_id', prev.display_id, 'title', prev.title, 'goal', prev.goal,
+        'agent', prev.agent, 'ai_model', prev.ai_model, 'status', prev.status, 'end_reason', prev.end_reason,
+        'started_at', prev.started_at, 'ended_at', prev.ended_at,
+        'wall_seconds', aidis._wall_seconds(prev.started_at, prev.ended_at),
+        'contexts_created', prev.contexts_created, 'tasks_created', prev.tasks_created,
+        'tasks_completed', prev.tasks_completed, 'tasks_reopened', prev.tasks_reopened,
+        'decisions_created', prev.decisions_created, 'rating', prev.rating, 'score', prev.score,
+        'notes', prev.notes,
+        -- The last 10 tasks it completed, each once, by last completion.
+        'completed_tasks', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT u.id, u.summary FROM (
+              SELECT DISTINCT ON (COALESCE(a.entity_id, a.id::text)) a.id, a.summary
+              FROM aidis.session_activities a
+              WHERE a.session_id = prev.id AND a.kind = 'task_completed'
+              ORDER BY COALESCE(a.entity_id, a.id::text), a.id DESC) u
+            ORDER BY u.id DESC LIMIT 10) e),
+        'last_contexts', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT a.id, a.summary FROM aidis.session_activities a
+            WHERE a.session_id = prev.id AND a.kind = 'context_added'
+            ORDER BY a.id DESC LIMIT 5) e))
+      FROM aidis.sessions prev
+      WHERE prev.id IN (SELECT b.id FROM aidis.session_base b
+                        WHERE b.project_id = v.project_id AND b.id <> v.id
+                          AND (b.started_at, b.id) < (v.started_at, v.id)
+                        ORDER BY b.started_at DESC, b.id DESC LIMIT 1)),
+    'open_tasks', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                       'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
+                       'created_at', t.created_at) ORDER BY t.rank, t.created_at, t.id), '[]')
+                   FROM (SELECT x.*, array_position(ARRAY['urgent', 'high', 'medium', 'low'], x.priority) AS rank
+                         FROM aidis.tasks x
+                         WHERE x.project_id = v.project_id AND x.status NOT IN ('completed', 'cancelled')
+                         ORDER BY rank, x.created_at, x.id LIMIT 20) t),
+    'recent_decisions', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                             'id', d.id, 'title', d.title, 'status', d.status, 'created_at', d.created_at)
+                             ORDER BY d.created_at DESC, d.id), '[]')
+                         FROM (SELECT x.* FROM aidis.decisions x WHERE x.project_id = v.project_id
+                               ORDER BY x.created_at DESC, x.id LIMIT 10) d))
+  FROM aidis.sessions v
+  WHERE v.id = (SELECT aidis._session_to_read(s))  -- (found once, then read by its key)
 $$;
