@@ -2,10 +2,22 @@
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.4.0'" to load this file. \quit
 
 -- === h-sqla begin ===
--- Helpers the session API shares (extension/sql/64_api_read.sql,
--- 68_api_analytics.sql): the session a read is for, one page of a session's
--- rows, the window of the stats. Defined first: the SQL functions below use
--- them.
+-- Helpers the session API shares (extension/sql/63_api_list.sql to
+-- 71_delete_session.sql): a text argument's limit, the session a read or a
+-- change is for, one page of a session's rows, the window of the stats, the
+-- moving of tracked rows. Defined first: the SQL functions below use them.
+
+CREATE FUNCTION aidis._check_text_length(val text, max_chars integer, what text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF char_length(val) > max_chars THEN
+    RAISE EXCEPTION '% % characters long; at most % are allowed', what, char_length(val), max_chars
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
 
 CREATE FUNCTION aidis._session_to_read(s text, lim integer DEFAULT NULL, off integer DEFAULT NULL,
                                        max_lim integer DEFAULT NULL) RETURNS uuid
@@ -46,10 +58,50 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION aidis._session_to_read(text, integer, integer, integer),
+CREATE FUNCTION aidis._session_to_change(s text)
+  RETURNS aidis.session_base
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cur aidis.session_base;
+  sid uuid := aidis._find_session(s);
+BEGIN
+  PERFORM aidis._check_may_change(sid);
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  RETURN cur;
+END
+$$;
+
+CREATE FUNCTION aidis._move_tracked_rows(sid uuid, source uuid, target uuid, to_session uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint
+               + CASE WHEN source IS NULL THEN aidis._host_move_session(t.tbl, sid, to_session)
+                      ELSE aidis._host_move(t.tbl, sid, source, target) END));
+  END LOOP;
+  RETURN jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                            'decisions', moved -> 'decision');
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._check_text_length(text, integer, text),
+                       aidis._session_to_read(text, integer, integer, integer),
                        aidis._session_rows(anyelement, text, integer, integer),
-                       aidis._stats_scope(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._session_to_read(text, integer, integer, integer),
+                       aidis._stats_scope(text, text),
+                       aidis._session_to_change(text),
+                       aidis._move_tracked_rows(uuid, uuid, uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._check_text_length(text, integer, text),
+                          aidis._session_to_read(text, integer, integer, integer),
                           aidis._session_rows(anyelement, text, integer, integer),
                           aidis._stats_scope(text, text) TO aidis_reader;
 -- === h-sqla end ===
@@ -489,10 +541,7 @@ AS $$
 DECLARE
   words integer;
 BEGIN
-  IF char_length(q) > 255 THEN
-    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(q, 255, 'q is');  -- (65_api_edit.sql)
   -- Words as the search index sees them: runs of letters and digits.
   words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
   IF words > 32 THEN
@@ -1235,8 +1284,8 @@ CREATE OR REPLACE FUNCTION aidis.update_session(s text DEFAULT NULL, title text 
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
   cur aidis.session_base;
+  sid uuid;
   new_title text;
   new_description text;
   new_goal text;
@@ -1255,39 +1304,26 @@ BEGIN
   IF EXISTS (SELECT 1 FROM unnest(COALESCE(tags, '{}') || COALESCE(add_tags, '{}')) t(tag) WHERE char_length(btrim(t.tag)) > 100) THEN
     RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM aidis._check_may_change(sid);
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
-  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  cur := aidis._session_to_change(s);
+  sid := cur.id;
 
   new_title := cur.title;
   IF title IS NOT NULL THEN
     new_title := btrim(title);
     IF new_title = '' THEN
       RAISE EXCEPTION 'the title cannot be cleared' USING ERRCODE = 'invalid_parameter_value';
-    ELSIF char_length(new_title) > 255 THEN
-      RAISE EXCEPTION 'title is % characters long; at most 255 are allowed', char_length(new_title)
-        USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM aidis._check_text_length(new_title, 255, 'title is');
   END IF;
   new_description := CASE WHEN description IS NULL THEN cur.description ELSE NULLIF(btrim(description), '') END;
-  IF char_length(new_description) > 2000 THEN
-    RAISE EXCEPTION 'description is % characters long; at most 2000 are allowed', char_length(new_description)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_description, 2000, 'description is');
   new_goal := CASE WHEN goal IS NULL THEN cur.goal ELSE NULLIF(btrim(goal), '') END;
-  IF char_length(new_goal) > 2000 THEN
-    RAISE EXCEPTION 'goal is % characters long; at most 2000 are allowed', char_length(new_goal)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_goal, 2000, 'goal is');
   new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
   IF NULLIF(btrim(append_notes), '') IS NOT NULL THEN  -- under the row lock: concurrent appends both stay
     new_notes := concat_ws(E'\n', new_notes, btrim(append_notes));
   END IF;
-  IF char_length(new_notes) > 10000 THEN
-    RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_notes, 10000, 'notes are');
   new_tags := cur.tags;
   IF tags IS NOT NULL OR add_tags IS NOT NULL THEN
     -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
@@ -1302,20 +1338,14 @@ BEGIN
     END IF;
   END IF;
   new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
-  IF char_length(new_model) > 200 THEN
-    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(new_model)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_model, 200, 'ai_model is');
   new_agent := cur.agent;
   IF agent IS NOT NULL THEN
     IF btrim(agent) = '' THEN
       RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
         HINT = 'Give the agent''s name, e.g. claude-code.';
     END IF;
-    IF char_length(btrim(agent)) > 200 THEN
-      RAISE EXCEPTION 'agent is % characters long; at most 200 are allowed', char_length(btrim(agent))
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM aidis._check_text_length(btrim(agent), 200, 'agent is');
     new_agent := aidis.normalize_agent(agent);
     -- One active session per (agent, client_key): say so rather than fail on the index.
     IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (
@@ -1350,38 +1380,29 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL)
-  RETURNS aidis.sessions
+CREATE OR REPLACE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL) RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid;
   cur aidis.session_base;
   new_note text := NULLIF(btrim(note), '');
   result aidis.sessions;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
   IF stars IS NULL OR stars < 1 OR stars > 5 THEN
     RAISE EXCEPTION 'stars must be 1 to 5, not %', COALESCE(stars::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF char_length(new_note) > 2000 THEN
-    RAISE EXCEPTION 'note is % characters long; at most 2000 are allowed', char_length(new_note)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  sid := aidis._find_session(s);
-  PERFORM aidis._check_may_change(sid);
-  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
-  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  PERFORM aidis._check_text_length(new_note, 2000, 'note is');
+  cur := aidis._session_to_change(s);  -- (65_api_edit.sql)
   UPDATE aidis.session_base b
   SET rating = stars, rating_note = new_note, updated_at = clock_timestamp()
-  WHERE b.id = sid;
-  PERFORM aidis._log_event(sid, 'rated', clock_timestamp(), format('rated %s/5', stars),
+  WHERE b.id = cur.id;
+  PERFORM aidis._log_event(cur.id, 'rated', clock_timestamp(), format('rated %s/5', stars),
                            jsonb_strip_nulls(jsonb_build_object('stars', stars, 'note', new_note,
                                                                 'previous', cur.rating)));
-  PERFORM aidis._notify('rated', sid);
-  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  PERFORM aidis._notify('rated', cur.id);
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = cur.id;
   RETURN result;
 END
 $$;
@@ -1572,9 +1593,6 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
   events bigint;
   files bigint;
 BEGIN
@@ -1629,18 +1647,8 @@ BEGIN
   GET DIAGNOSTICS events = ROW_COUNT;
   UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
   GET DIAGNOSTICS files = ROW_COUNT;
-  -- Tracked rows move as their table's owner (_host_move). The tracking
-  -- triggers let the moved rows through: moving a row is not activity (it
-  -- would count as one and move last_activity_at) and does not touch
-  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
-
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := aidis._move_tracked_rows(sid, src.id, dst.id, NULL)
+           || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
                            format('moved from project "%s" to "%s"', src.name, dst.name),
                            jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
@@ -3109,9 +3117,7 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  moved jsonb;
   events bigint;
   files bigint;
 BEGIN
@@ -3171,13 +3177,8 @@ BEGIN
   -- Apply.
   target := COALESCE(target, aidis._holder_session(cur.project_id));
   SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target FOR UPDATE;
-  -- Tracked rows move as their table's owner; the triggers let them through
-  -- (moving is not activity): the counters move below, all at once.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move_session(t.tbl, sid, target);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
+  -- Tracked rows (66_api_reassign.sql): the counters move below, all at once.
+  moved := aidis._move_tracked_rows(sid, NULL, NULL, target);
   UPDATE aidis.session_activities a SET session_id = target WHERE a.session_id = sid;
   GET DIAGNOSTICS events = ROW_COUNT;
   INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, loc_added,
@@ -3200,30 +3201,24 @@ BEGIN
       decisions = i.decisions + excluded.decisions, version = GREATEST(i.version, excluded.version);
   DELETE FROM aidis.session_imports x WHERE x.session_id = sid;
   DELETE FROM aidis.session_base b WHERE b.id = sid;
-  -- Its counters (folded and pending, read before the delete) join the receiver's.
-  UPDATE aidis.session_base b SET
-    contexts_created      = b.contexts_created + cur.contexts_created,
-    tasks_created         = b.tasks_created + cur.tasks_created,
-    tasks_completed       = b.tasks_completed + cur.tasks_completed,
-    tasks_reopened        = b.tasks_reopened + cur.tasks_reopened,
-    decisions_created     = b.decisions_created + cur.decisions_created,
-    activity_count        = b.activity_count + cur.activity_count,
-    input_tokens          = b.input_tokens + cur.input_tokens,
-    output_tokens         = b.output_tokens + cur.output_tokens,
-    cache_read_tokens     = b.cache_read_tokens + cur.cache_read_tokens,
-    cache_creation_tokens = b.cache_creation_tokens + cur.cache_creation_tokens,
-    estimated_tokens      = b.estimated_tokens + cur.estimated_tokens,
-    loc_added             = b.loc_added + cur.loc_added,
-    loc_removed           = b.loc_removed + cur.loc_removed,
-    -- The holder spans the work it holds.
-    started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
-                      THEN LEAST(b.started_at, cur.started_at) ELSE b.started_at END,
-    compacted_id = NULL,  -- the moved events are looked at again
-    updated_at = clock_timestamp()
-  WHERE b.id = target;
+  -- Its counters (folded and pending, read before the delete) join the
+  -- receiver's: every counter a delta carries (the bigint columns of
+  -- session_deltas, which the fold adds the same way).
+  EXECUTE (SELECT format($sql$
+             UPDATE aidis.session_base b SET %s,
+               -- The holder spans the work it holds.
+               started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
+                                 THEN LEAST(b.started_at, ($1).started_at) ELSE b.started_at END,
+               compacted_id = NULL,  -- the moved events are looked at again
+               updated_at = clock_timestamp()
+             WHERE b.id = $2 $sql$,
+             string_agg(format('%1$I = b.%1$I + ($1).%1$I', a.attname), ', ' ORDER BY a.attnum))
+           FROM pg_attribute a
+           WHERE a.attrelid = 'aidis.session_deltas'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             AND a.atttypid = 'bigint'::regtype)
+    USING cur, target;
 
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := moved || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(target, 'session_deleted', clock_timestamp(),
                            format('session %s "%s" deleted; its work moved here', cur.display_id, cur.title),
                            jsonb_build_object('session_id', sid, 'display_id', cur.display_id, 'title', cur.title,

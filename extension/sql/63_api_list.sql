@@ -42,10 +42,7 @@ AS $$
 DECLARE
   words integer;
 BEGIN
-  IF char_length(q) > 255 THEN
-    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(q, 255, 'q is');  -- (65_api_edit.sql)
   -- Words as the search index sees them: runs of letters and digits.
   words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
   IF words > 32 THEN

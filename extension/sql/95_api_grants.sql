@@ -27,6 +27,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._search_query(text[], timestamptz, timestamptz),
   aidis._search_since(timestamptz, double precision, timestamptz),
   aidis._check_q(text),
+  aidis._check_text_length(text, integer, text),
   aidis._list_session_ids(text, uuid, text, integer, integer, text),
   aidis._list_ids_unsearched(text, uuid, integer, integer),
   aidis._list_ids_by_reference(text, uuid, text, bigint, text),
