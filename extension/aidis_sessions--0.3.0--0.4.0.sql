@@ -827,6 +827,13 @@ CREATE OR REPLACE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid,
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
+  -- Small reads, mostly of recent, cached rows: starting workers costs more
+  -- than it saves, and an index that reads only the rows of the filter beats
+  -- one whose order follows the table's. The candidates of the word index
+  -- are older rows: read ahead (a bitmap heap scan prefetches).
+  SET max_parallel_workers_per_gather = 0
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   want bigint;  -- matches up to the end of the page
@@ -910,13 +917,6 @@ CREATE FUNCTION aidis._list_ids_unsearched(wanted_status text, pid uuid, lim int
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  -- Small reads, mostly of recent, cached rows: starting workers costs more
-  -- than it saves, and an index that reads only the rows of the filter beats
-  -- one whose order follows the table's. The candidates of the word index
-  -- are older rows: read ahead (a bitmap heap scan prefetches).
-  SET max_parallel_workers_per_gather = 0
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   ids uuid[];
@@ -943,9 +943,6 @@ CREATE FUNCTION aidis._list_ids_by_reference(wanted_status text, pid uuid, needl
                                               as_policy text, OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
@@ -1013,9 +1010,6 @@ CREATE FUNCTION aidis._list_ids_by_words(wanted_status text, pid uuid, needle te
                                           OUT window_rows bigint, OUT in_order boolean)
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   probe_rows constant integer := 150;   -- the first window of newest rows
@@ -1146,9 +1140,6 @@ CREATE FUNCTION aidis._list_ids_in_order(wanted_status text, pid uuid, needle te
                                           OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
