@@ -1,6 +1,111 @@
 -- aidis_sessions 0.3.0 -> 0.4.0 (see the README's upgrade table).
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.4.0'" to load this file. \quit
 
+-- === h-sqla begin ===
+-- Helpers the session API shares (extension/sql/63_api_list.sql to
+-- 71_delete_session.sql): a text argument's limit, the session a read or a
+-- change is for, one page of a session's rows, the window of the stats, the
+-- moving of tracked rows. Defined first: the SQL functions below use them.
+
+CREATE FUNCTION aidis._check_text_length(val text, max_chars integer, what text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF char_length(val) > max_chars THEN
+    RAISE EXCEPTION '% % characters long; at most % are allowed', what, char_length(val), max_chars
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+
+CREATE FUNCTION aidis._session_to_read(s text, lim integer DEFAULT NULL, off integer DEFAULT NULL,
+                                       max_lim integer DEFAULT NULL) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();
+  PERFORM aidis._check_page(lim, off, max_lim);
+  RETURN aidis._find_session(s);
+END
+$$;
+
+CREATE FUNCTION aidis._session_rows(row_type anyelement, s text, lim integer, off integer)
+  RETURNS SETOF anyelement
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE format('SELECT * FROM %s x WHERE x.session_id = $1
+                               ORDER BY x.created_at, x.id LIMIT $2 OFFSET $3', pg_typeof(row_type))
+    USING aidis._session_to_read(s, lim, off, 1000), COALESCE(lim, 50), COALESCE(off, 0);
+END
+$$;
+
+CREATE FUNCTION aidis._stats_scope(period text, project text,
+                                   OUT since timestamptz, OUT pid uuid, OUT pname text)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  since := now() - aidis._period_span(period);
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
+  END IF;
+END
+$$;
+
+CREATE FUNCTION aidis._session_to_change(s text)
+  RETURNS aidis.session_base
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cur aidis.session_base;
+  sid uuid := aidis._find_session(s);
+BEGIN
+  PERFORM aidis._check_may_change(sid);
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  RETURN cur;
+END
+$$;
+
+CREATE FUNCTION aidis._move_tracked_rows(sid uuid, source uuid, target uuid, to_session uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint
+               + CASE WHEN source IS NULL THEN aidis._host_move_session(t.tbl, sid, to_session)
+                      ELSE aidis._host_move(t.tbl, sid, source, target) END));
+  END LOOP;
+  RETURN jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                            'decisions', moved -> 'decision');
+END
+$$;
+
+REVOKE ALL ON FUNCTION aidis._check_text_length(text, integer, text),
+                       aidis._session_to_read(text, integer, integer, integer),
+                       aidis._session_rows(anyelement, text, integer, integer),
+                       aidis._stats_scope(text, text),
+                       aidis._session_to_change(text),
+                       aidis._move_tracked_rows(uuid, uuid, uuid, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._check_text_length(text, integer, text),
+                          aidis._session_to_read(text, integer, integer, integer),
+                          aidis._session_rows(anyelement, text, integer, integer),
+                          aidis._stats_scope(text, text) TO aidis_reader;
+-- === h-sqla end ===
+
 -- === h-owner begin ===
 -- Host tables run as their owner; exact column types; DDL event triggers
 -- (extension/sql/40_tracking.sql, 45_tracking_ddl.sql).
@@ -444,10 +549,7 @@ AS $$
 DECLARE
   words integer;
 BEGIN
-  IF char_length(q) > 255 THEN
-    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(q, 255, 'q is');  -- (65_api_edit.sql)
   -- Words as the search index sees them: runs of letters and digits.
   words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
   IF words > 32 THEN
@@ -812,6 +914,13 @@ CREATE OR REPLACE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid,
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
+  -- Small reads, mostly of recent, cached rows: starting workers costs more
+  -- than it saves, and an index that reads only the rows of the filter beats
+  -- one whose order follows the table's. The candidates of the word index
+  -- are older rows: read ahead (a bitmap heap scan prefetches).
+  SET max_parallel_workers_per_gather = 0
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   want bigint;  -- matches up to the end of the page
@@ -895,13 +1004,6 @@ CREATE FUNCTION aidis._list_ids_unsearched(wanted_status text, pid uuid, lim int
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  -- Small reads, mostly of recent, cached rows: starting workers costs more
-  -- than it saves, and an index that reads only the rows of the filter beats
-  -- one whose order follows the table's. The candidates of the word index
-  -- are older rows: read ahead (a bitmap heap scan prefetches).
-  SET max_parallel_workers_per_gather = 0
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   ids uuid[];
@@ -928,9 +1030,6 @@ CREATE FUNCTION aidis._list_ids_by_reference(wanted_status text, pid uuid, needl
                                               as_policy text, OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
@@ -998,9 +1097,6 @@ CREATE FUNCTION aidis._list_ids_by_words(wanted_status text, pid uuid, needle te
                                           OUT window_rows bigint, OUT in_order boolean)
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   probe_rows constant integer := 150;   -- the first window of newest rows
@@ -1131,9 +1227,6 @@ CREATE FUNCTION aidis._list_ids_in_order(wanted_status text, pid uuid, needle te
                                           OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
@@ -1269,8 +1362,8 @@ CREATE OR REPLACE FUNCTION aidis.update_session(s text DEFAULT NULL, title text 
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
   cur aidis.session_base;
+  sid uuid;
   new_title text;
   new_description text;
   new_goal text;
@@ -1289,39 +1382,26 @@ BEGIN
   IF EXISTS (SELECT 1 FROM unnest(COALESCE(tags, '{}') || COALESCE(add_tags, '{}')) t(tag) WHERE char_length(btrim(t.tag)) > 100) THEN
     RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM aidis._check_may_change(sid);
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
-  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  cur := aidis._session_to_change(s);
+  sid := cur.id;
 
   new_title := cur.title;
   IF title IS NOT NULL THEN
     new_title := btrim(title);
     IF new_title = '' THEN
       RAISE EXCEPTION 'the title cannot be cleared' USING ERRCODE = 'invalid_parameter_value';
-    ELSIF char_length(new_title) > 255 THEN
-      RAISE EXCEPTION 'title is % characters long; at most 255 are allowed', char_length(new_title)
-        USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM aidis._check_text_length(new_title, 255, 'title is');
   END IF;
   new_description := CASE WHEN description IS NULL THEN cur.description ELSE NULLIF(btrim(description), '') END;
-  IF char_length(new_description) > 2000 THEN
-    RAISE EXCEPTION 'description is % characters long; at most 2000 are allowed', char_length(new_description)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_description, 2000, 'description is');
   new_goal := CASE WHEN goal IS NULL THEN cur.goal ELSE NULLIF(btrim(goal), '') END;
-  IF char_length(new_goal) > 2000 THEN
-    RAISE EXCEPTION 'goal is % characters long; at most 2000 are allowed', char_length(new_goal)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_goal, 2000, 'goal is');
   new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
   IF NULLIF(btrim(append_notes), '') IS NOT NULL THEN  -- under the row lock: concurrent appends both stay
     new_notes := concat_ws(E'\n', new_notes, btrim(append_notes));
   END IF;
-  IF char_length(new_notes) > 10000 THEN
-    RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_notes, 10000, 'notes are');
   new_tags := cur.tags;
   IF tags IS NOT NULL OR add_tags IS NOT NULL THEN
     -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
@@ -1336,20 +1416,14 @@ BEGIN
     END IF;
   END IF;
   new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
-  IF char_length(new_model) > 200 THEN
-    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(new_model)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_model, 200, 'ai_model is');
   new_agent := cur.agent;
   IF agent IS NOT NULL THEN
     IF btrim(agent) = '' THEN
       RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
         HINT = 'Give the agent''s name, e.g. claude-code.';
     END IF;
-    IF char_length(btrim(agent)) > 200 THEN
-      RAISE EXCEPTION 'agent is % characters long; at most 200 are allowed', char_length(btrim(agent))
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM aidis._check_text_length(btrim(agent), 200, 'agent is');
     new_agent := aidis.normalize_agent(agent);
     -- One active session per (agent, client_key): say so rather than fail on the index.
     IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (
@@ -1384,38 +1458,29 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL)
-  RETURNS aidis.sessions
+CREATE OR REPLACE FUNCTION aidis.rate_session(s text, stars integer, note text DEFAULT NULL) RETURNS aidis.sessions
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid;
   cur aidis.session_base;
   new_note text := NULLIF(btrim(note), '');
   result aidis.sessions;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
   IF stars IS NULL OR stars < 1 OR stars > 5 THEN
     RAISE EXCEPTION 'stars must be 1 to 5, not %', COALESCE(stars::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF char_length(new_note) > 2000 THEN
-    RAISE EXCEPTION 'note is % characters long; at most 2000 are allowed', char_length(new_note)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  sid := aidis._find_session(s);
-  PERFORM aidis._check_may_change(sid);
-  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
-  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  PERFORM aidis._check_text_length(new_note, 2000, 'note is');
+  cur := aidis._session_to_change(s);  -- (65_api_edit.sql)
   UPDATE aidis.session_base b
   SET rating = stars, rating_note = new_note, updated_at = clock_timestamp()
-  WHERE b.id = sid;
-  PERFORM aidis._log_event(sid, 'rated', clock_timestamp(), format('rated %s/5', stars),
+  WHERE b.id = cur.id;
+  PERFORM aidis._log_event(cur.id, 'rated', clock_timestamp(), format('rated %s/5', stars),
                            jsonb_strip_nulls(jsonb_build_object('stars', stars, 'note', new_note,
                                                                 'previous', cur.rating)));
-  PERFORM aidis._notify('rated', sid);
-  SELECT * INTO result FROM aidis.sessions x WHERE x.id = sid;
+  PERFORM aidis._notify('rated', cur.id);
+  SELECT * INTO result FROM aidis.sessions x WHERE x.id = cur.id;
   RETURN result;
 END
 $$;
@@ -1426,26 +1491,15 @@ CREATE OR REPLACE FUNCTION aidis.session_stats(period text DEFAULT 'month', proj
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  pname text;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
   result jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
-  END IF;
-  since := now() - span;
-
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
            aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id
-    WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
+    WHERE v.started_at >= scope.since AND (scope.pid IS NULL OR v.project_id = scope.pid)
   ), totals AS (
     SELECT count(*) AS sessions,
            count(*) FILTER (WHERE s.status = 'active') AS active_sessions,
@@ -1484,8 +1538,8 @@ BEGIN
     GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
   )
   SELECT jsonb_build_object(
-    'period', lower(btrim(period)), 'since', since, 'until', now(),
-    'project', pname, 'project_id', pid,
+    'period', lower(btrim(period)), 'since', scope.since, 'until', now(),
+    'project', scope.pname, 'project_id', scope.pid,
     'sessions', t.sessions, 'active_sessions', t.active_sessions,
     'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
     'total_wall_seconds', t.wall, 'total_active_seconds', t.active,
@@ -1617,9 +1671,6 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
   events bigint;
   files bigint;
 BEGIN
@@ -1674,18 +1725,8 @@ BEGIN
   GET DIAGNOSTICS events = ROW_COUNT;
   UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
   GET DIAGNOSTICS files = ROW_COUNT;
-  -- Tracked rows move as their table's owner (_host_move). The tracking
-  -- triggers let the moved rows through: moving a row is not activity (it
-  -- would count as one and move last_activity_at) and does not touch
-  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
-
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := aidis._move_tracked_rows(sid, src.id, dst.id, NULL)
+           || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
                            format('moved from project "%s" to "%s"', src.name, dst.name),
                            jsonb_build_object('from_project_id', src.id, 'from_project', src.name,
@@ -2784,16 +2825,8 @@ CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project t
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-  END IF;
-  since := now() - span;
   RETURN QUERY
     SELECT d.day::date,
            count(v.id),
@@ -2801,9 +2834,10 @@ BEGIN
            COALESCE(sum(v.tasks_created), 0)::bigint,
            COALESCE(sum(v.tasks_completed), 0)::bigint,
            COALESCE(sum(v.decisions_created), 0)::bigint
-    FROM generate_series(since::date, now()::date, interval '1 day') AS d (day)
+    FROM generate_series(scope.since::date, now()::date, interval '1 day') AS d (day)
     LEFT JOIN aidis.sessions v
-      ON v.started_at >= since AND v.started_at::date = d.day::date AND (pid IS NULL OR v.project_id = pid)
+      ON v.started_at >= scope.since AND v.started_at::date = d.day::date
+         AND (scope.pid IS NULL OR v.project_id = scope.pid)
     GROUP BY d.day
     ORDER BY d.day;
 END
@@ -3157,9 +3191,7 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  moved jsonb;
   events bigint;
   files bigint;
 BEGIN
@@ -3219,13 +3251,8 @@ BEGIN
   -- Apply.
   target := COALESCE(target, aidis._holder_session(cur.project_id));
   SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target FOR UPDATE;
-  -- Tracked rows move as their table's owner; the triggers let them through
-  -- (moving is not activity): the counters move below, all at once.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move_session(t.tbl, sid, target);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
+  -- Tracked rows (66_api_reassign.sql): the counters move below, all at once.
+  moved := aidis._move_tracked_rows(sid, NULL, NULL, target);
   UPDATE aidis.session_activities a SET session_id = target WHERE a.session_id = sid;
   GET DIAGNOSTICS events = ROW_COUNT;
   INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, loc_added,
@@ -3248,30 +3275,24 @@ BEGIN
       decisions = i.decisions + excluded.decisions, version = GREATEST(i.version, excluded.version);
   DELETE FROM aidis.session_imports x WHERE x.session_id = sid;
   DELETE FROM aidis.session_base b WHERE b.id = sid;
-  -- Its counters (folded and pending, read before the delete) join the receiver's.
-  UPDATE aidis.session_base b SET
-    contexts_created      = b.contexts_created + cur.contexts_created,
-    tasks_created         = b.tasks_created + cur.tasks_created,
-    tasks_completed       = b.tasks_completed + cur.tasks_completed,
-    tasks_reopened        = b.tasks_reopened + cur.tasks_reopened,
-    decisions_created     = b.decisions_created + cur.decisions_created,
-    activity_count        = b.activity_count + cur.activity_count,
-    input_tokens          = b.input_tokens + cur.input_tokens,
-    output_tokens         = b.output_tokens + cur.output_tokens,
-    cache_read_tokens     = b.cache_read_tokens + cur.cache_read_tokens,
-    cache_creation_tokens = b.cache_creation_tokens + cur.cache_creation_tokens,
-    estimated_tokens      = b.estimated_tokens + cur.estimated_tokens,
-    loc_added             = b.loc_added + cur.loc_added,
-    loc_removed           = b.loc_removed + cur.loc_removed,
-    -- The holder spans the work it holds.
-    started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
-                      THEN LEAST(b.started_at, cur.started_at) ELSE b.started_at END,
-    compacted_id = NULL,  -- the moved events are looked at again
-    updated_at = clock_timestamp()
-  WHERE b.id = target;
+  -- Its counters (folded and pending, read before the delete) join the
+  -- receiver's: every counter a delta carries (the bigint columns of
+  -- session_deltas, which the fold adds the same way).
+  EXECUTE (SELECT format($sql$
+             UPDATE aidis.session_base b SET %s,
+               -- The holder spans the work it holds.
+               started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
+                                 THEN LEAST(b.started_at, ($1).started_at) ELSE b.started_at END,
+               compacted_id = NULL,  -- the moved events are looked at again
+               updated_at = clock_timestamp()
+             WHERE b.id = $2 $sql$,
+             string_agg(format('%1$I = b.%1$I + ($1).%1$I', a.attname), ', ' ORDER BY a.attnum))
+           FROM pg_attribute a
+           WHERE a.attrelid = 'aidis.session_deltas'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             AND a.atttypid = 'bigint'::regtype)
+    USING cur, target;
 
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := moved || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(target, 'session_deleted', clock_timestamp(),
                            format('session %s "%s" deleted; its work moved here', cur.display_id, cur.title),
                            jsonb_build_object('session_id', sid, 'display_id', cur.display_id, 'title', cur.title,
@@ -3430,19 +3451,10 @@ AS $$
 $$;
 
 CREATE FUNCTION aidis.session_export(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid := aidis._find_session(s);
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  -- A query, not a simple expression: the SQL function is planned at each
-  -- call, under the role calling now (a simple expression would keep the plan
-  -- made under the first role that called it in this transaction, with that
-  -- role's row-level security).
-  RETURN (SELECT aidis._export_doc(sid));
-END
+  SELECT aidis._export_doc(aidis._session_to_read(s))
 $$;
 
 -- The filters of export_sessions, checked as list_sessions checks them.
@@ -3642,13 +3654,12 @@ CREATE OR REPLACE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS js
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
+  sid uuid := aidis._session_to_read(s);
   v aidis.sessions;
   proj aidis.projects;
   sc record;
   files jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
   sc := aidis._current_score(sid, v.status, v.score_breakdown);
@@ -3791,46 +3802,92 @@ AS $$
     (SELECT p.name FROM aidis.projects p WHERE p.id = pid AND p.status = 'disconnected'))
 $$;
 
--- The pages of a session's rows share how the session is found.
-CREATE FUNCTION aidis._paged_session(s text, lim integer, off integer) RETURNS uuid
+CREATE OR REPLACE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.contexts, s, lim, off) $$;
+
+CREATE OR REPLACE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.tasks LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.tasks, s, lim, off) $$;
+
+CREATE OR REPLACE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.decisions LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.decisions, s, lim, off) $$;
+
+-- session_timeline and session_brief find their session as the other readers do.
+CREATE OR REPLACE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
+  RETURNS TABLE (id bigint, occurred_at timestamptz, kind text, summary text, entity_id text, data jsonb)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  sid uuid;
 BEGIN
-  PERFORM aidis._flush_pending();
-  PERFORM aidis._check_page(lim, off, 1000);
-  RETURN aidis._find_session(s);
-END
-$$;
-REVOKE ALL ON FUNCTION aidis._paged_session(text, integer, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._paged_session(text, integer, integer) TO aidis_reader;
-
-CREATE OR REPLACE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.contexts LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
-               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+  IF after_id < 0 THEN
+    RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  sid := aidis._session_to_read(s, lim, NULL, 10000);
+  RETURN QUERY
+    SELECT a.id, a.occurred_at, a.kind, a.summary, a.entity_id, a.data
+    FROM aidis.session_activities a
+    WHERE a.session_id = sid AND a.id > COALESCE(after_id, 0)
+    ORDER BY a.id
+    LIMIT COALESCE(lim, 500);
 END
 $$;
 
-CREATE OR REPLACE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.tasks LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+CREATE OR REPLACE FUNCTION aidis.session_brief(s text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
-               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.decisions LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
-               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
+  SELECT jsonb_build_object(
+    'session', jsonb_build_object(
+      'id', v.id, 'display_id', v.display_id, 'title', v.title, 'goal', v.goal, 'tags', v.tags,
+      'status', v.status, 'project_id', v.project_id,
+      'project_name', (SELECT p.name FROM aidis.projects p WHERE p.id = v.project_id),
+      'agent', v.agent, 'ai_model', v.ai_model, 'started_at', v.started_at,
+      'last_activity_at', v.last_activity_at, 'ended_at', v.ended_at,
+      'contexts_created', v.contexts_created, 'tasks_created', v.tasks_created,
+      'tasks_completed', v.tasks_completed, 'decisions_created', v.decisions_created),
+    'previous_session', (
+      SELECT jsonb_build_object(
+        'id', prev.id, 'display_id', prev.display_id, 'title', prev.title, 'goal', prev.goal,
+        'agent', prev.agent, 'ai_model', prev.ai_model, 'status', prev.status, 'end_reason', prev.end_reason,
+        'started_at', prev.started_at, 'ended_at', prev.ended_at,
+        'wall_seconds', aidis._wall_seconds(prev.started_at, prev.ended_at),
+        'contexts_created', prev.contexts_created, 'tasks_created', prev.tasks_created,
+        'tasks_completed', prev.tasks_completed, 'tasks_reopened', prev.tasks_reopened,
+        'decisions_created', prev.decisions_created, 'rating', prev.rating, 'score', prev.score,
+        'notes', prev.notes,
+        -- The last 10 tasks it completed, each once, by last completion.
+        'completed_tasks', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT u.id, u.summary FROM (
+              SELECT DISTINCT ON (COALESCE(a.entity_id, a.id::text)) a.id, a.summary
+              FROM aidis.session_activities a
+              WHERE a.session_id = prev.id AND a.kind = 'task_completed'
+              ORDER BY COALESCE(a.entity_id, a.id::text), a.id DESC) u
+            ORDER BY u.id DESC LIMIT 10) e),
+        'last_contexts', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT a.id, a.summary FROM aidis.session_activities a
+            WHERE a.session_id = prev.id AND a.kind = 'context_added'
+            ORDER BY a.id DESC LIMIT 5) e))
+      FROM aidis.sessions prev
+      WHERE prev.id IN (SELECT b.id FROM aidis.session_base b
+                        WHERE b.project_id = v.project_id AND b.id <> v.id
+                          AND (b.started_at, b.id) < (v.started_at, v.id)
+                        ORDER BY b.started_at DESC, b.id DESC LIMIT 1)),
+    'open_tasks', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                       'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
+                       'created_at', t.created_at) ORDER BY t.rank, t.created_at, t.id), '[]')
+                   FROM (SELECT x.*, array_position(ARRAY['urgent', 'high', 'medium', 'low'], x.priority) AS rank
+                         FROM aidis.tasks x
+                         WHERE x.project_id = v.project_id AND x.status NOT IN ('completed', 'cancelled')
+                         ORDER BY rank, x.created_at, x.id LIMIT 20) t),
+    'recent_decisions', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                             'id', d.id, 'title', d.title, 'status', d.status, 'created_at', d.created_at)
+                             ORDER BY d.created_at DESC, d.id), '[]')
+                         FROM (SELECT x.* FROM aidis.decisions x WHERE x.project_id = v.project_id
+                               ORDER BY x.created_at DESC, x.id LIMIT 10) d))
+  FROM aidis.sessions v
+  WHERE v.id = (SELECT aidis._session_to_read(s))  -- (found once, then read by its key)
 $$;

@@ -42,10 +42,7 @@ AS $$
 DECLARE
   words integer;
 BEGIN
-  IF char_length(q) > 255 THEN
-    RAISE EXCEPTION 'q is % characters long; at most 255 are allowed', char_length(q)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(q, 255, 'q is');  -- (65_api_edit.sql)
   -- Words as the search index sees them: runs of letters and digits.
   words := cardinality(array_remove(regexp_split_to_array(lower(q), '[^[:alnum:]]+'), ''));
   IF words > 32 THEN
@@ -68,12 +65,20 @@ $$;
 -- it as the owner restricted to the caller's policy (see
 -- _list_connected_session_ids), which calls back with as_policy set:
 -- 'connected_projects' adds that policy's condition, 'admin_all' none.
--- lim and off are checked here too, for direct callers.
+-- lim and off are checked here too, for direct callers. The planner
+-- settings below hold for every strategy it calls (until it returns).
 CREATE FUNCTION aidis._list_session_ids(wanted_status text, pid uuid, needle text,
                                          lim integer, off integer, as_policy text DEFAULT NULL)
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
+  -- Small reads, mostly of recent, cached rows: starting workers costs more
+  -- than it saves, and an index that reads only the rows of the filter beats
+  -- one whose order follows the table's. The candidates of the word index
+  -- are older rows: read ahead (a bitmap heap scan prefetches).
+  SET max_parallel_workers_per_gather = 0
+  SET random_page_cost = 1.1
+  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   want bigint;  -- matches up to the end of the page
@@ -131,18 +136,13 @@ BEGIN
 END
 $$;
 
--- Without q: one statement per combination of filters.
+-- Without q: one statement per combination of filters. Like the q
+-- strategies (63_api_list_search.sql), it runs under the planner settings
+-- of _list_session_ids, its caller.
 CREATE FUNCTION aidis._list_ids_unsearched(wanted_status text, pid uuid, lim integer, off integer)
   RETURNS uuid[]
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  -- Small reads, mostly of recent, cached rows: starting workers costs more
-  -- than it saves, and an index that reads only the rows of the filter beats
-  -- one whose order follows the table's. The candidates of the word index
-  -- are older rows: read ahead (a bitmap heap scan prefetches).
-  SET max_parallel_workers_per_gather = 0
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   ids uuid[];
@@ -167,33 +167,33 @@ $$;
 
 -- The q search under row-level security. PostgreSQL uses no index there
 -- for a condition that is not leakproof (neither @@ nor ILIKE), so a q
--- search under a policy would read sessions in list order. These two run it
--- as the extension owner, whom no policy applies to, each restricted to what
--- one policy shows (90_security.sql), and _list_session_ids picks the
--- caller's: _list_connected_session_ids for aidis_reader and aidis_writer
--- (connected_projects: its condition is added to every query that yields
--- ids; without q, nothing), _list_all_session_ids for aidis_admin only
--- (admin_all: everything; granted to no one else). They return ids only:
--- the caller reads the rows through its policy. No result includes a
--- session the caller's policy hides (the candidates rechecked may: only
--- the run time depends on them).
-CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text,
-                                                   lim integer, off integer)
+-- search under a policy would read sessions in list order. Two functions
+-- run it as the extension owner, whom no policy applies to, each restricted
+-- to what one policy shows (90_security.sql), and _list_session_ids picks
+-- the caller's: _list_connected_session_ids for aidis_reader and
+-- aidis_writer (connected_projects: its condition is added to every query
+-- that yields ids; without q, nothing), _list_all_session_ids for
+-- aidis_admin only (admin_all: everything; granted to no one else,
+-- 95_api_grants.sql). They differ only in the policy, so one template makes
+-- both. They return ids only: the caller reads the rows through its policy.
+-- No result includes a session the caller's policy hides (the candidates
+-- rechecked may: only the run time depends on them).
+DO $wrappers$
+DECLARE
+  w record;
+BEGIN
+  FOR w IN SELECT * FROM (VALUES ('connected', 'connected_projects'), ('all', 'admin_all')) AS x (name, policy) LOOP
+    EXECUTE format($f$CREATE FUNCTION aidis.%I(wanted_status text, pid uuid, needle text, lim integer, off integer)
   RETURNS uuid[]
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'connected_projects')
-$$;
-
-CREATE FUNCTION aidis._list_all_session_ids(wanted_status text, pid uuid, needle text,
-                                             lim integer, off integer)
-  RETURNS uuid[]
-  LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'admin_all')
-$$;
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, %L)
+$$
+$f$, format('_list_%s_session_ids', w.name), w.policy);
+  END LOOP;
+END
+$wrappers$;
 
 -- Newest first. Filters and sorting run on session_base with its indexes
 -- (_list_session_ids); the counters (base plus pending deltas, as in the view

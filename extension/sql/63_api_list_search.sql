@@ -3,6 +3,7 @@
 -- (display id, uuid prefix, project name), through the word index, in list
 -- order; and the pieces they share (the filters as SQL, the pattern).
 -- Invoker rights, like the caller: row-level security applies to their reads.
+-- They run under the planner settings of _list_session_ids (63_api_list.sql).
 
 -- A q as a pattern for ILIKE: its substring, with % _ and \ literal.
 CREATE FUNCTION aidis._substring_pattern(q text) RETURNS text
@@ -34,9 +35,6 @@ CREATE FUNCTION aidis._list_ids_by_reference(wanted_status text, pid uuid, needl
                                               as_policy text, OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);
@@ -108,9 +106,6 @@ CREATE FUNCTION aidis._list_ids_by_words(wanted_status text, pid uuid, needle te
                                           OUT window_rows bigint, OUT in_order boolean)
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   probe_rows constant integer := 150;   -- the first window of newest rows
@@ -244,9 +239,6 @@ CREATE FUNCTION aidis._list_ids_in_order(wanted_status text, pid uuid, needle te
                                           OUT ids uuid[], OUT starts timestamptz[])
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, pg_temp
-  SET max_parallel_workers_per_gather = 0  -- as _list_ids_unsearched
-  SET random_page_cost = 1.1
-  SET effective_io_concurrency = 32
 AS $$
 DECLARE
   filter text := aidis._list_filter(wanted_status, pid, as_policy, false);

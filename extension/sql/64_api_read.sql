@@ -9,13 +9,12 @@ CREATE FUNCTION aidis.session_details(s text DEFAULT NULL) RETURNS jsonb
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
+  sid uuid := aidis._session_to_read(s);
   v aidis.sessions;
   proj aidis.projects;
   sc record;
   files jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
   SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
   SELECT * INTO proj FROM aidis.projects p WHERE p.id = v.project_id;
   sc := aidis._current_score(sid, v.status, v.score_breakdown);
@@ -59,49 +58,47 @@ AS $$
     'resumed', s.updated_at > s.created_at)
 $$;
 
--- The session a page of its rows is read for: this transaction's own work
--- flushed first, the paging checked (22023), the session found.
-CREATE FUNCTION aidis._paged_session(s text, lim integer, off integer) RETURNS uuid
+-- The session a read is for: this transaction's own work flushed first (the
+-- read sees it), the paging, if any, checked (22023, at most max_lim rows),
+-- the session found.
+CREATE FUNCTION aidis._session_to_read(s text, lim integer DEFAULT NULL, off integer DEFAULT NULL,
+                                       max_lim integer DEFAULT NULL) RETURNS uuid
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM aidis._flush_pending();
-  PERFORM aidis._check_page(lim, off, 1000);
+  PERFORM aidis._check_page(lim, off, max_lim);
   RETURN aidis._find_session(s);
 END
 $$;
 
--- The session's own rows of the shipped tables, oldest first.
-CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.contexts LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+-- One page of a session's own rows of a shipped table, oldest first: the
+-- table is the one whose row type row_type has (a NULL of it).
+CREATE FUNCTION aidis._session_rows(row_type anyelement, s text, lim integer, off integer)
+  RETURNS SETOF anyelement
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
 BEGIN
-  RETURN QUERY SELECT c.* FROM aidis.contexts c WHERE c.session_id = sid
-               ORDER BY c.created_at, c.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
+  RETURN QUERY EXECUTE format('SELECT * FROM %s x WHERE x.session_id = $1
+                               ORDER BY x.created_at, x.id LIMIT $2 OFFSET $3', pg_typeof(row_type))
+    USING aidis._session_to_read(s, lim, off, 1000), COALESCE(lim, 50), COALESCE(off, 0);
 END
 $$;
+
+-- The session's own rows of the shipped tables.
+CREATE FUNCTION aidis.session_contexts(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
+  RETURNS SETOF aidis.contexts LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.contexts, s, lim, off) $$;
 
 CREATE FUNCTION aidis.session_tasks(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.tasks LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT t.* FROM aidis.tasks t WHERE t.session_id = sid
-               ORDER BY t.created_at, t.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
-$$;
+  RETURNS SETOF aidis.tasks LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.tasks, s, lim, off) $$;
 
 CREATE FUNCTION aidis.session_decisions(s text DEFAULT NULL, lim integer DEFAULT 50, off integer DEFAULT 0)
-  RETURNS SETOF aidis.decisions LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE sid uuid := aidis._paged_session(s, lim, off);
-BEGIN
-  RETURN QUERY SELECT d.* FROM aidis.decisions d WHERE d.session_id = sid
-               ORDER BY d.created_at, d.id LIMIT COALESCE(lim, 50) OFFSET COALESCE(off, 0);
-END
-$$;
+  RETURNS SETOF aidis.decisions LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM aidis._session_rows(NULL::aidis.decisions, s, lim, off) $$;
 
 -- The timeline, oldest first; page with after_id = the last id seen.
 CREATE FUNCTION aidis.session_timeline(s text DEFAULT NULL, lim integer DEFAULT 500, after_id bigint DEFAULT 0)
@@ -112,12 +109,10 @@ AS $$
 DECLARE
   sid uuid;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  PERFORM aidis._check_page(lim, NULL, 10000);
   IF after_id < 0 THEN
     RAISE EXCEPTION 'after_id must not be negative, not %', after_id USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  sid := aidis._find_session(s);
+  sid := aidis._session_to_read(s, lim, NULL, 10000);
   RETURN QUERY
     SELECT a.id, a.occurred_at, a.kind, a.summary, a.entity_id, a.data
     FROM aidis.session_activities a

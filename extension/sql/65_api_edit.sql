@@ -1,5 +1,40 @@
 -- Editing a session's own fields.
 
+-- A text argument's limit: longer than max_chars characters is 22023, "<what>
+-- N characters long; at most max_chars are allowed" (what: 'title is',
+-- 'notes are'). Also used by rate_session and _check_q.
+CREATE FUNCTION aidis._check_text_length(val text, max_chars integer, what text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF char_length(val) > max_chars THEN
+    RAISE EXCEPTION '% % characters long; at most % are allowed', what, char_length(val), max_chars
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+END
+$$;
+
+-- The session a change is for (update_session, rate_session), after its
+-- arguments are checked: found, the caller allowed to change it, this
+-- transaction's own work flushed, its row locked, its project connected.
+CREATE FUNCTION aidis._session_to_change(s text)
+  RETURNS aidis.session_base
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  cur aidis.session_base;
+  sid uuid := aidis._find_session(s);
+BEGIN
+  PERFORM aidis._check_may_change(sid);
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
+  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  RETURN cur;
+END
+$$;
+
 -- NULL leaves a field unchanged; '' clears it (the title and the agent cannot
 -- be cleared). Limits are checked here, with SQLSTATE 22023.
 CREATE FUNCTION aidis.update_session(s text DEFAULT NULL, title text DEFAULT NULL,
@@ -12,8 +47,8 @@ CREATE FUNCTION aidis.update_session(s text DEFAULT NULL, title text DEFAULT NUL
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  sid uuid := aidis._find_session(s);
   cur aidis.session_base;
+  sid uuid;
   new_title text;
   new_description text;
   new_goal text;
@@ -32,39 +67,26 @@ BEGIN
   IF EXISTS (SELECT 1 FROM unnest(COALESCE(tags, '{}') || COALESCE(add_tags, '{}')) t(tag) WHERE char_length(btrim(t.tag)) > 100) THEN
     RAISE EXCEPTION 'a tag is longer than 100 characters' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  PERFORM aidis._check_may_change(sid);
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT * INTO cur FROM aidis.session_base b WHERE b.id = sid FOR UPDATE;
-  PERFORM aidis._refuse_if_disconnected(cur.project_id);
+  cur := aidis._session_to_change(s);
+  sid := cur.id;
 
   new_title := cur.title;
   IF title IS NOT NULL THEN
     new_title := btrim(title);
     IF new_title = '' THEN
       RAISE EXCEPTION 'the title cannot be cleared' USING ERRCODE = 'invalid_parameter_value';
-    ELSIF char_length(new_title) > 255 THEN
-      RAISE EXCEPTION 'title is % characters long; at most 255 are allowed', char_length(new_title)
-        USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM aidis._check_text_length(new_title, 255, 'title is');
   END IF;
   new_description := CASE WHEN description IS NULL THEN cur.description ELSE NULLIF(btrim(description), '') END;
-  IF char_length(new_description) > 2000 THEN
-    RAISE EXCEPTION 'description is % characters long; at most 2000 are allowed', char_length(new_description)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_description, 2000, 'description is');
   new_goal := CASE WHEN goal IS NULL THEN cur.goal ELSE NULLIF(btrim(goal), '') END;
-  IF char_length(new_goal) > 2000 THEN
-    RAISE EXCEPTION 'goal is % characters long; at most 2000 are allowed', char_length(new_goal)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_goal, 2000, 'goal is');
   new_notes := CASE WHEN notes IS NULL THEN cur.notes ELSE NULLIF(btrim(notes), '') END;
   IF NULLIF(btrim(append_notes), '') IS NOT NULL THEN  -- under the row lock: concurrent appends both stay
     new_notes := concat_ws(E'\n', new_notes, btrim(append_notes));
   END IF;
-  IF char_length(new_notes) > 10000 THEN
-    RAISE EXCEPTION 'notes are % characters long; at most 10000 are allowed', char_length(new_notes)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_notes, 10000, 'notes are');
   new_tags := cur.tags;
   IF tags IS NOT NULL OR add_tags IS NOT NULL THEN
     -- Trimmed, empty ones dropped, duplicates dropped (first one kept), order kept.
@@ -79,20 +101,14 @@ BEGIN
     END IF;
   END IF;
   new_model := CASE WHEN ai_model IS NULL THEN cur.ai_model ELSE NULLIF(btrim(ai_model), '') END;
-  IF char_length(new_model) > 200 THEN
-    RAISE EXCEPTION 'ai_model is % characters long; at most 200 are allowed', char_length(new_model)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+  PERFORM aidis._check_text_length(new_model, 200, 'ai_model is');
   new_agent := cur.agent;
   IF agent IS NOT NULL THEN
     IF btrim(agent) = '' THEN
       RAISE EXCEPTION 'the agent cannot be cleared' USING ERRCODE = 'invalid_parameter_value',
         HINT = 'Give the agent''s name, e.g. claude-code.';
     END IF;
-    IF char_length(btrim(agent)) > 200 THEN
-      RAISE EXCEPTION 'agent is % characters long; at most 200 are allowed', char_length(btrim(agent))
-        USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM aidis._check_text_length(btrim(agent), 200, 'agent is');
     new_agent := aidis.normalize_agent(agent);
     -- One active session per (agent, client_key): say so rather than fail on the index.
     IF cur.status = 'active' AND new_agent <> cur.agent AND EXISTS (

@@ -71,6 +71,33 @@ AS $$
                               extract(epoch FROM state)::text)
 $$;
 
+-- Moves a session's rows of the tracked tables, table by table as its owner:
+-- those filed under project `source` to project `target` (_host_move, a
+-- reassignment), or (source NULL) all of them to session `to_session`
+-- (_host_move_session, a deletion). The tracking triggers let the moved rows
+-- through: moving a row is not activity (it would count as one and move
+-- last_activity_at) and does not touch tasks.updated_at. A host table's own
+-- triggers fire as for any UPDATE. Returns how many moved: contexts, tasks
+-- and decisions.
+CREATE FUNCTION aidis._move_tracked_rows(sid uuid, source uuid, target uuid, to_session uuid) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+BEGIN
+  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
+           ORDER BY tt.tbl::text LOOP
+    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint
+               + CASE WHEN source IS NULL THEN aidis._host_move_session(t.tbl, sid, to_session)
+                      ELSE aidis._host_move(t.tbl, sid, source, target) END));
+  END LOOP;
+  RETURN jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
+                            'decisions', moved -> 'decision');
+END
+$$;
+
 CREATE FUNCTION aidis.reassign_project(s text, project text, confirm text DEFAULT NULL)
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -85,9 +112,6 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
   events bigint;
   files bigint;
 BEGIN
@@ -142,18 +166,8 @@ BEGIN
   GET DIAGNOSTICS events = ROW_COUNT;
   UPDATE aidis.session_files f SET project_id = dst.id WHERE f.session_id = sid AND f.project_id = src.id;
   GET DIAGNOSTICS files = ROW_COUNT;
-  -- Tracked rows move as their table's owner (_host_move). The tracking
-  -- triggers let the moved rows through: moving a row is not activity (it
-  -- would count as one and move last_activity_at) and does not touch
-  -- tasks.updated_at. A host table's own triggers fire as for any UPDATE.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move(t.tbl, sid, src.id, dst.id);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
-
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := aidis._move_tracked_rows(sid, src.id, dst.id, NULL)
+           || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(sid, 'project_reassigned', clock_timestamp(),
                            format('moved from project "%s" to "%s"', src.name, dst.name),
                            jsonb_build_object('from_project_id', src.id, 'from_project', src.name,

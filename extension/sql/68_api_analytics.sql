@@ -1,5 +1,23 @@
 -- Analytics over many sessions: stats, comparison and the AI brief.
 
+-- The window and project of session_stats and session_stats_daily: this
+-- transaction's own work flushed, the period checked (22023), then the
+-- project, if given, found; sessions started since `since` count.
+CREATE FUNCTION aidis._stats_scope(period text, project text,
+                                   OUT since timestamptz, OUT pid uuid, OUT pname text)
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM aidis._flush_pending();  -- see this transaction's own work
+  since := now() - aidis._period_span(period);
+  IF NULLIF(btrim(project), '') IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
+  END IF;
+END
+$$;
+
 -- Sessions started in the last day, 7 days or month (to now), optionally of one project.
 CREATE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DEFAULT NULL)
   RETURNS jsonb
@@ -7,26 +25,15 @@ CREATE FUNCTION aidis.session_stats(period text DEFAULT 'month', project text DE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  pname text;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
   result jsonb;
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-    SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
-  END IF;
-  since := now() - span;
-
   WITH s AS MATERIALIZED (
     SELECT v.*, aidis._wall_seconds(v.started_at, v.ended_at) AS wall,
            aidis._shown_active_seconds(v.id, v.started_at, v.ended_at, v.last_activity_at, b.active_seconds) AS active
     FROM aidis.sessions v
     JOIN aidis.session_base b ON b.id = v.id
-    WHERE v.started_at >= since AND (pid IS NULL OR v.project_id = pid)
+    WHERE v.started_at >= scope.since AND (scope.pid IS NULL OR v.project_id = scope.pid)
   ), totals AS (
     SELECT count(*) AS sessions,
            count(*) FILTER (WHERE s.status = 'active') AS active_sessions,
@@ -65,8 +72,8 @@ BEGIN
     GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
   )
   SELECT jsonb_build_object(
-    'period', lower(btrim(period)), 'since', since, 'until', now(),
-    'project', pname, 'project_id', pid,
+    'period', lower(btrim(period)), 'since', scope.since, 'until', now(),
+    'project', scope.pname, 'project_id', scope.pid,
     'sessions', t.sessions, 'active_sessions', t.active_sessions,
     'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
     'total_wall_seconds', t.wall, 'total_active_seconds', t.active,
@@ -134,56 +141,45 @@ $$;
 -- What an AI needs at the start: this session, the previous session of the
 -- same project (with what it did), the project's open tasks and recent decisions.
 CREATE FUNCTION aidis.session_brief(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid := aidis._find_session(s);
-  v aidis.sessions;
-  pname text;
-  prev aidis.sessions;
-  previous jsonb;
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  SELECT * INTO v FROM aidis.sessions x WHERE x.id = sid;
-  SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = v.project_id;
-  SELECT x.* INTO prev FROM aidis.sessions x
-  WHERE x.id IN (SELECT b.id FROM aidis.session_base b
-                 WHERE b.project_id = v.project_id AND b.id <> sid
-                   AND (b.started_at, b.id) < (v.started_at, v.id)
-                 ORDER BY b.started_at DESC, b.id DESC LIMIT 1);
-  IF prev.id IS NOT NULL THEN
-    previous := jsonb_build_object(
-      'id', prev.id, 'display_id', prev.display_id, 'title', prev.title, 'goal', prev.goal,
-      'agent', prev.agent, 'ai_model', prev.ai_model, 'status', prev.status, 'end_reason', prev.end_reason,
-      'started_at', prev.started_at, 'ended_at', prev.ended_at,
-      'wall_seconds', aidis._wall_seconds(prev.started_at, prev.ended_at),
-      'contexts_created', prev.contexts_created, 'tasks_created', prev.tasks_created,
-      'tasks_completed', prev.tasks_completed, 'tasks_reopened', prev.tasks_reopened,
-      'decisions_created', prev.decisions_created, 'rating', prev.rating, 'score', prev.score,
-      'notes', prev.notes,
-      -- The last 10 tasks it completed, each once, by last completion.
-      'completed_tasks', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
-          SELECT u.id, u.summary FROM (
-            SELECT DISTINCT ON (COALESCE(a.entity_id, a.id::text)) a.id, a.summary
-            FROM aidis.session_activities a
-            WHERE a.session_id = prev.id AND a.kind = 'task_completed'
-            ORDER BY COALESCE(a.entity_id, a.id::text), a.id DESC) u
-          ORDER BY u.id DESC LIMIT 10) e),
-      'last_contexts', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
-          SELECT a.id, a.summary FROM aidis.session_activities a
-          WHERE a.session_id = prev.id AND a.kind = 'context_added'
-          ORDER BY a.id DESC LIMIT 5) e));
-  END IF;
-  RETURN jsonb_build_object(
+  SELECT jsonb_build_object(
     'session', jsonb_build_object(
       'id', v.id, 'display_id', v.display_id, 'title', v.title, 'goal', v.goal, 'tags', v.tags,
-      'status', v.status, 'project_id', v.project_id, 'project_name', pname,
+      'status', v.status, 'project_id', v.project_id,
+      'project_name', (SELECT p.name FROM aidis.projects p WHERE p.id = v.project_id),
       'agent', v.agent, 'ai_model', v.ai_model, 'started_at', v.started_at,
       'last_activity_at', v.last_activity_at, 'ended_at', v.ended_at,
       'contexts_created', v.contexts_created, 'tasks_created', v.tasks_created,
       'tasks_completed', v.tasks_completed, 'decisions_created', v.decisions_created),
-    'previous_session', previous,
+    'previous_session', (
+      SELECT jsonb_build_object(
+        'id', prev.id, 'display_id', prev.display_id, 'title', prev.title, 'goal', prev.goal,
+        'agent', prev.agent, 'ai_model', prev.ai_model, 'status', prev.status, 'end_reason', prev.end_reason,
+        'started_at', prev.started_at, 'ended_at', prev.ended_at,
+        'wall_seconds', aidis._wall_seconds(prev.started_at, prev.ended_at),
+        'contexts_created', prev.contexts_created, 'tasks_created', prev.tasks_created,
+        'tasks_completed', prev.tasks_completed, 'tasks_reopened', prev.tasks_reopened,
+        'decisions_created', prev.decisions_created, 'rating', prev.rating, 'score', prev.score,
+        'notes', prev.notes,
+        -- The last 10 tasks it completed, each once, by last completion.
+        'completed_tasks', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT u.id, u.summary FROM (
+              SELECT DISTINCT ON (COALESCE(a.entity_id, a.id::text)) a.id, a.summary
+              FROM aidis.session_activities a
+              WHERE a.session_id = prev.id AND a.kind = 'task_completed'
+              ORDER BY COALESCE(a.entity_id, a.id::text), a.id DESC) u
+            ORDER BY u.id DESC LIMIT 10) e),
+        'last_contexts', (SELECT COALESCE(jsonb_agg(e.summary ORDER BY e.id), '[]') FROM (
+            SELECT a.id, a.summary FROM aidis.session_activities a
+            WHERE a.session_id = prev.id AND a.kind = 'context_added'
+            ORDER BY a.id DESC LIMIT 5) e))
+      FROM aidis.sessions prev
+      WHERE prev.id IN (SELECT b.id FROM aidis.session_base b
+                        WHERE b.project_id = v.project_id AND b.id <> v.id
+                          AND (b.started_at, b.id) < (v.started_at, v.id)
+                        ORDER BY b.started_at DESC, b.id DESC LIMIT 1)),
     'open_tasks', (SELECT COALESCE(jsonb_agg(jsonb_build_object(
                        'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
                        'created_at', t.created_at) ORDER BY t.rank, t.created_at, t.id), '[]')
@@ -195,8 +191,9 @@ BEGIN
                              'id', d.id, 'title', d.title, 'status', d.status, 'created_at', d.created_at)
                              ORDER BY d.created_at DESC, d.id), '[]')
                          FROM (SELECT x.* FROM aidis.decisions x WHERE x.project_id = v.project_id
-                               ORDER BY x.created_at DESC, x.id LIMIT 10) d));
-END
+                               ORDER BY x.created_at DESC, x.id LIMIT 10) d))
+  FROM aidis.sessions v
+  WHERE v.id = (SELECT aidis._session_to_read(s))  -- (found once, then read by its key)
 $$;
 
 -- The projects a connection may see, for pickers (the sessions page, the CLI):
@@ -223,16 +220,8 @@ CREATE FUNCTION aidis.session_stats_daily(period text DEFAULT 'month', project t
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  span interval;
-  pid uuid;
-  since timestamptz;
+  scope record := aidis._stats_scope(period, project);
 BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  span := aidis._period_span(period);
-  IF NULLIF(btrim(project), '') IS NOT NULL THEN
-    pid := aidis._find_project(project);
-  END IF;
-  since := now() - span;
   RETURN QUERY
     SELECT d.day::date,
            count(v.id),
@@ -240,9 +229,10 @@ BEGIN
            COALESCE(sum(v.tasks_created), 0)::bigint,
            COALESCE(sum(v.tasks_completed), 0)::bigint,
            COALESCE(sum(v.decisions_created), 0)::bigint
-    FROM generate_series(since::date, now()::date, interval '1 day') AS d (day)
+    FROM generate_series(scope.since::date, now()::date, interval '1 day') AS d (day)
     LEFT JOIN aidis.sessions v
-      ON v.started_at >= since AND v.started_at::date = d.day::date AND (pid IS NULL OR v.project_id = pid)
+      ON v.started_at >= scope.since AND v.started_at::date = d.day::date
+         AND (scope.pid IS NULL OR v.project_id = scope.pid)
     GROUP BY d.day
     ORDER BY d.day;
 END

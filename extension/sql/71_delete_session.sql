@@ -81,9 +81,7 @@ DECLARE
   token text := NULLIF(btrim(confirm), '');
   issued bigint;
   moves jsonb;
-  t record;
-  n bigint;
-  moved jsonb := '{"context": 0, "task": 0, "decision": 0}';
+  moved jsonb;
   events bigint;
   files bigint;
 BEGIN
@@ -143,13 +141,8 @@ BEGIN
   -- Apply.
   target := COALESCE(target, aidis._holder_session(cur.project_id));
   SELECT * INTO dst FROM aidis.session_base b WHERE b.id = target FOR UPDATE;
-  -- Tracked rows move as their table's owner; the triggers let them through
-  -- (moving is not activity): the counters move below, all at once.
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt JOIN pg_class c ON c.oid = tt.tbl::oid
-           ORDER BY tt.tbl::text LOOP
-    n := aidis._host_move_session(t.tbl, sid, target);
-    moved := jsonb_set(moved, ARRAY[t.kind], to_jsonb((moved ->> t.kind)::bigint + n));
-  END LOOP;
+  -- Tracked rows (66_api_reassign.sql): the counters move below, all at once.
+  moved := aidis._move_tracked_rows(sid, NULL, NULL, target);
   UPDATE aidis.session_activities a SET session_id = target WHERE a.session_id = sid;
   GET DIAGNOSTICS events = ROW_COUNT;
   INSERT INTO aidis.session_files AS f (session_id, path, project_id, mentions, modifications, loc_added,
@@ -172,30 +165,24 @@ BEGIN
       decisions = i.decisions + excluded.decisions, version = GREATEST(i.version, excluded.version);
   DELETE FROM aidis.session_imports x WHERE x.session_id = sid;
   DELETE FROM aidis.session_base b WHERE b.id = sid;
-  -- Its counters (folded and pending, read before the delete) join the receiver's.
-  UPDATE aidis.session_base b SET
-    contexts_created      = b.contexts_created + cur.contexts_created,
-    tasks_created         = b.tasks_created + cur.tasks_created,
-    tasks_completed       = b.tasks_completed + cur.tasks_completed,
-    tasks_reopened        = b.tasks_reopened + cur.tasks_reopened,
-    decisions_created     = b.decisions_created + cur.decisions_created,
-    activity_count        = b.activity_count + cur.activity_count,
-    input_tokens          = b.input_tokens + cur.input_tokens,
-    output_tokens         = b.output_tokens + cur.output_tokens,
-    cache_read_tokens     = b.cache_read_tokens + cur.cache_read_tokens,
-    cache_creation_tokens = b.cache_creation_tokens + cur.cache_creation_tokens,
-    estimated_tokens      = b.estimated_tokens + cur.estimated_tokens,
-    loc_added             = b.loc_added + cur.loc_added,
-    loc_removed           = b.loc_removed + cur.loc_removed,
-    -- The holder spans the work it holds.
-    started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
-                      THEN LEAST(b.started_at, cur.started_at) ELSE b.started_at END,
-    compacted_id = NULL,  -- the moved events are looked at again
-    updated_at = clock_timestamp()
-  WHERE b.id = target;
+  -- Its counters (folded and pending, read before the delete) join the
+  -- receiver's: every counter a delta carries (the bigint columns of
+  -- session_deltas, which the fold adds the same way).
+  EXECUTE (SELECT format($sql$
+             UPDATE aidis.session_base b SET %s,
+               -- The holder spans the work it holds.
+               started_at = CASE WHEN b.client_key = '__unassigned__' AND b.agent = 'aidis'
+                                 THEN LEAST(b.started_at, ($1).started_at) ELSE b.started_at END,
+               compacted_id = NULL,  -- the moved events are looked at again
+               updated_at = clock_timestamp()
+             WHERE b.id = $2 $sql$,
+             string_agg(format('%1$I = b.%1$I + ($1).%1$I', a.attname), ', ' ORDER BY a.attnum))
+           FROM pg_attribute a
+           WHERE a.attrelid = 'aidis.session_deltas'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+             AND a.atttypid = 'bigint'::regtype)
+    USING cur, target;
 
-  moves := jsonb_build_object('contexts', moved -> 'context', 'tasks', moved -> 'task',
-                              'decisions', moved -> 'decision', 'timeline_events', events, 'files', files);
+  moves := moved || jsonb_build_object('timeline_events', events, 'files', files);
   PERFORM aidis._log_event(target, 'session_deleted', clock_timestamp(),
                            format('session %s "%s" deleted; its work moved here', cur.display_id, cur.title),
                            jsonb_build_object('session_id', sid, 'display_id', cur.display_id, 'title', cur.title,

@@ -83,20 +83,15 @@ AS $$
   WHERE v.id OPERATOR(pg_catalog.=) sid
 $$;
 
+-- A SQL function, not a PL/pgSQL simple expression: the query of
+-- _export_doc is planned at each call, under the role calling now (a simple
+-- expression would keep the plan made under the first role that called it
+-- in this transaction, with that role's row-level security).
 CREATE FUNCTION aidis.session_export(s text DEFAULT NULL) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  sid uuid := aidis._find_session(s);
-BEGIN
-  PERFORM aidis._flush_pending();  -- see this transaction's own work
-  -- A query, not a simple expression: the SQL function is planned at each
-  -- call, under the role calling now (a simple expression would keep the plan
-  -- made under the first role that called it in this transaction, with that
-  -- role's row-level security).
-  RETURN (SELECT aidis._export_doc(sid));
-END
+  SELECT aidis._export_doc(aidis._session_to_read(s))
 $$;
 
 -- The filters of export_sessions, checked as list_sessions checks them.
