@@ -603,7 +603,11 @@ BEGIN
     loc_removed           = b.loc_removed + s.loc_removed,
     -- An ended session keeps the last activity it ended with.
     last_activity_at      = CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, s.last_activity_at)
-                                 ELSE b.last_activity_at END
+                                 ELSE b.last_activity_at END,
+    -- Work on an ended session may have committed after a compaction looked
+    -- at it, its events below the compacted_id that compaction set: the next
+    -- compaction looks at the whole session again (docs/retention.md).
+    compacted_id          = CASE WHEN b.ended_at IS NULL THEN b.compacted_id END
   FROM summed s
   WHERE b.id = s.session_id;
   GET DIAGNOSTICS folded = ROW_COUNT;
@@ -3000,8 +3004,10 @@ BEGIN
     SELECT b.id FROM aidis.session_base b
     WHERE b.status <> 'active' AND b.started_at < cutoff
       AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
-      AND EXISTS (SELECT 1 FROM aidis.session_activities a
-                  WHERE a.session_id = b.id AND a.id > COALESCE(b.compacted_id, 0))
+      AND (EXISTS (SELECT 1 FROM aidis.session_activities a
+                   WHERE a.session_id = b.id AND a.id > COALESCE(b.compacted_id, 0))
+           -- work not folded yet, whose events may be below compacted_id (_fold_deltas)
+           OR EXISTS (SELECT 1 FROM aidis.session_deltas d WHERE d.session_id = b.id))
     ORDER BY b.started_at, b.id
     LIMIT max_sessions + 1
     FOR UPDATE SKIP LOCKED

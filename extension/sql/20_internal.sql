@@ -224,7 +224,11 @@ BEGIN
     loc_removed           = b.loc_removed + s.loc_removed,
     -- An ended session keeps the last activity it ended with.
     last_activity_at      = CASE WHEN b.ended_at IS NULL THEN GREATEST(b.last_activity_at, s.last_activity_at)
-                                 ELSE b.last_activity_at END
+                                 ELSE b.last_activity_at END,
+    -- Work on an ended session may have committed after a compaction looked
+    -- at it, its events below the compacted_id that compaction set: the next
+    -- compaction looks at the whole session again (docs/retention.md).
+    compacted_id          = CASE WHEN b.ended_at IS NULL THEN b.compacted_id END
   FROM summed s
   WHERE b.id = s.session_id;
   GET DIAGNOSTICS folded = ROW_COUNT;

@@ -174,26 +174,19 @@ $$;
 -- aidis_writer (connected_projects: its condition is added to every query
 -- that yields ids; without q, nothing), _list_all_session_ids for
 -- aidis_admin only (admin_all: everything; granted to no one else,
--- 95_api_grants.sql). They differ only in the policy, so one template makes
--- both. They return ids only: the caller reads the rows through its policy.
--- No result includes a session the caller's policy hides (the candidates
--- rechecked may: only the run time depends on them).
-DO $wrappers$
-DECLARE
-  w record;
-BEGIN
-  FOR w IN SELECT * FROM (VALUES ('connected', 'connected_projects'), ('all', 'admin_all')) AS x (name, policy) LOOP
-    EXECUTE format($f$CREATE FUNCTION aidis.%I(wanted_status text, pid uuid, needle text, lim integer, off integer)
-  RETURNS uuid[]
-  LANGUAGE sql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, %L)
-$$
-$f$, format('_list_%s_session_ids', w.name), w.policy);
-  END LOOP;
-END
-$wrappers$;
+-- 95_api_grants.sql). They differ only in the policy. They return ids
+-- only: the caller reads the rows through its policy. No result includes a
+-- session the caller's policy hides (the candidates rechecked may: only the
+-- run time depends on them).
+CREATE FUNCTION aidis._list_connected_session_ids(wanted_status text, pid uuid, needle text, lim integer, off integer)
+  RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'connected_projects')
+$$;
+-- (granted to aidis_admin only)
+CREATE FUNCTION aidis._list_all_session_ids(wanted_status text, pid uuid, needle text, lim integer, off integer)
+  RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT aidis._list_session_ids(wanted_status, pid, needle, lim, off, 'admin_all')
+$$;
 
 -- Newest first. Filters and sorting run on session_base with its indexes
 -- (_list_session_ids); the counters (base plus pending deltas, as in the view

@@ -140,8 +140,10 @@ BEGIN
     SELECT b.id FROM aidis.session_base b
     WHERE b.status <> 'active' AND b.started_at < cutoff
       AND b.project_id NOT IN (SELECT p.id FROM aidis.projects p WHERE p.status = 'disconnected')
-      AND EXISTS (SELECT 1 FROM aidis.session_activities a
-                  WHERE a.session_id = b.id AND a.id > COALESCE(b.compacted_id, 0))
+      AND (EXISTS (SELECT 1 FROM aidis.session_activities a
+                   WHERE a.session_id = b.id AND a.id > COALESCE(b.compacted_id, 0))
+           -- work not folded yet, whose events may be below compacted_id (_fold_deltas)
+           OR EXISTS (SELECT 1 FROM aidis.session_deltas d WHERE d.session_id = b.id))
     ORDER BY b.started_at, b.id
     LIMIT max_sessions + 1
     FOR UPDATE SKIP LOCKED
