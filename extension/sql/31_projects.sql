@@ -114,16 +114,11 @@ $$;
 
 -- A project argument's row, locked for a change of its status.
 CREATE FUNCTION aidis._lock_project(p text) RETURNS aidis.projects
-  LANGUAGE plpgsql VOLATILE
+  LANGUAGE sql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  pid uuid := aidis._find_project(p);
-  proj aidis.projects;
-BEGIN
-  SELECT * INTO proj FROM aidis.projects x WHERE x.id = pid FOR UPDATE;
-  RETURN proj;
-END
+  WITH target AS MATERIALIZED (SELECT aidis._find_project(p) AS id)
+  SELECT x.* FROM aidis.projects x JOIN target t ON t.id = x.id FOR UPDATE OF x
 $$;
 
 -- Rule 8.
