@@ -1,7 +1,7 @@
 -- aidis_sessions 0.3.0 -> 0.4.0 (see the README's upgrade table).
 \echo Use "ALTER EXTENSION aidis_sessions UPDATE TO '0.4.0'" to load this file. \quit
 
--- === h-sqla begin ===
+-- ---------------------------------------------------------------- session API helpers
 -- Helpers the session API shares (extension/sql/63_api_list.sql to
 -- 71_delete_session.sql): a text argument's limit, the session a read or a
 -- change is for, one page of a session's rows, the window of the stats, the
@@ -104,9 +104,7 @@ GRANT EXECUTE ON FUNCTION aidis._check_text_length(text, integer, text),
                           aidis._session_to_read(text, integer, integer, integer),
                           aidis._session_rows(anyelement, text, integer, integer),
                           aidis._stats_scope(text, text) TO aidis_reader;
--- === h-sqla end ===
-
--- === h-owner begin ===
+-- ---------------------------------------------------------------- host tables
 -- Host tables run as their owner; exact column types; DDL event triggers
 -- (extension/sql/40_tracking.sql, 45_tracking_ddl.sql).
 
@@ -394,15 +392,10 @@ CREATE FUNCTION aidis._on_alter_table() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  t record;
 BEGIN
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
-           WHERE tt.tbl::oid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
-                                 WHERE c.classid = 'pg_class'::regclass)
-  LOOP
-    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
-  END LOOP;
+  PERFORM aidis._refuse_untrackable(tt.tbl, tt.kind) FROM aidis.tracked_tables tt
+  WHERE tt.tbl::oid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+                        WHERE c.classid = 'pg_class'::regclass);
 END
 $$;
 
@@ -431,12 +424,9 @@ BEGIN
     PERFORM aidis._recount_created(t.kind,
       format('%s held rows of a disconnected project; dropping it would delete them.', t.tables));
   END LOOP;
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
-           WHERE tt.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
-                                 WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0)
-  LOOP
-    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
-  END LOOP;
+  PERFORM aidis._refuse_untrackable(tt.tbl, tt.kind) FROM aidis.tracked_tables tt
+  WHERE tt.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0);
 END
 $$;
 
@@ -448,9 +438,7 @@ CREATE EVENT TRIGGER aidis_tracked_drop ON sql_drop
 REVOKE ALL ON FUNCTION aidis._host_rows(regclass, uuid, uuid), aidis._host_move(regclass, uuid, uuid, uuid),
   aidis._tracking_column_problems(regclass, text), aidis._refuse_untrackable(regclass, text),
   aidis._recount_created(text, text), aidis._on_alter_table(), aidis._on_sql_drop() FROM PUBLIC;
--- === h-owner end ===
-
--- === h-policy begin ===
+-- ---------------------------------------------------------------- policy
 -- Policy: the timeout is configuration (docs/timeout.md); who may change a
 -- session, what a disconnected project hides and COPY (docs/security.md);
 -- input bounds (docs/api.md); ended sessions keep their last activity.
@@ -891,6 +879,24 @@ BEGIN
     UPDATE aidis.session_base b SET ai_model = btrim(model), updated_at = clock_timestamp()
     WHERE b.id = target.session_id AND b.ai_model IS DISTINCT FROM btrim(model);
   END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION aidis.record_file(path text, lines_added bigint DEFAULT 0,
+                                             lines_removed bigint DEFAULT 0, s text DEFAULT NULL)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF path IS NULL OR btrim(path) = '' OR char_length(path) > 4096 THEN
+    RAISE EXCEPTION 'path must be 1 to 4096 characters' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF lines_added IS NULL OR lines_removed IS NULL OR lines_added < 0 OR lines_removed < 0 THEN
+    RAISE EXCEPTION 'line counts must be zero or more' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM aidis._buffer_file(t.session_id, t.project_id, btrim(path), lines_added, lines_removed)
+  FROM aidis._activity_session(s) t;
 END
 $$;
 
@@ -1624,8 +1630,6 @@ BEGIN
   PERFORM set_config('session_replication_role', replication_role, true);
 END
 $data$;
--- === h-policy end ===
-
 -- reassign_project and delete_session count what they move with one function.
 DROP FUNCTION aidis._reassign_counts(uuid, uuid);
 -- A session's rows, as a reassignment or a deletion moves them: all of them,
@@ -1741,7 +1745,7 @@ END
 $$;
 
 
--- === h-adopt begin ===
+-- ---------------------------------------------------------------- adoption
 -- Adopting an existing AIDIS database (docs/adopting.md).
 
 
@@ -2567,9 +2571,7 @@ REVOKE ALL ON FUNCTION aidis._text_like(oid), aidis._row_summary(text), aidis._e
   FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.adopt(regclass, regclass, regclass, regclass, regclass, boolean) TO aidis_admin;
 GRANT SELECT ON aidis.adoption TO aidis_admin;
--- === h-adopt end ===
-
--- === h-conn begin ===
+-- ---------------------------------------------------------------- bindings and pools
 -- Bindings that fit pools (transaction scope, start_session's bind), the
 -- project rule for stamping, and the cached current session.
 CREATE FUNCTION aidis._latest_changed() RETURNS void
@@ -2762,9 +2764,7 @@ END
 $$;
 REVOKE ALL ON FUNCTION aidis.use_session(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.use_session(text, text) TO aidis_writer;
--- === h-conn end ===
-
--- === h-mcp begin ===
+-- ---------------------------------------------------------------- projects by path
 -- The project whose root_directory holds a path (an MCP client's root): the
 -- longest root_directory that is the path or one of its parents, on a path
 -- boundary ('/home/me/shop' holds '/home/me/shop/src', not '/home/me/shopping').
@@ -2797,9 +2797,7 @@ $$;
 REVOKE ALL ON FUNCTION aidis.project_for_path(text) FROM PUBLIC;
 -- A read: readers, and through them writers (the MCP server) and admins.
 GRANT EXECUTE ON FUNCTION aidis.project_for_path(text) TO aidis_reader;
--- === h-mcp end ===
-
--- === h-page begin ===
+-- ---------------------------------------------------------------- the sessions page
 -- The projects a connection may see, for pickers (the sessions page, the CLI):
 -- readers and writers do not see disconnected ones (as their sessions).
 CREATE FUNCTION aidis.list_projects()
@@ -2844,9 +2842,7 @@ $$;
 
 REVOKE ALL ON FUNCTION aidis.list_projects(), aidis.session_stats_daily(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.list_projects(), aidis.session_stats_daily(text, text) TO aidis_reader;
--- === h-page end ===
-
--- === h-retention begin ===
+-- ---------------------------------------------------------------- retention
 -- Retention and session deletion (docs/retention.md).
 ALTER TABLE aidis.session_base ADD COLUMN compacted_id bigint;
 
@@ -3361,9 +3357,7 @@ $$;
 COMMENT ON FUNCTION aidis.disable_cron() IS
   'Remove the pg_cron jobs created by aidis.enable_cron(); false when there was no sweep job';
 
--- === h-retention end ===
-
--- === h-export begin ===
+-- ---------------------------------------------------------------- export and import
 -- Export and import of sessions (72_export.sql, 73_import.sql); check_counters
 -- counts the rows an import did not find.
 -- Export and import of sessions (docs/export.md): one session as a
@@ -3619,8 +3613,6 @@ GRANT EXECUTE ON FUNCTION
   aidis._export_rows(uuid)
   TO aidis_reader;
 GRANT EXECUTE ON FUNCTION aidis.session_import(jsonb) TO aidis_admin;
--- === h-export end ===
-
 -- pg_trgm is no longer needed: the detector computes its measure in C++, and
 -- the helper that exposed it for the tests goes (an upgraded installation
 -- keeps pg_trgm installed; nothing of this extension uses it).

@@ -25,6 +25,25 @@ CREATE TABLE aidis.display_id_counters (
   last_seq integer NOT NULL
 );
 
+-- The session counters, declared once: session_base (folded totals) and
+-- session_deltas (what transactions add) take them with LIKE, in this order,
+-- and the template goes once both exist.
+CREATE TABLE aidis._session_counters (
+  contexts_created      bigint NOT NULL DEFAULT 0,
+  tasks_created         bigint NOT NULL DEFAULT 0,
+  tasks_completed       bigint NOT NULL DEFAULT 0,
+  tasks_reopened        bigint NOT NULL DEFAULT 0,
+  decisions_created     bigint NOT NULL DEFAULT 0,
+  activity_count        bigint NOT NULL DEFAULT 0,
+  input_tokens          bigint NOT NULL DEFAULT 0,
+  output_tokens         bigint NOT NULL DEFAULT 0,
+  cache_read_tokens     bigint NOT NULL DEFAULT 0,
+  cache_creation_tokens bigint NOT NULL DEFAULT 0,
+  estimated_tokens      bigint NOT NULL DEFAULT 0,
+  loc_added             bigint NOT NULL DEFAULT 0,
+  loc_removed           bigint NOT NULL DEFAULT 0
+);
+
 -- The session row. Counter columns hold folded totals; transactions add their
 -- deltas to aidis.session_deltas instead (docs/counters.md). Read sessions
 -- through the view aidis.sessions, which adds both.
@@ -45,19 +64,7 @@ CREATE TABLE aidis.session_base (
   started_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
   last_activity_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
   ended_at              timestamptz,
-  contexts_created      bigint NOT NULL DEFAULT 0,
-  tasks_created         bigint NOT NULL DEFAULT 0,
-  tasks_completed       bigint NOT NULL DEFAULT 0,
-  tasks_reopened        bigint NOT NULL DEFAULT 0,
-  decisions_created     bigint NOT NULL DEFAULT 0,
-  activity_count        bigint NOT NULL DEFAULT 0,
-  input_tokens          bigint NOT NULL DEFAULT 0,
-  output_tokens         bigint NOT NULL DEFAULT 0,
-  cache_read_tokens     bigint NOT NULL DEFAULT 0,
-  cache_creation_tokens bigint NOT NULL DEFAULT 0,
-  estimated_tokens      bigint NOT NULL DEFAULT 0,
-  loc_added             bigint NOT NULL DEFAULT 0,
-  loc_removed           bigint NOT NULL DEFAULT 0,
+  LIKE aidis._session_counters INCLUDING DEFAULTS,
   rating                smallint,
   rating_note           text,
   score                 numeric(5,2),
@@ -110,22 +117,11 @@ CREATE TABLE aidis.session_deltas (
   session_id            uuid NOT NULL,
   slot                  integer NOT NULL,
   project_id            uuid NOT NULL,
-  contexts_created      bigint NOT NULL DEFAULT 0,
-  tasks_created         bigint NOT NULL DEFAULT 0,
-  tasks_completed       bigint NOT NULL DEFAULT 0,
-  tasks_reopened        bigint NOT NULL DEFAULT 0,
-  decisions_created     bigint NOT NULL DEFAULT 0,
-  activity_count        bigint NOT NULL DEFAULT 0,
-  input_tokens          bigint NOT NULL DEFAULT 0,
-  output_tokens         bigint NOT NULL DEFAULT 0,
-  cache_read_tokens     bigint NOT NULL DEFAULT 0,
-  cache_creation_tokens bigint NOT NULL DEFAULT 0,
-  estimated_tokens      bigint NOT NULL DEFAULT 0,
-  loc_added             bigint NOT NULL DEFAULT 0,
-  loc_removed           bigint NOT NULL DEFAULT 0,
+  LIKE aidis._session_counters INCLUDING DEFAULTS,
   last_activity_at      timestamptz,
   PRIMARY KEY (session_id, slot)
 ) WITH (fillfactor = 50);
+DROP TABLE aidis._session_counters;
 
 -- The timeline. Every tracked write adds a row, so it has a single index:
 -- its key, which is also the timeline's order within a session.

@@ -266,8 +266,6 @@ CREATE FUNCTION aidis.record_file(path text, lines_added bigint DEFAULT 0,
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  target record;
 BEGIN
   IF path IS NULL OR btrim(path) = '' OR char_length(path) > 4096 THEN
     RAISE EXCEPTION 'path must be 1 to 4096 characters' USING ERRCODE = 'invalid_parameter_value';
@@ -275,8 +273,8 @@ BEGIN
   IF lines_added IS NULL OR lines_removed IS NULL OR lines_added < 0 OR lines_removed < 0 THEN
     RAISE EXCEPTION 'line counts must be zero or more' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  target := aidis._activity_session(s);
-  PERFORM aidis._buffer_file(target.session_id, target.project_id, btrim(path), lines_added, lines_removed);
+  PERFORM aidis._buffer_file(t.session_id, t.project_id, btrim(path), lines_added, lines_removed)
+  FROM aidis._activity_session(s) t;
 END
 $$;
 

@@ -84,15 +84,10 @@ CREATE FUNCTION aidis._on_alter_table() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-  t record;
 BEGIN
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
-           WHERE tt.tbl::oid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
-                                 WHERE c.classid = 'pg_class'::regclass)
-  LOOP
-    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
-  END LOOP;
+  PERFORM aidis._refuse_untrackable(tt.tbl, tt.kind) FROM aidis.tracked_tables tt
+  WHERE tt.tbl::oid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c
+                        WHERE c.classid = 'pg_class'::regclass);
 END
 $$;
 
@@ -121,12 +116,9 @@ BEGIN
     PERFORM aidis._recount_created(t.kind,
       format('%s held rows of a disconnected project; dropping it would delete them.', t.tables));
   END LOOP;
-  FOR t IN SELECT tt.tbl, tt.kind FROM aidis.tracked_tables tt
-           WHERE tt.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
-                                 WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0)
-  LOOP
-    PERFORM aidis._refuse_untrackable(t.tbl, t.kind);
-  END LOOP;
+  PERFORM aidis._refuse_untrackable(tt.tbl, tt.kind) FROM aidis.tracked_tables tt
+  WHERE tt.tbl::oid IN (SELECT d.objid FROM pg_event_trigger_dropped_objects() d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objsubid > 0);
 END
 $$;
 
