@@ -2764,6 +2764,51 @@ END
 $$;
 REVOKE ALL ON FUNCTION aidis.use_session(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.use_session(text, text) TO aidis_writer;
+
+-- Rule 2: explicit > most activity in the last 24 h > default > newest active > __unassigned__.
+CREATE OR REPLACE FUNCTION aidis._choose_project(project text) RETURNS uuid
+  LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  pid uuid;
+  busy_since timestamptz := now() - interval '24 hours';
+BEGIN
+  IF project IS NOT NULL THEN
+    pid := aidis._find_project(project);
+    PERFORM aidis._refuse_if_disconnected(pid);
+    RETURN pid;
+  END IF;
+  -- Activity = work on the timeline (contexts, tasks, decisions, usage, files)
+  -- in the window, of the sessions that may have some; session starts and
+  -- ends are not work.
+  WITH recent AS (  -- each part uses an index; deltas hold activity not folded yet
+    SELECT b.id FROM aidis.session_base b WHERE b.status = 'active'
+    UNION SELECT b.id FROM aidis.session_base b WHERE b.last_activity_at > busy_since
+    UNION SELECT d.session_id FROM aidis.session_deltas d)
+  SELECT b.project_id INTO pid
+  FROM recent r
+  JOIN aidis.session_base b ON b.id = r.id
+  JOIN aidis.projects p ON p.id = b.project_id
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS n FROM aidis.session_activities a
+    WHERE a.session_id = b.id AND a.occurred_at > busy_since
+      AND a.kind NOT LIKE 'session\_%') w
+  WHERE p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
+  GROUP BY b.project_id
+  HAVING sum(w.n) > 0
+  ORDER BY sum(w.n) DESC, max(b.last_activity_at) DESC
+  LIMIT 1;
+  IF pid IS NOT NULL THEN RETURN pid; END IF;
+  SELECT p.id INTO pid FROM aidis.projects p WHERE p.is_default AND p.status = 'active';
+  IF pid IS NOT NULL THEN RETURN pid; END IF;
+  SELECT p.id INTO pid FROM aidis.projects p
+  WHERE p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
+  ORDER BY p.created_at DESC, p.id LIMIT 1;
+  RETURN COALESCE(pid, '00000000-0000-0000-0000-000000000000'::uuid);
+END
+$$;
+
 -- ---------------------------------------------------------------- projects by path
 -- The project whose root_directory holds a path (an MCP client's root): the
 -- longest root_directory that is the path or one of its parents, on a path

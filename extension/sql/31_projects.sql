@@ -76,6 +76,7 @@ CREATE FUNCTION aidis._choose_project(project text) RETURNS uuid
 AS $$
 DECLARE
   pid uuid;
+  busy_since timestamptz := now() - interval '24 hours';
 BEGIN
   IF project IS NOT NULL THEN
     pid := aidis._find_project(project);
@@ -87,7 +88,7 @@ BEGIN
   -- ends are not work.
   WITH recent AS (  -- each part uses an index; deltas hold activity not folded yet
     SELECT b.id FROM aidis.session_base b WHERE b.status = 'active'
-    UNION SELECT b.id FROM aidis.session_base b WHERE b.last_activity_at > now() - interval '24 hours'
+    UNION SELECT b.id FROM aidis.session_base b WHERE b.last_activity_at > busy_since
     UNION SELECT d.session_id FROM aidis.session_deltas d)
   SELECT b.project_id INTO pid
   FROM recent r
@@ -95,7 +96,7 @@ BEGIN
   JOIN aidis.projects p ON p.id = b.project_id
   CROSS JOIN LATERAL (
     SELECT count(*) AS n FROM aidis.session_activities a
-    WHERE a.session_id = b.id AND a.occurred_at > now() - interval '24 hours'
+    WHERE a.session_id = b.id AND a.occurred_at > busy_since
       AND a.kind NOT LIKE 'session\_%') w
   WHERE p.status = 'active' AND p.id <> '00000000-0000-0000-0000-000000000000'
   GROUP BY b.project_id
