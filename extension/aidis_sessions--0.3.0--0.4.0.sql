@@ -162,10 +162,7 @@ $$;
 -- The session_base counter of a kind's created rows.
 CREATE FUNCTION aidis._created_counter(kind text) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END
-$$;
+  RETURN CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
 
 REVOKE ALL ON FUNCTION aidis._created_counter(text) FROM PUBLIC;
 
@@ -505,8 +502,7 @@ $$;
 
 CREATE OR REPLACE FUNCTION aidis._clip(t text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END $$;
+  RETURN CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END;
 
 CREATE OR REPLACE FUNCTION aidis._check_may_change(sid uuid) RETURNS void
   LANGUAGE plpgsql STABLE
@@ -606,14 +602,12 @@ $$;
 -- Session and project references are recognized in one place.
 CREATE FUNCTION aidis._is_display_id(t text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT t ~ '^SES-[0-9]{4}-[0-9]{4,}$' $$;
+  RETURN t ~ '^SES-[0-9]{4}-[0-9]{4,}$';
 
 -- A uuid in its canonical text form (any case), as session and project arguments give it.
 CREATE FUNCTION aidis._is_uuid(t text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' $$;
+  RETURN t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 REVOKE ALL ON FUNCTION aidis._is_display_id(text), aidis._is_uuid(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis._is_display_id(text), aidis._is_uuid(text) TO aidis_reader;
@@ -1919,8 +1913,7 @@ $$;
 -- candidate for new sessions; paused, completed and archived ones are archived.
 CREATE FUNCTION aidis._host_project_status(status text) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN status IS NULL OR lower(btrim(status)) = 'active' THEN 'active' ELSE 'archived' END $$;
+  RETURN CASE WHEN status IS NULL OR lower(btrim(status)) = 'active' THEN 'active' ELSE 'archived' END;
 
 -- A project the extension creates goes into the host's table (its trigger
 -- then adds it to aidis.projects), as that table's owner in a
@@ -2205,8 +2198,7 @@ $$;
 
 CREATE FUNCTION aidis._adopt_set(n bigint, ids text[]) RETURNS jsonb
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb)) $$;
+  RETURN jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb));
 
 -- The report, from what _adopt_stage read.
 CREATE FUNCTION aidis._adopt_report(host aidis.adoption) RETURNS jsonb
@@ -2918,11 +2910,8 @@ CREATE FUNCTION aidis._session_retention() RETURNS interval
 -- "context_added", 37 -> "37 contexts added"; "task_status_changed" -> "tasks status changed".
 CREATE FUNCTION aidis._folded_summary(kind text, n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT n::text || ' ' || CASE WHEN strpos(kind, '_') = 0 THEN kind
-    ELSE rtrim(split_part(kind, '_', 1), 's') || 's ' || replace(substr(kind, strpos(kind, '_') + 1), '_', ' ') END
-$$;
+  RETURN n::text || ' ' || CASE WHEN strpos(kind, '_') = 0 THEN kind
+    ELSE rtrim(split_part(kind, '_', 1), 's') || 's ' || replace(substr(kind, strpos(kind, '_') + 1), '_', ' ') END;
 
 -- Folds one session's events older than `cutoff` (its row locked by the
 -- caller). Returns the events removed and the summaries written, and sets the
@@ -3667,14 +3656,11 @@ DROP FUNCTION aidis._trigram_similarity(text, text);
 -- the score's label, the project's root directory in the details.
 CREATE FUNCTION aidis.score_label(score numeric) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN score IS NULL THEN NULL
+  RETURN CASE WHEN score IS NULL THEN NULL
               WHEN score >= 80 THEN 'Excellent session'
               WHEN score >= 60 THEN 'Good session'
               WHEN score >= 40 THEN 'Decent session'
-              ELSE 'Room for improvement' END
-$$;
+              ELSE 'Room for improvement' END;
 
 CREATE FUNCTION aidis.session_card(s aidis.sessions) RETURNS jsonb
   LANGUAGE sql STABLE
@@ -3778,10 +3764,7 @@ ALTER TABLE aidis.session_activities ADD CONSTRAINT session_activities_kind CHEC
 -- checks). Every id the extension makes comes from here.
 CREATE FUNCTION aidis._format_display_id(y integer, n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'))
-$$;
+  RETURN format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'));
 REVOKE ALL ON FUNCTION aidis._format_display_id(integer, bigint) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text

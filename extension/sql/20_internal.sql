@@ -32,39 +32,29 @@ AS $$
   FROM pg_roles r WHERE r.oid = aidis._connection_role()
 $$;
 
+-- The C functions below without a volatility are VOLATILE (the default): they
+-- read or change what this backend caches or buffers.
 -- Active-session resolution (rule 3), cached in C++. The first only reads;
 -- the second starts a session when none is active (rule 4) and is granted to
 -- nobody: only SECURITY DEFINER functions of the extension call it.
-CREATE FUNCTION aidis._current_session_id() RETURNS uuid
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_current_session_id';
-CREATE FUNCTION aidis._current_or_new_session_id() RETURNS uuid
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_current_or_new_session_id';
+CREATE FUNCTION aidis._current_session_id() RETURNS uuid LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_current_session_id';
+CREATE FUNCTION aidis._current_or_new_session_id() RETURNS uuid LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_current_or_new_session_id';
 
 -- Lifecycle functions call this after changing which session is current.
-CREATE FUNCTION aidis._forget_cached_session() RETURNS void
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
+CREATE FUNCTION aidis._forget_cached_session() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_forget_cached_session';
 
 -- A session became the most recently active one without tracked activity (a
 -- start or a resume): every backend forgets the current session it cached for
 -- unbound connections when this transaction commits.
-CREATE FUNCTION aidis._latest_changed() RETURNS void
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_latest_changed';
+CREATE FUNCTION aidis._latest_changed() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_latest_changed';
 
 -- Writes this transaction's buffered tracking now, so that the reads that
 -- follow in it see its own work (reads through the API call it first).
-CREATE FUNCTION aidis._flush_pending() RETURNS void
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_flush_pending';
+CREATE FUNCTION aidis._flush_pending() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_flush_pending';
 
 -- After a change to a session's status or project, or a project's status:
 -- every backend drops its cached facts when this transaction commits.
-CREATE FUNCTION aidis._invalidate_caches() RETURNS void
-  LANGUAGE c VOLATILE
-  AS 'MODULE_PATHNAME', 'aidis_invalidate_caches';
+CREATE FUNCTION aidis._invalidate_caches() RETURNS void LANGUAGE c AS 'MODULE_PATHNAME', 'aidis_invalidate_caches';
 
 -- Activity and usage go through the same per-transaction buffer as tracked writes.
 CREATE FUNCTION aidis._buffer_touch(session_id uuid, project_id uuid) RETURNS void
@@ -239,8 +229,7 @@ $$;
 -- An argument quoted in an error message: at most 64 characters of it.
 CREATE FUNCTION aidis._clip(t text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END $$;
+  RETURN CASE WHEN char_length(t) > 64 THEN left(t, 64) || '...' ELSE t END;
 
 -- A session argument: uuid, unique uuid prefix (>= 8 hex digits) or display id.
 -- NULL means the current session. A session of a disconnected project does
@@ -407,21 +396,16 @@ $$;
 -- which spells the same pattern) recognizes them.
 CREATE FUNCTION aidis._format_display_id(y integer, n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'))
-$$;
+  RETURN format('SES-%s-%s', y, lpad(n::text, greatest(4, length(n::text)), '0'));
 
 CREATE FUNCTION aidis._is_display_id(t text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT t ~ '^SES-[0-9]{4}-[0-9]{4,}$' $$;
+  RETURN t ~ '^SES-[0-9]{4}-[0-9]{4,}$';
 
 -- A uuid in its canonical text form (any case), as session and project arguments give it.
 CREATE FUNCTION aidis._is_uuid(t text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' $$;
+  RETURN t ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
 CREATE FUNCTION aidis._next_display_id(at timestamptz) RETURNS text
   LANGUAGE plpgsql VOLATILE

@@ -56,10 +56,7 @@ $$;
 -- The session_base counter of a kind's created rows.
 CREATE FUNCTION aidis._created_counter(kind text) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END
-$$;
+  RETURN CASE kind WHEN 'context' THEN 'contexts_created' WHEN 'task' THEN 'tasks_created' ELSE 'decisions_created' END;
 
 -- Adds (sign = 1) or removes (sign = -1) the rows of one table from the
 -- created counters: used by track, untrack and TRUNCATE, which fire no row

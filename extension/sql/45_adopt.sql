@@ -69,8 +69,7 @@ $$;
 -- candidate for new sessions; paused, completed and archived ones are archived.
 CREATE FUNCTION aidis._host_project_status(status text) RETURNS text
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT CASE WHEN status IS NULL OR lower(btrim(status)) = 'active' THEN 'active' ELSE 'archived' END $$;
+  RETURN CASE WHEN status IS NULL OR lower(btrim(status)) = 'active' THEN 'active' ELSE 'archived' END;
 
 -- A project the extension creates goes into the host's table (its trigger
 -- then adds it to aidis.projects), as that table's owner in a

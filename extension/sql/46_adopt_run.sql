@@ -178,8 +178,7 @@ $$;
 
 CREATE FUNCTION aidis._adopt_set(n bigint, ids text[]) RETURNS jsonb
   LANGUAGE sql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$ SELECT jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb)) $$;
+  RETURN jsonb_build_object('count', n, 'ids', COALESCE(to_jsonb(ids[1:5]), '[]'::jsonb));
 
 -- The report, from what _adopt_stage read.
 CREATE FUNCTION aidis._adopt_report(host aidis.adoption) RETURNS jsonb

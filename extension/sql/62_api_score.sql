@@ -139,14 +139,11 @@ $$;
 -- they are defined (the command line and the page show this text).
 CREATE FUNCTION aidis.score_label(score numeric) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT CASE WHEN score IS NULL THEN NULL
+  RETURN CASE WHEN score IS NULL THEN NULL
               WHEN score >= 80 THEN 'Excellent session'
               WHEN score >= 60 THEN 'Good session'
               WHEN score >= 40 THEN 'Decent session'
-              ELSE 'Room for improvement' END
-$$;
+              ELSE 'Room for improvement' END;
 
 -- session_score(s): the formula recomputed now, with every signal.
 CREATE FUNCTION aidis.session_score(s text DEFAULT NULL) RETURNS jsonb

@@ -18,11 +18,8 @@ CREATE FUNCTION aidis._session_retention() RETURNS interval
 -- "context_added", 37 -> "37 contexts added"; "task_status_changed" -> "tasks status changed".
 CREATE FUNCTION aidis._folded_summary(kind text, n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-  SELECT n::text || ' ' || CASE WHEN strpos(kind, '_') = 0 THEN kind
-    ELSE rtrim(split_part(kind, '_', 1), 's') || 's ' || replace(substr(kind, strpos(kind, '_') + 1), '_', ' ') END
-$$;
+  RETURN n::text || ' ' || CASE WHEN strpos(kind, '_') = 0 THEN kind
+    ELSE rtrim(split_part(kind, '_', 1), 's') || 's ' || replace(substr(kind, strpos(kind, '_') + 1), '_', ' ') END;
 
 -- Folds one session's events older than `cutoff` (its row locked by the
 -- caller). Returns the events removed and the summaries written, and sets the
