@@ -3714,41 +3714,41 @@ $$;
 REVOKE ALL ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION aidis.score_label(numeric), aidis.session_card(aidis.sessions) TO aidis_reader;
 
+-- A keyword argument, in any case and trimmed, that must be one of `allowed`
+-- (lower case): returns it in lower case. Anything else is 22023, with the
+-- argument's name and the words it may be.
+CREATE FUNCTION aidis._keyword(val text, what text, allowed text[]) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  word text := lower(btrim(val));
+  n integer := cardinality(allowed);
+BEGIN
+  IF word IS NULL OR NOT word = ANY (allowed) THEN
+    RAISE EXCEPTION 'invalid % "%"', what, COALESCE(aidis._clip(val), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Use %s or %s.', array_to_string(allowed[1:n - 1], ', '), allowed[n]);
+  END IF;
+  RETURN word;
+END
+$$;
+
 -- One definition of the status filter and of the stats period.
 CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  wanted text := NULLIF(lower(btrim(status)), '');
-BEGIN
-  IF wanted IS NOT NULL AND wanted NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
-  END IF;
-  RETURN wanted;
-END
-$$;
+  LANGUAGE sql IMMUTABLE
+  RETURN CASE WHEN btrim(status) <> ''
+              THEN aidis._keyword(status, 'status', ARRAY['active', 'inactive', 'disconnected']) END;
 
 CREATE FUNCTION aidis._period_span(period text) RETURNS interval
-  LANGUAGE plpgsql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
-BEGIN
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
-  RETURN span;
-END
-$$;
+  LANGUAGE sql IMMUTABLE
+  RETURN CASE aidis._keyword(period, 'period', ARRAY['day', 'week', 'month'])
+           WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END;
 
-REVOKE ALL ON FUNCTION aidis._wanted_status(text), aidis._period_span(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._wanted_status(text), aidis._period_span(text) TO aidis_reader;
+REVOKE ALL ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text), aidis._period_span(text)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text), aidis._period_span(text)
+  TO aidis_reader;
 
 -- Every kind of timeline entry, in one place (a CHECK, as a fresh install has it).
 ALTER TABLE aidis.session_activities ADD CONSTRAINT session_activities_kind CHECK (kind IN (

@@ -99,37 +99,35 @@ BEGIN
 END
 $$;
 
--- A status filter: active, inactive or disconnected (any case, trimmed);
--- NULL or blank means all. Anything else is 22023.
-CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
+-- A keyword argument, in any case and trimmed, that must be one of `allowed`
+-- (lower case): returns it in lower case. Anything else is 22023, with the
+-- argument's name and the words it may be.
+CREATE FUNCTION aidis._keyword(val text, what text, allowed text[]) RETURNS text
   LANGUAGE plpgsql IMMUTABLE
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  wanted text := NULLIF(lower(btrim(status)), '');
+  word text := lower(btrim(val));
+  n integer := cardinality(allowed);
 BEGIN
-  IF wanted IS NOT NULL AND wanted NOT IN ('active', 'inactive', 'disconnected') THEN
-    RAISE EXCEPTION 'invalid status "%"', aidis._clip(status)
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use active, inactive or disconnected.';
+  IF word IS NULL OR NOT word = ANY (allowed) THEN
+    RAISE EXCEPTION 'invalid % "%"', what, COALESCE(aidis._clip(val), 'NULL')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('Use %s or %s.', array_to_string(allowed[1:n - 1], ', '), allowed[n]);
   END IF;
-  RETURN wanted;
+  RETURN word;
 END
 $$;
 
+-- A status filter: active, inactive or disconnected (any case, trimmed);
+-- NULL or blank means all. Anything else is 22023.
+CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
+  LANGUAGE sql IMMUTABLE
+  RETURN CASE WHEN btrim(status) <> ''
+              THEN aidis._keyword(status, 'status', ARRAY['active', 'inactive', 'disconnected']) END;
+
 -- A stats period: day, week or month (any case, trimmed). Anything else is 22023.
 CREATE FUNCTION aidis._period_span(period text) RETURNS interval
-  LANGUAGE plpgsql IMMUTABLE
-  SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  span interval := CASE lower(btrim(period)) WHEN 'day' THEN interval '1 day'
-                                             WHEN 'week' THEN interval '7 days'
-                                             WHEN 'month' THEN interval '1 month' END;
-BEGIN
-  IF span IS NULL THEN
-    RAISE EXCEPTION 'invalid period "%"', COALESCE(aidis._clip(period), 'NULL')
-      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use day, week or month.';
-  END IF;
-  RETURN span;
-END
-$$;
+  LANGUAGE sql IMMUTABLE
+  RETURN CASE aidis._keyword(period, 'period', ARRAY['day', 'week', 'month'])
+           WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END;

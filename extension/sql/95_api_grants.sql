@@ -40,6 +40,7 @@ GRANT EXECUTE ON FUNCTION
   aidis._session_to_read(text, integer, integer, integer),
   aidis._session_rows(anyelement, text, integer, integer),
   aidis._stats_scope(text, text),
+  aidis._keyword(text, text, text[]),
   aidis._wanted_status(text),
   aidis._period_span(text),
   aidis._wall_seconds(timestamptz, timestamptz),
