@@ -44,13 +44,15 @@ END
 $$;
 
 CREATE FUNCTION aidis._stats_scope(period text, project text,
-                                   OUT since timestamptz, OUT pid uuid, OUT pname text)
+                                   OUT period_name text, OUT since timestamptz, OUT pid uuid, OUT pname text)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  since := now() - aidis._period_span(period);
+  period_name := aidis._keyword(period, 'period', ARRAY['day', 'week', 'month']);
+  since := now() - CASE period_name WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days'
+                                    ELSE interval '1 month' END;
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
     SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
@@ -1537,7 +1539,7 @@ BEGIN
     GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
   )
   SELECT jsonb_build_object(
-    'period', lower(btrim(period)), 'since', scope.since, 'until', now(),
+    'period', scope.period_name, 'since', scope.since, 'until', now(),
     'project', scope.pname, 'project_id', scope.pid,
     'sessions', t.sessions, 'active_sessions', t.active_sessions,
     'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,
@@ -3734,20 +3736,15 @@ BEGIN
 END
 $$;
 
--- One definition of the status filter and of the stats period.
+-- One definition of the status filter.
 CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
   LANGUAGE sql IMMUTABLE
   RETURN CASE WHEN btrim(status) <> ''
               THEN aidis._keyword(status, 'status', ARRAY['active', 'inactive', 'disconnected']) END;
 
-CREATE FUNCTION aidis._period_span(period text) RETURNS interval
-  LANGUAGE sql IMMUTABLE
-  RETURN CASE aidis._keyword(period, 'period', ARRAY['day', 'week', 'month'])
-           WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END;
-
-REVOKE ALL ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text), aidis._period_span(text)
+REVOKE ALL ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text)
   FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text), aidis._period_span(text)
+GRANT EXECUTE ON FUNCTION aidis._keyword(text, text, text[]), aidis._wanted_status(text)
   TO aidis_reader;
 
 -- Every kind of timeline entry, in one place (a CHECK, as a fresh install has it).

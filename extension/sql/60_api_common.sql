@@ -126,8 +126,3 @@ CREATE FUNCTION aidis._wanted_status(status text) RETURNS text
   RETURN CASE WHEN btrim(status) <> ''
               THEN aidis._keyword(status, 'status', ARRAY['active', 'inactive', 'disconnected']) END;
 
--- A stats period: day, week or month (any case, trimmed). Anything else is 22023.
-CREATE FUNCTION aidis._period_span(period text) RETURNS interval
-  LANGUAGE sql IMMUTABLE
-  RETURN CASE aidis._keyword(period, 'period', ARRAY['day', 'week', 'month'])
-           WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days' ELSE interval '1 month' END;

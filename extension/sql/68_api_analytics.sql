@@ -1,16 +1,19 @@
 -- Analytics over many sessions: stats, comparison and the AI brief.
 
 -- The window and project of session_stats and session_stats_daily: this
--- transaction's own work flushed, the period checked (22023), then the
--- project, if given, found; sessions started since `since` count.
+-- transaction's own work flushed, the period checked (22023) and named in
+-- lower case, then the project, if given, found; sessions started since
+-- `since` count.
 CREATE FUNCTION aidis._stats_scope(period text, project text,
-                                   OUT since timestamptz, OUT pid uuid, OUT pname text)
+                                   OUT period_name text, OUT since timestamptz, OUT pid uuid, OUT pname text)
   LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   PERFORM aidis._flush_pending();  -- see this transaction's own work
-  since := now() - aidis._period_span(period);
+  period_name := aidis._keyword(period, 'period', ARRAY['day', 'week', 'month']);
+  since := now() - CASE period_name WHEN 'day' THEN interval '1 day' WHEN 'week' THEN interval '7 days'
+                                    ELSE interval '1 month' END;
   IF NULLIF(btrim(project), '') IS NOT NULL THEN
     pid := aidis._find_project(project);
     SELECT p.name INTO pname FROM aidis.projects p WHERE p.id = pid;
@@ -72,7 +75,7 @@ BEGIN
     GROUP BY 1 ORDER BY sessions DESC, 1 LIMIT 5
   )
   SELECT jsonb_build_object(
-    'period', lower(btrim(period)), 'since', scope.since, 'until', now(),
+    'period', scope.period_name, 'since', scope.since, 'until', now(),
     'project', scope.pname, 'project_id', scope.pid,
     'sessions', t.sessions, 'active_sessions', t.active_sessions,
     'rated_sessions', t.rated_sessions, 'scored_sessions', t.scored_sessions,

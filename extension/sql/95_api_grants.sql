@@ -42,7 +42,6 @@ GRANT EXECUTE ON FUNCTION
   aidis._stats_scope(text, text),
   aidis._keyword(text, text, text[]),
   aidis._wanted_status(text),
-  aidis._period_span(text),
   aidis._wall_seconds(timestamptz, timestamptz),
   aidis._active_seconds(uuid, timestamptz, timestamptz, timestamptz),
   aidis._shown_active_seconds(uuid, timestamptz, timestamptz, timestamptz, bigint),
